@@ -1,0 +1,77 @@
+import Fastify from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/index.js';
+import type { ReadinessRegistry } from './health/readiness.js';
+import { createInflightTurns, type InflightTurns } from './http/inflight.js';
+import auth from './http/plugins/auth.js';
+import cors from './http/plugins/cors.js';
+import errorHandler from './http/plugins/error-handler.js';
+import rateLimit from './http/plugins/rate-limit.js';
+import requestContext from './http/plugins/request-context.js';
+import swagger from './http/plugins/swagger.js';
+import { requestIdFor } from './http/request-id.js';
+import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
+import healthRoutes from './http/routes/health.js';
+import sessionRoutes from './http/routes/sessions.js';
+import { SERVICE_VERSION } from './project.js';
+import type { SessionStore } from './sessions/types.js';
+
+export interface AppDeps {
+  config: AppConfig;
+  logger: Logger;
+  sessions: SessionStore;
+  readiness: ReadinessRegistry;
+  /** The turn service; undefined when no agent could be initialised (chat answers 503). */
+  chat?: ChatTurns;
+  inflight?: InflightTurns;
+  /** Tests shorten the SSE keep-alive comment interval. */
+  pingIntervalMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    inflight: InflightTurns;
+  }
+}
+
+/** Builds the HTTP application around already-constructed dependencies. It does not listen. */
+export async function buildApp(deps: AppDeps) {
+  const { config } = deps;
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    disableRequestLogging: true,
+    requestIdLogLabel: 'request_id',
+    genReqId: requestIdFor,
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    trustProxy: config.TRUST_PROXY,
+    // Socket inactivity: a JSON chat turn may stay silent until its deadline.
+    connectionTimeout: config.TURN_TIMEOUT_MS + 15_000,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const inflight = deps.inflight ?? createInflightTurns();
+  app.decorate('inflight', inflight);
+
+  await app.register(errorHandler);
+  await app.register(requestContext);
+  await app.register(cors, { config });
+  await app.register(rateLimit, { config });
+  await app.register(auth, { config });
+  await app.register(swagger, { version: SERVICE_VERSION, authEnabled: config.authEnabled });
+
+  await app.register(healthRoutes, { version: SERVICE_VERSION, readiness: deps.readiness, startedAt: Date.now() });
+  await app.register(sessionRoutes, { sessions: deps.sessions });
+  await app.register(chatRoutes, { chat: deps.chat, inflight, pingIntervalMs: deps.pingIntervalMs });
+
+  return app;
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>;

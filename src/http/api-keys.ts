@@ -1,0 +1,40 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export interface ApiKeyEntry {
+  key: string;
+  tenantId: string;
+}
+
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * Compares a presented key against every configured one in constant time: hashing first gives
+ * equal-length buffers, and the loop never exits early, so timing reveals neither key nor position.
+ */
+export function createApiKeyVerifier(entries: readonly ApiKeyEntry[]) {
+  const hashed = entries.map((entry, index) => ({ index, tenantId: entry.tenantId, hash: digest(entry.key) }));
+  return {
+    verify(presented: string): { tenantId: string; keyId: string } | undefined {
+      const candidate = digest(presented);
+      let match: (typeof hashed)[number] | undefined;
+      for (const entry of hashed) {
+        if (timingSafeEqual(candidate, entry.hash) && match === undefined) match = entry;
+      }
+      return match && { tenantId: match.tenantId, keyId: `key-${match.index + 1}` };
+    },
+  };
+}
+
+export type ApiKeyVerifier = ReturnType<typeof createApiKeyVerifier>;
+
+export function presentedApiKey(headers: IncomingHttpHeaders): string | undefined {
+  const auth = headers.authorization;
+  if (typeof auth === 'string') {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(auth);
+    if (match) return match[1];
+  }
+  const header = headers['x-api-key'];
+  const key = Array.isArray(header) ? header[0] : header;
+  return key && key.length > 0 ? key.trim() : undefined;
+}

@@ -1,0 +1,66 @@
+export type ErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'SESSION_NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMIT_EXCEEDED'
+  | 'INTERNAL_ERROR'
+  | 'LLM_ERROR'
+  | 'AGENT_UNAVAILABLE'
+  | 'TIMEOUT';
+
+export const STATUS_OF: Record<ErrorCode, number> = {
+  VALIDATION_ERROR: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  SESSION_NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMIT_EXCEEDED: 429,
+  INTERNAL_ERROR: 500,
+  LLM_ERROR: 502,
+  AGENT_UNAVAILABLE: 503,
+  TIMEOUT: 504,
+};
+
+/**
+ * An error whose message is safe to show a client. Anything else that reaches the root error handler
+ * becomes a generic INTERNAL_ERROR.
+ */
+export class AppError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown; headers?: Record<string, string> },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'AppError';
+    this.statusCode = STATUS_OF[code];
+    this.headers = options?.headers;
+  }
+  readonly headers: Record<string, string> | undefined;
+}
+
+export interface ErrorEnvelope {
+  error: ErrorCode;
+  message: string;
+  details?: unknown;
+  request_id: string;
+  timestamp: string;
+}
+
+export function envelope(err: AppError, requestId: string): ErrorEnvelope {
+  return {
+    error: err.code,
+    message: err.message,
+    ...(err.details === undefined ? {} : { details: err.details }),
+    request_id: requestId,
+    timestamp: new Date().toISOString(),
+  };
+}

@@ -1,0 +1,41 @@
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AppConfig } from '../../config/index.js';
+import { createApiKeyVerifier, presentedApiKey } from '../api-keys.js';
+import { AppError } from '../errors.js';
+
+const EXEMPT = /^\/(health|docs)(\/|\?|$)/;
+
+/**
+ * Fixed one-minute windows per client. With API keys on, a valid key is the client (many users behind
+ * one NAT share nothing); anything else is keyed by IP, which honours X-Forwarded-For only when
+ * TRUST_PROXY is set (Fastify's trustProxy decides request.ip).
+ */
+async function rateLimitPlugin(app: FastifyInstance, opts: { config: AppConfig }): Promise<void> {
+  const { config } = opts;
+  if (!config.ENABLE_RATE_LIMITING) return;
+  const verifier = createApiKeyVerifier(config.API_KEYS);
+  await app.register(rateLimit, {
+    global: true,
+    max: config.RATE_LIMIT_PER_MINUTE,
+    timeWindow: 60_000,
+    cache: 50_000,
+    allowList: (request) => EXEMPT.test(request.url),
+    keyGenerator: (request) => {
+      if (config.authEnabled) {
+        const key = presentedApiKey(request.headers);
+        const match = key === undefined ? undefined : verifier.verify(key);
+        if (match) return `key:${match.keyId}`;
+      }
+      return `ip:${request.ip}`;
+    },
+    errorResponseBuilder: (_request, context) =>
+      new AppError('RATE_LIMIT_EXCEEDED', `Rate limit exceeded: ${context.max} requests per minute. Retry in ${Math.ceil(context.ttl / 1000)} s.`, {
+        limit: context.max,
+        retry_after_seconds: Math.ceil(context.ttl / 1000),
+      }),
+  });
+}
+
+export default fp(rateLimitPlugin, { name: 'rate-limit' });

@@ -1,0 +1,41 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+
+const DESCRIPTION = `AI customer-service agent API. Send a customer's message for a tenant's session and get the
+agent's answer as JSON or as Server-Sent Events. The agent looks up and changes orders, sends e-mails and files
+complaints through a remote MCP server.
+
+Errors always use one envelope: \`{error, message, details?, request_id, timestamp}\`.
+When API keys are configured, \`/api/*\` needs \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.`;
+
+async function swaggerPlugin(app: FastifyInstance, opts: { version: string; authEnabled: boolean }): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'MSEv15E2E customer-service agent API', version: opts.version, description: DESCRIPTION },
+      tags: [
+        { name: 'Health', description: 'Liveness, readiness and basic health probes' },
+        { name: 'Chat', description: 'Talk to the agent (JSON or streaming)' },
+        { name: 'Sessions', description: 'Conversation history and housekeeping' },
+      ],
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      ...(opts.authEnabled ? { security: [{ bearerAuth: [] }, { apiKeyHeader: [] }] } : {}),
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: true },
+    staticCSP: true,
+  });
+}
+
+export default fp(swaggerPlugin, { name: 'swagger' });

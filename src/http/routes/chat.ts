@@ -1,0 +1,216 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import type { Usage } from '../../agent/types.js';
+import type { ToolCallRecord } from '../../sessions/types.js';
+import { toAppError } from '../plugins/error-handler.js';
+import { AppError } from '../errors.js';
+import { type InflightTurns, ShutdownError } from '../inflight.js';
+import { chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
+import { errorResponses } from '../schemas/error.js';
+import { openEventStream } from '../sse.js';
+
+export type TurnEvent =
+  | { type: 'token'; content: string }
+  | { type: 'tool_call'; id: string; name: string; arguments: unknown }
+  | { type: 'tool_result'; id: string; name: string; status: 'ok' | 'error' };
+
+export interface TurnInput {
+  tenantId: string;
+  sessionId: string;
+  message: string;
+  requestId: string;
+  signal: AbortSignal;
+  logger: Logger;
+}
+
+export interface TurnOutcome {
+  answer: string;
+  messageCount: number;
+  toolCalls: ToolCallRecord[];
+  usage?: Usage;
+  timestamp: string;
+}
+
+/** What the chat routes need from the turn service. */
+export interface ChatTurns {
+  runTurn(input: TurnInput, onEvent: (event: TurnEvent) => void): Promise<TurnOutcome>;
+}
+
+export interface ChatRouteOptions {
+  /** Undefined while no agent could be initialised: the routes answer 503 AGENT_UNAVAILABLE. */
+  chat: ChatTurns | undefined;
+  inflight: InflightTurns;
+  pingIntervalMs?: number;
+}
+
+/**
+ * Aborts the turn when the client goes away, so the upstream model request and running tools stop
+ * at once instead of spending tokens nobody will read.
+ */
+function turnController(request: FastifyRequest, reply: FastifyReply, inflight: InflightTurns) {
+  const controller = new AbortController();
+  const onClose = () => {
+    if (!reply.raw.writableFinished) controller.abort(new ClientGoneError());
+  };
+  reply.raw.on('close', onClose);
+  const untrack = inflight.track(controller);
+  return {
+    signal: controller.signal,
+    release() {
+      reply.raw.off('close', onClose);
+      untrack();
+    },
+  };
+}
+
+class ClientGoneError extends Error {
+  constructor() {
+    super('The client closed the connection');
+    this.name = 'ClientGoneError';
+  }
+}
+
+function publicToolCalls(records: ToolCallRecord[]) {
+  return records.map(({ id, name, arguments: args, status, duration_ms }) => ({
+    id,
+    name,
+    arguments: args,
+    status,
+    duration_ms,
+  }));
+}
+
+function ensureAvailable(chat: ChatTurns | undefined, inflight: InflightTurns): ChatTurns {
+  if (inflight.closing) throw new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly');
+  if (!chat) throw new AppError('AGENT_UNAVAILABLE', 'The agent is not available right now; retry shortly');
+  return chat;
+}
+
+const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) => {
+  const { inflight } = opts;
+
+  app.post(
+    '/api/v1/chat',
+    {
+      schema: {
+        tags: ['Chat'],
+        summary: 'Chat (JSON)',
+        description:
+          "Sends the customer's message to the agent and returns the whole answer once the turn is complete, " +
+          'with the tool calls the agent made and the token usage. Turns on one session run one at a time.',
+        body: chatRequestSchema,
+        response: { 200: chatResponseSchema, ...errorResponses(400, 401, 403, 413, 429, 500, 502, 503, 504) },
+      },
+    },
+    async (request, reply) => {
+      const chat = ensureAvailable(opts.chat, inflight);
+      const tenantId = request.tenantId!;
+      const sessionId = request.body.session_id;
+      request.sessionId = sessionId;
+      const turn = turnController(request, reply, inflight);
+      try {
+        const outcome = await chat.runTurn(
+          { tenantId, sessionId, message: request.body.message, requestId: request.id, signal: turn.signal, logger: request.log as Logger },
+          () => {},
+        );
+        return {
+          session_id: sessionId,
+          message: outcome.answer,
+          timestamp: outcome.timestamp,
+          message_count: outcome.messageCount,
+          tenant_id: tenantId,
+          request_id: request.id,
+          tool_calls: publicToolCalls(outcome.toolCalls),
+          ...(outcome.usage ? { usage: outcome.usage } : {}),
+        };
+      } catch (err) {
+        if (turn.signal.reason instanceof ShutdownError) {
+          throw new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly');
+        }
+        throw err;
+      } finally {
+        turn.release();
+      }
+    },
+  );
+
+  app.post(
+    '/api/v1/chat/stream',
+    {
+      schema: {
+        tags: ['Chat'],
+        summary: 'Chat (Server-Sent Events)',
+        description: `Streams the agent's answer as it is produced.\n\n${sseDescription}\n\nValidation, auth and rate-limit failures are ordinary JSON errors; after the stream has started, a failure is an \`error\` event.`,
+        body: chatRequestSchema,
+        produces: ['text/event-stream'],
+        response: {
+          200: z
+            .string()
+            .describe('text/event-stream: token, tool_call and tool_result events, then done or error'),
+          ...errorResponses(400, 401, 403, 413, 429, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const chat = ensureAvailable(opts.chat, inflight);
+      const tenantId = request.tenantId!;
+      const sessionId = request.body.session_id;
+      request.sessionId = sessionId;
+      const turn = turnController(request, reply, inflight);
+      const stream = openEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
+      try {
+        const outcome = await chat.runTurn(
+          { tenantId, sessionId, message: request.body.message, requestId: request.id, signal: turn.signal, logger: request.log as Logger },
+          (event) => stream.send({ ...event, session_id: sessionId }),
+        );
+        stream.send({
+          type: 'done',
+          session_id: sessionId,
+          message_count: outcome.messageCount,
+          request_id: request.id,
+          ...(outcome.usage ? { usage: outcome.usage } : {}),
+        });
+      } catch (err) {
+        const reason: unknown = turn.signal.reason;
+        if (!(reason instanceof ClientGoneError)) {
+          const appError =
+            reason instanceof ShutdownError
+              ? new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly')
+              : toAppError(err as Error);
+          if (appError.statusCode >= 500 && appError.code === 'INTERNAL_ERROR') {
+            request.log.error({ err }, 'stream turn failed');
+          }
+          stream.send({
+            type: 'error',
+            error: appError.code,
+            message: appError.message,
+            session_id: sessionId,
+            request_id: request.id,
+          });
+        }
+      } finally {
+        turn.release();
+        stream.end();
+      }
+      // The stream is the whole response; Fastify must not send anything else.
+      reply.log.debug('stream closed');
+      // The onResponse hook does not run for hijacked replies: log the completion line here.
+      request.log.info(
+        {
+          method: request.method,
+          path: request.routeOptions.url,
+          status: 200,
+          duration_ms: Math.round(reply.elapsedTime * 10) / 10,
+          tenant_id: tenantId,
+          session_id: sessionId,
+          stream: true,
+        },
+        'request completed',
+      );
+    },
+  );
+};
+
+export default chatRoutes;

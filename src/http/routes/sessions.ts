@@ -1,0 +1,106 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { countConversationMessages } from '../../sessions/count.js';
+import type { SessionStore } from '../../sessions/types.js';
+import { AppError } from '../errors.js';
+import { errorResponses } from '../schemas/error.js';
+import {
+  deletedSchema,
+  historySchema,
+  listQuerySchema,
+  sessionListSchema,
+  sessionParamsSchema,
+  tenantQuerySchema,
+} from '../schemas/session.js';
+
+const notFound = (sessionId: string) =>
+  new AppError('SESSION_NOT_FOUND', `Session "${sessionId}" was not found`, { session_id: sessionId });
+
+const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore }> = async (app, { sessions }) => {
+  app.get(
+    '/api/v1/sessions/:session_id/history',
+    {
+      schema: {
+        tags: ['Sessions'],
+        summary: 'Conversation history',
+        description: "The session's messages in order, with the tool calls the agent made for each answer.",
+        params: sessionParamsSchema,
+        querystring: tenantQuerySchema,
+        response: { 200: historySchema, ...errorResponses(400, 401, 403, 404, 429, 500) },
+      },
+    },
+    async (request) => {
+      const tenantId = request.tenantId!;
+      const sessionId = request.params.session_id;
+      request.sessionId = sessionId;
+      const session = await sessions.get({ tenantId, sessionId });
+      if (!session) throw notFound(sessionId);
+      return {
+        session_id: sessionId,
+        tenant_id: tenantId,
+        message_count: countConversationMessages(session.messages),
+        created_at: session.createdAt,
+        last_activity: session.lastActivity,
+        messages: session.messages.map((m) => ({
+          role: m.role,
+          content: m.content,
+          timestamp: m.timestamp,
+          ...(m.tool_calls
+            ? {
+                tool_calls: m.tool_calls.map(({ id, name, arguments: args, status, duration_ms }) => ({
+                  id,
+                  name,
+                  arguments: args,
+                  status,
+                  duration_ms,
+                })),
+              }
+            : {}),
+          ...(m.interrupted ? { interrupted: true } : {}),
+        })),
+      };
+    },
+  );
+
+  app.delete(
+    '/api/v1/sessions/:session_id',
+    {
+      schema: {
+        tags: ['Sessions'],
+        summary: 'Delete a session',
+        description: 'Forgets the conversation. A turn running on it finishes first.',
+        params: sessionParamsSchema,
+        querystring: tenantQuerySchema,
+        response: { 200: deletedSchema, ...errorResponses(400, 401, 403, 404, 429, 500) },
+      },
+    },
+    async (request) => {
+      const key = { tenantId: request.tenantId!, sessionId: request.params.session_id };
+      request.sessionId = key.sessionId;
+      // Behind the session lock, so a running turn cannot write the session back after the delete.
+      const deleted = await sessions.runExclusive(key, () => sessions.delete(key));
+      if (!deleted) throw notFound(key.sessionId);
+      return { message: 'Session deleted successfully' as const, session_id: key.sessionId };
+    },
+  );
+
+  app.get(
+    '/api/v1/sessions',
+    {
+      schema: {
+        tags: ['Sessions'],
+        summary: "List a tenant's sessions",
+        description: 'Paginated, most recent activity first.',
+        querystring: listQuerySchema,
+        response: { 200: sessionListSchema, ...errorResponses(400, 401, 403, 429, 500) },
+      },
+    },
+    async (request) => {
+      const tenantId = request.tenantId!;
+      const { limit, offset } = request.query;
+      const page = await sessions.list(tenantId, { limit, offset });
+      return { tenant_id: tenantId, total: page.total, limit, offset, sessions: page.sessions };
+    },
+  );
+};
+
+export default sessionRoutes;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { sessionIdSchema, tenantIdSchema, toolCallRecordSchema } from './session.js';
+
+export const chatRequestSchema = z
+  .object({
+    session_id: sessionIdSchema,
+    message: z.string().min(1).max(10_000).describe("The customer's message"),
+    tenant_id: tenantIdSchema.optional(),
+  })
+  .meta({ example: { session_id: 'user-abc-123', message: 'I need help with my order', tenant_id: 'company-001' } });
+
+export const usageSchema = z.object({
+  prompt_tokens: z.number().int(),
+  completion_tokens: z.number().int(),
+  total_tokens: z.number().int(),
+});
+
+export const chatResponseSchema = z
+  .object({
+    session_id: z.string(),
+    message: z.string().describe("The agent's answer"),
+    timestamp: z.string(),
+    message_count: z.number().int().describe('User + assistant messages in the session after this turn'),
+    tenant_id: z.string(),
+    request_id: z.string(),
+    tool_calls: z.array(toolCallRecordSchema),
+    usage: usageSchema.optional(),
+  })
+  .meta({
+    example: {
+      session_id: 'user-abc-123',
+      message: 'Order 42 is on its way: it shipped yesterday.',
+      timestamp: '2026-01-01T12:00:05.000Z',
+      message_count: 2,
+      tenant_id: 'company-001',
+      request_id: '6f1c2a4e-6a0f-4c1e-9d7e-1b2f3c4d5e6f',
+      tool_calls: [{ id: 'call_1', name: 'get_order', arguments: { order_id: 42 }, status: 'ok', duration_ms: 3 }],
+      usage: { prompt_tokens: 812, completion_tokens: 24, total_tokens: 836 },
+    },
+  });
+
+export const sseDescription = `Server-Sent Events. Each event is one \`data: <json>\\n\\n\` line whose \`type\` is:
+- \`token\` {content, session_id}: a text delta, sent as soon as it arrives
+- \`tool_call\` {id, name, arguments, session_id}
+- \`tool_result\` {id, name, status: ok|error, session_id}
+- \`done\` {session_id, message_count, request_id, usage?}: the last event of a successful turn
+- \`error\` {error, message, session_id, request_id}: the last event of a failed turn
+A comment line \`: ping\` is sent every 15 s while idle.`;

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+export const sessionIdSchema = z.string().min(1).max(255).describe('Conversation id chosen by the client');
+export const tenantIdSchema = z.string().min(1).max(255).describe('Tenant (organisation) id; defaults to "default"');
+
+export const sessionParamsSchema = z.object({ session_id: sessionIdSchema });
+export const tenantQuerySchema = z.object({ tenant_id: tenantIdSchema.optional() });
+
+export const toolCallRecordSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  arguments: z.unknown(),
+  status: z.enum(['ok', 'error']),
+  duration_ms: z.number(),
+});
+
+export const historyMessageSchema = z.object({
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  timestamp: z.string(),
+  tool_calls: z.array(toolCallRecordSchema).optional(),
+  interrupted: z.boolean().optional(),
+});
+
+export const historySchema = z
+  .object({
+    session_id: z.string(),
+    tenant_id: z.string(),
+    message_count: z.number().int(),
+    created_at: z.string(),
+    last_activity: z.string(),
+    messages: z.array(historyMessageSchema),
+  })
+  .meta({
+    example: {
+      session_id: 'user-abc-123',
+      tenant_id: 'company-001',
+      message_count: 2,
+      created_at: '2026-01-01T12:00:00.000Z',
+      last_activity: '2026-01-01T12:00:05.000Z',
+      messages: [
+        { role: 'user', content: 'Where is order 42?', timestamp: '2026-01-01T12:00:00.000Z' },
+        {
+          role: 'assistant',
+          content: 'Order 42 has shipped.',
+          timestamp: '2026-01-01T12:00:05.000Z',
+          tool_calls: [{ id: 'call_1', name: 'get_order', arguments: { order_id: 42 }, status: 'ok', duration_ms: 3 }],
+        },
+      ],
+    },
+  });
+
+export const deletedSchema = z.object({ message: z.literal('Session deleted successfully'), session_id: z.string() });
+
+export const listQuerySchema = z.object({
+  tenant_id: tenantIdSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
+});
+
+export const sessionListSchema = z.object({
+  tenant_id: z.string(),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+  sessions: z.array(
+    z.object({
+      session_id: z.string(),
+      message_count: z.number().int(),
+      created_at: z.string(),
+      last_activity: z.string(),
+    }),
+  ),
+});
