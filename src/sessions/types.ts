@@ -48,7 +48,10 @@ export interface SessionStore {
   append(key: SessionKey, messages: readonly StoredMessage[]): Promise<SessionSnapshot>;
   delete(key: SessionKey): Promise<boolean>;
   /** Most recent activity first. */
-  list(tenantId: string, page: { limit: number; offset: number }): Promise<{ total: number; sessions: SessionSummary[] }>;
+  list(
+    tenantId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ total: number; sessions: SessionSummary[] }>;
   /** Runs `work` after every earlier work queued for the same session has finished (arrival order). */
   runExclusive<T>(key: SessionKey, work: () => Promise<T>): Promise<T>;
   count(): Promise<number>;

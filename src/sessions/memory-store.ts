@@ -1,0 +1,319 @@
+import type { AppConfig } from '../config/index.js';
+import { AppError } from '../http/errors.js';
+import { countConversationMessages } from './count.js';
+import type { SessionKey, SessionSnapshot, SessionStore, SessionSummary, StoredMessage } from './types.js';
+
+export type SessionRemovalReason = 'expired' | 'evicted';
+
+export interface MemorySessionStoreOptions {
+  /** Idle time after which a session disappears (SESSION_TTL_MINUTES). */
+  ttlMinutes: number;
+  /** Most sessions held at once; the least recently active one goes first (MAX_SESSIONS). */
+  maxSessions: number;
+  /** Most messages kept per session; the oldest go first (SESSION_MAX_MESSAGES). */
+  maxMessages: number;
+  /** Epoch milliseconds; injectable so tests control time. */
+  now?: () => number;
+  /** How often expired sessions are released; defaults to min(60 s, TTL). */
+  sweepIntervalMs?: number;
+  /** Turns allowed to wait behind the running one on a single session before new ones are refused. */
+  maxWaitingPerSession?: number;
+  /** Told whenever the store drops a session on its own (not on delete), e.g. to log or count it. */
+  onRemove?: (key: SessionKey, reason: SessionRemovalReason) => void;
+}
+
+export const DEFAULT_MAX_WAITING_PER_SESSION = 100;
+
+/** Too many turns are already queued on one session; the client should retry later. */
+export class SessionBusyError extends AppError {
+  constructor(readonly waiting: number) {
+    super(
+      'RATE_LIMIT_EXCEEDED',
+      'Too many requests are already waiting on this session; retry after the current ones finish.',
+      undefined,
+      { headers: { 'Retry-After': '1' } },
+    );
+    this.name = 'SessionBusyError';
+  }
+}
+
+export function memorySessionStoreOptions(
+  config: Pick<AppConfig, 'SESSION_TTL_MINUTES' | 'MAX_SESSIONS' | 'SESSION_MAX_MESSAGES'>,
+): MemorySessionStoreOptions {
+  return {
+    ttlMinutes: config.SESSION_TTL_MINUTES,
+    maxSessions: config.MAX_SESSIONS,
+    maxMessages: config.SESSION_MAX_MESSAGES,
+  };
+}
+
+interface Entry {
+  readonly tenantId: string;
+  readonly sessionId: string;
+  readonly createdAt: string;
+  lastActivityMs: number;
+  readonly messages: StoredMessage[];
+}
+
+interface Lock {
+  tail: Promise<void>;
+  /** Works queued or running; the entry is dropped when it reaches zero. */
+  pending: number;
+}
+
+export function createMemorySessionStore(options: MemorySessionStoreOptions) {
+  const ttlMs = positive('ttlMinutes', options.ttlMinutes) * 60_000;
+  const maxSessions = positiveInteger('maxSessions', options.maxSessions);
+  const maxMessages = positiveInteger('maxMessages', options.maxMessages);
+  const maxWaiting = nonNegativeInteger(
+    'maxWaitingPerSession',
+    options.maxWaitingPerSession ?? DEFAULT_MAX_WAITING_PER_SESSION,
+  );
+  // Node turns delays above 2^31-1 ms into 1 ms, which would make the sweeper spin.
+  const sweepIntervalMs = Math.min(
+    2_147_483_647,
+    positive('sweepIntervalMs', options.sweepIntervalMs ?? Math.min(60_000, ttlMs)),
+  );
+  // Read Date.now at call time so that fake timers installed after creation still apply.
+  const now = options.now ?? (() => Date.now());
+  const onRemove = options.onRemove;
+
+  // Nested maps keep tenant and session ids apart without ever joining them into one string.
+  // Each inner map, and `byActivity`, is kept in activity order (oldest first) by re-inserting on
+  // activity, which gives LRU eviction, expiry sweeps and "most recent first" listing without sorting.
+  const byTenant = new Map<string, Map<string, Entry>>();
+  const byActivity = new Set<Entry>();
+  const locks = new Map<string, Lock>();
+
+  // Activity stamps never go backwards, even if the wall clock does, so `byActivity` stays sorted by
+  // stamp and a sweep can stop at the first live entry.
+  let lastStamp = Number.NEGATIVE_INFINITY;
+  function stamp(): number {
+    lastStamp = Math.max(lastStamp, now());
+    return lastStamp;
+  }
+
+  function isExpired(entry: Entry, at: number): boolean {
+    return at - entry.lastActivityMs >= ttlMs;
+  }
+
+  function unlink(entry: Entry): void {
+    byActivity.delete(entry);
+    const sessions = byTenant.get(entry.tenantId);
+    if (!sessions) return;
+    sessions.delete(entry.sessionId);
+    if (sessions.size === 0) byTenant.delete(entry.tenantId);
+  }
+
+  function drop(entry: Entry, reason: SessionRemovalReason): void {
+    unlink(entry);
+    onRemove?.({ tenantId: entry.tenantId, sessionId: entry.sessionId }, reason);
+  }
+
+  function sweepExpired(at: number): void {
+    for (const entry of byActivity) {
+      if (!isExpired(entry, at)) break;
+      drop(entry, 'expired');
+    }
+  }
+
+  /** The session if it exists and has not expired; an expired one is removed on the way. */
+  function findLive(key: SessionKey, at: number): Entry | undefined {
+    const entry = byTenant.get(key.tenantId)?.get(key.sessionId);
+    if (!entry) return undefined;
+    if (isExpired(entry, at)) {
+      drop(entry, 'expired');
+      return undefined;
+    }
+    return entry;
+  }
+
+  function touch(entry: Entry, at: number): void {
+    entry.lastActivityMs = at;
+    byActivity.delete(entry);
+    byActivity.add(entry);
+    const sessions = byTenant.get(entry.tenantId);
+    sessions?.delete(entry.sessionId);
+    sessions?.set(entry.sessionId, entry);
+  }
+
+  function create(key: SessionKey, at: number): Entry {
+    sweepExpired(at);
+    for (const oldest of byActivity) {
+      if (byActivity.size < maxSessions) break;
+      drop(oldest, 'evicted');
+    }
+    const entry: Entry = {
+      tenantId: key.tenantId,
+      sessionId: key.sessionId,
+      createdAt: new Date(at).toISOString(),
+      lastActivityMs: at,
+      messages: [],
+    };
+    let sessions = byTenant.get(key.tenantId);
+    if (!sessions) {
+      sessions = new Map();
+      byTenant.set(key.tenantId, sessions);
+    }
+    sessions.set(key.sessionId, entry);
+    byActivity.add(entry);
+    return entry;
+  }
+
+  /**
+   * Drops the oldest messages beyond the cap, then any assistant messages left at the front whose
+   * user message was dropped, so history never opens with an answer to a question it no longer has.
+   */
+  function trim(messages: StoredMessage[]): void {
+    const excess = messages.length - maxMessages;
+    if (excess <= 0) return;
+    let start = excess;
+    while (start < messages.length && messages[start]?.role !== 'user') start++;
+    // No user message left in the window at all: keep the newest messages rather than none.
+    if (start === messages.length) start = excess;
+    messages.splice(0, start);
+  }
+
+  function snapshot(entry: Entry): SessionSnapshot {
+    return {
+      tenantId: entry.tenantId,
+      sessionId: entry.sessionId,
+      createdAt: entry.createdAt,
+      lastActivity: new Date(entry.lastActivityMs).toISOString(),
+      messages: entry.messages.slice(),
+    };
+  }
+
+  function summary(entry: Entry): SessionSummary {
+    return {
+      session_id: entry.sessionId,
+      message_count: countConversationMessages(entry.messages),
+      created_at: entry.createdAt,
+      last_activity: new Date(entry.lastActivityMs).toISOString(),
+    };
+  }
+
+  const sweeper = setInterval(() => sweepExpired(now()), sweepIntervalMs);
+  // Housekeeping only: it must never be what keeps the process from exiting.
+  sweeper.unref();
+  let closed = false;
+
+  const store = {
+    async get(key: SessionKey): Promise<SessionSnapshot | undefined> {
+      const entry = findLive(key, now());
+      return entry ? snapshot(entry) : undefined;
+    },
+
+    async append(key: SessionKey, messages: readonly StoredMessage[]): Promise<SessionSnapshot> {
+      // Cloned and frozen so that neither the caller's objects nor any snapshot can change history.
+      const copies = messages.map((message) => deepFreeze(structuredClone(message)));
+      const at = stamp();
+      const existing = findLive(key, at);
+      const entry = existing ?? create(key, at);
+      if (existing) touch(existing, at);
+      entry.messages.push(...copies);
+      trim(entry.messages);
+      return snapshot(entry);
+    },
+
+    async delete(key: SessionKey): Promise<boolean> {
+      const entry = findLive(key, now());
+      if (!entry) return false;
+      unlink(entry);
+      return true;
+    },
+
+    async list(
+      tenantId: string,
+      page: { limit: number; offset: number },
+    ): Promise<{ total: number; sessions: SessionSummary[] }> {
+      const sessions = byTenant.get(tenantId);
+      if (!sessions) return { total: 0, sessions: [] };
+      const at = now();
+      const live: Entry[] = [];
+      for (const entry of sessions.values()) {
+        if (isExpired(entry, at)) drop(entry, 'expired');
+        else live.push(entry);
+      }
+      const offset = Math.max(0, Math.floor(page.offset));
+      const limit = Math.max(0, Math.floor(page.limit));
+      const result: SessionSummary[] = [];
+      // `live` is oldest first; the page is read from the newest end.
+      for (let i = live.length - 1 - offset; i >= 0 && result.length < limit; i--) {
+        const entry = live[i];
+        if (entry) result.push(summary(entry));
+      }
+      return { total: live.length, sessions: result };
+    },
+
+    runExclusive<T>(key: SessionKey, work: () => Promise<T>): Promise<T> {
+      const lockKey = JSON.stringify([key.tenantId, key.sessionId]);
+      let lock = locks.get(lockKey);
+      if (lock && lock.pending - 1 >= maxWaiting) {
+        return Promise.reject(new SessionBusyError(lock.pending - 1));
+      }
+      if (!lock) {
+        lock = { tail: Promise.resolve(), pending: 0 };
+        locks.set(lockKey, lock);
+      }
+      const held = lock;
+      held.pending++;
+      const result = held.tail.then(() => work());
+      // The chain continues whether this work resolved or rejected.
+      held.tail = result.then(
+        () => release(),
+        () => release(),
+      );
+      function release(): void {
+        held.pending--;
+        if (held.pending === 0 && locks.get(lockKey) === held) locks.delete(lockKey);
+      }
+      return result;
+    },
+
+    /** Sessions with a turn running or waiting; drained sessions hold no lock state. */
+    busySessions(): number {
+      return locks.size;
+    },
+
+    async count(): Promise<number> {
+      sweepExpired(now());
+      return byActivity.size;
+    },
+
+    /** Stops the sweeper. Idempotent; the store stays usable and still hides expired sessions. */
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      clearInterval(sweeper);
+    },
+  };
+
+  // Checked against the interface here so the extra `busySessions` is allowed but nothing can be missing.
+  return store satisfies SessionStore;
+}
+
+export type MemorySessionStore = ReturnType<typeof createMemorySessionStore>;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
+  return value;
+}
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
+  return value;
+}

@@ -1,0 +1,523 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../src/http/errors.js';
+import {
+  countConversationMessages,
+  createMemorySessionStore,
+  type MemorySessionStore,
+  type MemorySessionStoreOptions,
+  memorySessionStoreOptions,
+  SessionBusyError,
+  type SessionKey,
+  type StoredMessage,
+} from '../../src/sessions/index.js';
+
+const MINUTE = 60_000;
+const START = Date.parse('2025-03-01T10:00:00.000Z');
+
+function user(content: string): StoredMessage {
+  return { role: 'user', content, timestamp: new Date(START).toISOString() };
+}
+function assistant(content: string): StoredMessage {
+  return { role: 'assistant', content, timestamp: new Date(START).toISOString() };
+}
+function contents(messages: readonly StoredMessage[]): string[] {
+  return messages.map((m) => m.content);
+}
+function key(tenantId: string, sessionId: string): SessionKey {
+  return { tenantId, sessionId };
+}
+
+interface Deferred {
+  promise: Promise<void>;
+  resolve: () => void;
+}
+function deferred(): Deferred {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+}
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+const stores: MemorySessionStore[] = [];
+function makeStore(overrides: Partial<MemorySessionStoreOptions> = {}) {
+  const clock = { t: START };
+  const store = createMemorySessionStore({
+    ttlMinutes: 30,
+    maxSessions: 100,
+    maxMessages: 100,
+    now: () => clock.t,
+    ...overrides,
+  });
+  stores.push(store);
+  return { store, clock };
+}
+
+afterEach(async () => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+describe('memory session store: contents', () => {
+  it('creates a session on first append and returns its history with timestamps', async () => {
+    const { store, clock } = makeStore();
+    const first = await store.append(key('t', 's'), [user('hi'), assistant('hello')]);
+    clock.t += 5_000;
+    const second = await store.append(key('t', 's'), [user('order?'), assistant('shipped')]);
+
+    expect(first.createdAt).toBe('2025-03-01T10:00:00.000Z');
+    expect(second.createdAt).toBe(first.createdAt);
+    expect(second.lastActivity).toBe('2025-03-01T10:00:05.000Z');
+    expect(contents(second.messages)).toEqual(['hi', 'hello', 'order?', 'shipped']);
+
+    const got = await store.get(key('t', 's'));
+    expect(got).toMatchObject({ tenantId: 't', sessionId: 's', createdAt: first.createdAt });
+    expect(contents(got?.messages ?? [])).toEqual(['hi', 'hello', 'order?', 'shipped']);
+    expect(await store.get(key('t', 'missing'))).toBeUndefined();
+  });
+
+  it('keeps tool-call records and the interrupted flag', async () => {
+    const { store } = makeStore();
+    const answer: StoredMessage = {
+      ...assistant('partial'),
+      interrupted: true,
+      tool_calls: [
+        {
+          id: 'c1',
+          name: 'get_order',
+          arguments: { order_id: 'o1' },
+          status: 'ok',
+          duration_ms: 3,
+          result: '{}',
+        },
+      ],
+    };
+    await store.append(key('t', 's'), [user('q'), answer]);
+    const got = await store.get(key('t', 's'));
+    expect(got?.messages[1]).toEqual(answer);
+  });
+
+  it('hands out copies: neither snapshots nor the caller’s own objects can change stored history', async () => {
+    const { store } = makeStore();
+    const input: StoredMessage[] = [
+      user('hi'),
+      {
+        ...assistant('hello'),
+        tool_calls: [{ id: 'c', name: 'x', arguments: { a: 1 }, status: 'ok', duration_ms: 1 }],
+      },
+    ];
+    const snap = await store.append(key('t', 's'), input);
+
+    // The caller keeps editing its own objects after the append.
+    input.push(user('sneaky'));
+    (input[0] as StoredMessage).content = 'changed';
+    (input[1]?.tool_calls?.[0]?.arguments as { a: number }).a = 2;
+
+    // And tries to edit what the store handed back.
+    (snap.messages as StoredMessage[]).push(user('also sneaky'));
+    expect(() => {
+      (snap.messages[0] as StoredMessage).content = 'edited';
+    }).toThrow(TypeError);
+
+    const got = await store.get(key('t', 's'));
+    expect(contents(got?.messages ?? [])).toEqual(['hi', 'hello']);
+    expect(got?.messages[1]?.tool_calls?.[0]?.arguments).toEqual({ a: 1 });
+  });
+
+  it('deletes a session, after which it is gone', async () => {
+    const { store } = makeStore();
+    await store.append(key('t', 's'), [user('hi')]);
+    expect(await store.delete(key('t', 's'))).toBe(true);
+    expect(await store.get(key('t', 's'))).toBeUndefined();
+    expect(await store.delete(key('t', 's'))).toBe(false);
+    expect(await store.count()).toBe(0);
+  });
+});
+
+describe('memory session store: keys and tenants', () => {
+  it('never confuses tenant "a:b" + session "c" with tenant "a" + session "b:c"', async () => {
+    const { store } = makeStore();
+    const left = key('a:b', 'c');
+    const right = key('a', 'b:c');
+    await store.append(left, [user('from a:b / c')]);
+    await store.append(right, [user('from a / b:c')]);
+
+    expect(contents((await store.get(left))?.messages ?? [])).toEqual(['from a:b / c']);
+    expect(contents((await store.get(right))?.messages ?? [])).toEqual(['from a / b:c']);
+    expect((await store.list('a', { limit: 10, offset: 0 })).sessions.map((s) => s.session_id)).toEqual([
+      'b:c',
+    ]);
+    expect((await store.list('a:b', { limit: 10, offset: 0 })).sessions.map((s) => s.session_id)).toEqual([
+      'c',
+    ]);
+
+    expect(await store.delete(left)).toBe(true);
+    expect(await store.get(right)).toBeDefined();
+    expect(await store.count()).toBe(1);
+  });
+
+  it('keeps the locks of colliding-looking keys apart: one does not wait for the other', async () => {
+    const { store } = makeStore();
+    const gate = deferred();
+    const blocked = store.runExclusive(key('a:b', 'c'), async () => {
+      await gate.promise;
+      return 'left';
+    });
+    const other = store.runExclusive(key('a', 'b:c'), async () => 'right');
+    // Two independent locks; a shared one would also make `other` wait for the gate.
+    expect(store.busySessions()).toBe(2);
+    await expect(other).resolves.toBe('right');
+    gate.resolve();
+    await expect(blocked).resolves.toBe('left');
+  });
+
+  it('keeps tenants apart in get, list and delete even for the same session id', async () => {
+    const { store } = makeStore();
+    await store.append(key('acme', 'shared-id'), [user('acme secret')]);
+    await store.append(key('acme', 'only-acme'), [user('x')]);
+
+    expect(await store.get(key('globex', 'shared-id'))).toBeUndefined();
+    expect(await store.list('globex', { limit: 50, offset: 0 })).toEqual({ total: 0, sessions: [] });
+    expect(await store.delete(key('globex', 'shared-id'))).toBe(false);
+
+    await store.append(key('globex', 'shared-id'), [user('globex text')]);
+    expect(contents((await store.get(key('acme', 'shared-id')))?.messages ?? [])).toEqual(['acme secret']);
+    expect(contents((await store.get(key('globex', 'shared-id')))?.messages ?? [])).toEqual(['globex text']);
+
+    const globex = await store.list('globex', { limit: 50, offset: 0 });
+    expect(globex.total).toBe(1);
+    expect(globex.sessions.map((s) => s.session_id)).toEqual(['shared-id']);
+    expect((await store.list('acme', { limit: 50, offset: 0 })).total).toBe(2);
+  });
+});
+
+describe('memory session store: idle expiry', () => {
+  it('hides a session once it has been idle for the TTL, before any sweep runs', async () => {
+    const onRemove = vi.fn();
+    const { store, clock } = makeStore({ ttlMinutes: 10, onRemove, sweepIntervalMs: 24 * 60 * MINUTE });
+    await store.append(key('t', 'idle'), [user('hi')]);
+    await store.append(key('t', 'other'), [user('hi')]);
+
+    clock.t += 10 * MINUTE - 1;
+    expect(await store.get(key('t', 'idle'))).toBeDefined();
+    expect(await store.count()).toBe(2);
+
+    clock.t += 1;
+    expect(await store.get(key('t', 'idle'))).toBeUndefined();
+    expect(await store.list('t', { limit: 10, offset: 0 })).toEqual({ total: 0, sessions: [] });
+    expect(await store.count()).toBe(0);
+    expect(await store.delete(key('t', 'other'))).toBe(false);
+    expect(onRemove).toHaveBeenCalledWith({ tenantId: 't', sessionId: 'idle' }, 'expired');
+  });
+
+  it('counts each append as activity, and starts afresh when an expired session is written to', async () => {
+    const { store, clock } = makeStore({ ttlMinutes: 10 });
+    await store.append(key('t', 's'), [user('first')]);
+    clock.t += 9 * MINUTE;
+    await store.append(key('t', 's'), [assistant('still here')]);
+    clock.t += 9 * MINUTE;
+    expect(contents((await store.get(key('t', 's')))?.messages ?? [])).toEqual(['first', 'still here']);
+
+    clock.t += 10 * MINUTE;
+    const fresh = await store.append(key('t', 's'), [user('new conversation')]);
+    expect(contents(fresh.messages)).toEqual(['new conversation']);
+    expect(fresh.createdAt).toBe(new Date(clock.t).toISOString());
+  });
+
+  it('sweeps expired sessions in the background (fake timers)', async () => {
+    vi.useFakeTimers({ now: START });
+    const onRemove = vi.fn();
+    const store = createMemorySessionStore({
+      ttlMinutes: 1,
+      maxSessions: 10,
+      maxMessages: 10,
+      sweepIntervalMs: 5_000,
+      onRemove,
+    });
+    stores.push(store);
+    await store.append(key('t', 's'), [user('hi')]);
+
+    await vi.advanceTimersByTimeAsync(55_000);
+    expect(onRemove).not.toHaveBeenCalled();
+
+    // No store call in between: only the sweeper can have removed it.
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(onRemove).toHaveBeenCalledTimes(1);
+    expect(onRemove).toHaveBeenCalledWith({ tenantId: 't', sessionId: 's' }, 'expired');
+    expect(await store.get(key('t', 's'))).toBeUndefined();
+  });
+
+  it('close() stops the sweeper', async () => {
+    vi.useFakeTimers({ now: START });
+    const onRemove = vi.fn();
+    const store = createMemorySessionStore({
+      ttlMinutes: 1,
+      maxSessions: 10,
+      maxMessages: 10,
+      sweepIntervalMs: 1_000,
+      onRemove,
+    });
+    await store.append(key('t', 's'), [user('hi')]);
+    expect(vi.getTimerCount()).toBe(1);
+
+    await store.close();
+    await store.close();
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+    expect(onRemove).not.toHaveBeenCalled();
+  });
+
+  it('never keeps the process alive: the sweeper timer is unref’d', async () => {
+    const spy = vi.spyOn(globalThis, 'setInterval');
+    const store = createMemorySessionStore({ ttlMinutes: 1, maxSessions: 10, maxMessages: 10 });
+    stores.push(store);
+    expect(spy).toHaveBeenCalledTimes(1);
+    const handle = spy.mock.results[0]?.value as NodeJS.Timeout;
+    expect(handle.hasRef()).toBe(false);
+  });
+});
+
+describe('memory session store: capacity', () => {
+  it('evicts the least recently active session when a new one would exceed MAX_SESSIONS', async () => {
+    const onRemove = vi.fn();
+    const { store, clock } = makeStore({ maxSessions: 3, onRemove });
+    for (const id of ['s1', 's2', 's3']) {
+      await store.append(key('t', id), [user(id)]);
+      clock.t += 1_000;
+    }
+    await store.append(key('t', 's1'), [user('s1 again')]); // s2 is now the least recently active
+    clock.t += 1_000;
+    await store.append(key('other-tenant', 's4'), [user('s4')]);
+
+    expect(await store.get(key('t', 's2'))).toBeUndefined();
+    expect(onRemove).toHaveBeenCalledExactlyOnceWith({ tenantId: 't', sessionId: 's2' }, 'evicted');
+    expect(await store.count()).toBe(3);
+    expect((await store.list('t', { limit: 10, offset: 0 })).sessions.map((s) => s.session_id)).toEqual([
+      's1',
+      's3',
+    ]);
+
+    clock.t += 1_000;
+    await store.append(key('t', 's5'), [user('s5')]);
+    expect(await store.get(key('t', 's3'))).toBeUndefined();
+    expect(await store.get(key('t', 's1'))).toBeDefined();
+  });
+
+  it('drops expired sessions before evicting live ones', async () => {
+    const onRemove = vi.fn();
+    const { store, clock } = makeStore({ maxSessions: 2, ttlMinutes: 10, onRemove });
+    await store.append(key('t', 'stale'), [user('x')]);
+    clock.t += 6 * MINUTE;
+    await store.append(key('t', 'live'), [user('x')]);
+    clock.t += 5 * MINUTE;
+    await store.append(key('t', 'new'), [user('x')]);
+
+    expect(onRemove).toHaveBeenCalledExactlyOnceWith({ tenantId: 't', sessionId: 'stale' }, 'expired');
+    expect(await store.get(key('t', 'live'))).toBeDefined();
+    expect(await store.count()).toBe(2);
+  });
+
+  it('keeps the newest messages, trimming whole turns from the front', async () => {
+    const { store } = makeStore({ maxMessages: 5 });
+    await store.append(key('t', 's'), [user('u1'), assistant('a1')]);
+    await store.append(key('t', 's'), [user('u2'), assistant('a2')]);
+    const snap = await store.append(key('t', 's'), [user('u3'), assistant('a3')]);
+    // Dropping only u1 would leave a1 without its question, so a1 goes too.
+    expect(contents(snap.messages)).toEqual(['u2', 'a2', 'u3', 'a3']);
+
+    const listed = await store.list('t', { limit: 1, offset: 0 });
+    expect(listed.sessions[0]?.message_count).toBe(4);
+  });
+
+  it('keeps an unanswered (interrupted) user message as the start of the window', async () => {
+    const { store } = makeStore({ maxMessages: 4 });
+    await store.append(key('t', 's'), [user('u1'), assistant('a1')]);
+    await store.append(key('t', 's'), [user('u2')]);
+    const snap = await store.append(key('t', 's'), [user('u3'), assistant('a3')]);
+    expect(contents(snap.messages)).toEqual(['u2', 'u3', 'a3']);
+  });
+
+  it('trims a single oversized append and still keeps the newest messages', async () => {
+    const { store } = makeStore({ maxMessages: 2 });
+    const snap = await store.append(key('t', 's'), [
+      user('u1'),
+      assistant('a1'),
+      user('u2'),
+      assistant('a2'),
+      user('u3'),
+      assistant('a3'),
+    ]);
+    expect(contents(snap.messages)).toEqual(['u3', 'a3']);
+
+    // With no user message in the window at all, it keeps the newest rather than nothing.
+    const onlyAnswers = await store.append(key('t', 'x'), [
+      assistant('x1'),
+      assistant('x2'),
+      assistant('x3'),
+    ]);
+    expect(contents(onlyAnswers.messages)).toEqual(['x2', 'x3']);
+  });
+});
+
+describe('memory session store: list', () => {
+  it('pages sessions most recent activity first with the total', async () => {
+    const { store, clock } = makeStore();
+    for (const id of ['s1', 's2', 's3', 's4', 's5']) {
+      await store.append(key('t', id), [user(`hello ${id}`), assistant('hi')]);
+      clock.t += 1_000;
+    }
+    await store.append(key('t', 's2'), [user('back again')]);
+
+    const first = await store.list('t', { limit: 2, offset: 0 });
+    expect(first.total).toBe(5);
+    expect(first.sessions.map((s) => s.session_id)).toEqual(['s2', 's5']);
+    expect(first.sessions[0]).toEqual({
+      session_id: 's2',
+      message_count: 3,
+      created_at: '2025-03-01T10:00:01.000Z',
+      last_activity: '2025-03-01T10:00:05.000Z',
+    });
+
+    const second = await store.list('t', { limit: 2, offset: 2 });
+    expect(second.sessions.map((s) => s.session_id)).toEqual(['s4', 's3']);
+    const last = await store.list('t', { limit: 2, offset: 4 });
+    expect(last.sessions.map((s) => s.session_id)).toEqual(['s1']);
+    expect(await store.list('t', { limit: 2, offset: 10 })).toEqual({ total: 5, sessions: [] });
+  });
+});
+
+describe('memory session store: per-session lock', () => {
+  it('runs queued work in arrival order, one at a time, even with interleaved async steps', async () => {
+    const { store } = makeStore();
+    const k = key('t', 's');
+    let running = 0;
+    let maxRunning = 0;
+    const turns = Array.from({ length: 20 }, (_, i) =>
+      store.runExclusive(k, async () => {
+        running++;
+        maxRunning = Math.max(maxRunning, running);
+        await sleep(Math.floor(Math.random() * 4));
+        await store.append(k, [user(`u${i}`)]);
+        await sleep(Math.floor(Math.random() * 4));
+        await store.append(k, [assistant(`a${i}`)]);
+        running--;
+        return i;
+      }),
+    );
+    expect(await Promise.all(turns)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(maxRunning).toBe(1);
+
+    const history = contents((await store.get(k))?.messages ?? []);
+    expect(history).toEqual(Array.from({ length: 20 }, (_, i) => [`u${i}`, `a${i}`]).flat());
+    expect(store.busySessions()).toBe(0);
+  });
+
+  it('does not let a failing work block the ones queued after it', async () => {
+    const { store } = makeStore();
+    const k = key('t', 's');
+    const order: string[] = [];
+    const failing = store.runExclusive(k, async () => {
+      order.push('fails');
+      throw new Error('provider down');
+    });
+    const throwingSync = store.runExclusive(k, () => {
+      order.push('throws synchronously');
+      throw new Error('bad input');
+    });
+    const next = store.runExclusive(k, async () => {
+      order.push('next');
+      return 'ok';
+    });
+
+    await expect(failing).rejects.toThrow('provider down');
+    await expect(throwingSync).rejects.toThrow('bad input');
+    await expect(next).resolves.toBe('ok');
+    expect(order).toEqual(['fails', 'throws synchronously', 'next']);
+    expect(store.busySessions()).toBe(0);
+  });
+
+  it('runs work for different sessions concurrently', async () => {
+    const { store } = makeStore();
+    const gate = deferred();
+    const slow = store.runExclusive(key('t', 'slow'), () => gate.promise.then(() => 'slow'));
+    await expect(store.runExclusive(key('t', 'fast'), async () => 'fast')).resolves.toBe('fast');
+    expect(store.busySessions()).toBe(1);
+    gate.resolve();
+    await expect(slow).resolves.toBe('slow');
+    expect(store.busySessions()).toBe(0);
+  });
+
+  it('refuses a 101st waiting turn on one session with SessionBusyError (429), and recovers', async () => {
+    const { store } = makeStore();
+    const k = key('t', 's');
+    const gate = deferred();
+    const running = store.runExclusive(k, () => gate.promise);
+    const waiting = Array.from({ length: 100 }, (_, i) => store.runExclusive(k, async () => i));
+
+    const refused = store.runExclusive(k, async () => 'never');
+    await expect(refused).rejects.toBeInstanceOf(SessionBusyError);
+    const error = await refused.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', statusCode: 429, waiting: 100 });
+
+    // Other sessions are unaffected.
+    await expect(store.runExclusive(key('t', 'other'), async () => 'other')).resolves.toBe('other');
+
+    gate.resolve();
+    await running;
+    expect(await Promise.all(waiting)).toHaveLength(100);
+    await expect(store.runExclusive(k, async () => 'after')).resolves.toBe('after');
+    expect(store.busySessions()).toBe(0);
+  });
+
+  it('honours a configured queue bound', async () => {
+    const { store } = makeStore({ maxWaitingPerSession: 1 });
+    const k = key('t', 's');
+    const gate = deferred();
+    const running = store.runExclusive(k, () => gate.promise);
+    const queued = store.runExclusive(k, async () => 'queued');
+    await expect(store.runExclusive(k, async () => 'x')).rejects.toBeInstanceOf(SessionBusyError);
+    gate.resolve();
+    await running;
+    await expect(queued).resolves.toBe('queued');
+  });
+});
+
+describe('session helpers and options', () => {
+  it('counts only user and assistant messages', () => {
+    expect(
+      countConversationMessages([
+        { role: 'system' },
+        { role: 'user' },
+        { role: 'assistant' },
+        { role: 'tool' },
+        { role: 'assistant' },
+      ]),
+    ).toBe(3);
+    expect(countConversationMessages([])).toBe(0);
+  });
+
+  it('maps the configuration names onto store options', () => {
+    expect(
+      memorySessionStoreOptions({ SESSION_TTL_MINUTES: 5, MAX_SESSIONS: 7, SESSION_MAX_MESSAGES: 9 }),
+    ).toEqual({
+      ttlMinutes: 5,
+      maxSessions: 7,
+      maxMessages: 9,
+    });
+  });
+
+  it('rejects nonsensical limits at construction', () => {
+    expect(() => createMemorySessionStore({ ttlMinutes: 0, maxSessions: 1, maxMessages: 1 })).toThrow(
+      RangeError,
+    );
+    expect(() => createMemorySessionStore({ ttlMinutes: 1, maxSessions: 0, maxMessages: 1 })).toThrow(
+      /maxSessions/,
+    );
+    expect(() => createMemorySessionStore({ ttlMinutes: 1, maxSessions: 1, maxMessages: 1.5 })).toThrow(
+      /maxMessages/,
+    );
+  });
+});
