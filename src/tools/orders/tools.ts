@@ -1,0 +1,186 @@
+import type { OrderStatus } from '../../db/order-types.js';
+import { defineTool, type Tool, type ToolContext, ToolError } from '../registry.js';
+import {
+  cancelOrderArgs,
+  createOrderArgs,
+  EDITABLE_STATUS_TEXT,
+  getOrderArgs,
+  listOrdersArgs,
+  MAX_LIST_LIMIT,
+  UPDATABLE_FIELDS,
+  updateOrderArgs,
+  updateOrderStatusArgs,
+} from './arguments.js';
+import { toCents } from './money.js';
+import type { OrderChanges, OrdersRepository, StatusChangeResult } from './repository.js';
+import { NEXT_STATUSES, statusesLeadingTo } from './status-transitions.js';
+
+const TRANSITIONS_TEXT =
+  'PENDING → CONFIRMED → PROCESSING → SHIPPED → DELIVERED; an order can be CANCELLED while PENDING, CONFIRMED or PROCESSING; DELIVERED and CANCELLED are final.';
+
+/** The same message whether the order does not exist or belongs to another tenant. */
+function notFound(orderId: number): ToolError {
+  return new ToolError(`Order ${orderId} not found`, { order_id: orderId });
+}
+
+function invalidTransition(orderId: number, current: OrderStatus, requested: OrderStatus): ToolError {
+  const allowed = NEXT_STATUSES[current];
+  const details = {
+    order_id: orderId,
+    current_status: current,
+    requested_status: requested,
+    allowed_next_statuses: [...allowed],
+  };
+  if (allowed.length === 0) {
+    return new ToolError(
+      `Order ${orderId} is ${current}, a final status; its status can no longer change`,
+      details,
+    );
+  }
+  const problem =
+    current === requested
+      ? `Order ${orderId} is already ${current}`
+      : requested === 'CANCELLED'
+        ? `Order ${orderId} is ${current} and can no longer be cancelled (only ${statusesLeadingTo('CANCELLED').join(', ')} orders can)`
+        : `Order ${orderId} cannot move from ${current} to ${requested}`;
+  return new ToolError(`${problem}; allowed next statuses: ${allowed.join(', ')}`, details);
+}
+
+/** A busy database after the busy timeout is a transient condition worth telling the model about. */
+function run<T>(ctx: ToolContext, write: boolean, action: () => T): T {
+  if (write) ctx.signal.throwIfAborted();
+  try {
+    return action();
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+      throw new ToolError('The order database is busy; try again in a moment');
+    }
+    throw err;
+  }
+}
+
+function statusChangeOutcome(orderId: number, requested: OrderStatus, result: StatusChangeResult) {
+  if (result.ok) return { order: result.order, previous_status: result.previousStatus };
+  if (result.reason === 'not_found') throw notFound(orderId);
+  throw invalidTransition(orderId, result.status, requested);
+}
+
+export function createOrderTools(repo: OrdersRepository): Tool[] {
+  return [
+    defineTool({
+      name: 'create_order',
+      description:
+        'Create a new order for a customer. Give the total order_amount in currency units (e.g. 19.99). ' +
+        'A new order starts as PENDING (default) or CONFIRMED, never in a later status. ' +
+        'Returns the created order with its order_id.',
+      parameters: createOrderArgs,
+      async execute(args, ctx) {
+        const order = run(ctx, true, () =>
+          repo.createOrder(ctx.tenantId, {
+            customerName: args.customer_name,
+            customerEmail: args.customer_email,
+            billingAddress: args.billing_address,
+            productSku: args.product_sku,
+            quantity: args.quantity,
+            amountCents: toCents(args.order_amount),
+            remarks: args.remarks,
+            status: args.order_status,
+          }),
+        );
+        ctx.logger.info({ order_id: order.order_id, status: order.status }, 'order created');
+        return { order };
+      },
+    }),
+
+    defineTool({
+      name: 'get_order',
+      description:
+        'Look up one order by its order_id: customer, product, quantity, amount, status and timestamps.',
+      parameters: getOrderArgs,
+      async execute(args, ctx) {
+        const order = run(ctx, false, () => repo.getOrder(ctx.tenantId, args.order_id));
+        if (!order) throw notFound(args.order_id);
+        return { order };
+      },
+    }),
+
+    defineTool({
+      name: 'list_orders',
+      description:
+        'List orders, newest first, optionally only those of one customer (exact name or e-mail) or in one status. ' +
+        `Paginated with limit (1-${MAX_LIST_LIMIT}, default 10) and offset; "total" is the number of all matching orders.`,
+      parameters: listOrdersArgs,
+      async execute(args, ctx) {
+        const page = run(ctx, false, () =>
+          repo.listOrders(ctx.tenantId, {
+            customerName: args.customer_name,
+            customerEmail: args.customer_email,
+            status: args.status,
+            limit: args.limit,
+            offset: args.offset,
+          }),
+        );
+        return { total: page.total, limit: args.limit, offset: args.offset, orders: page.orders };
+      },
+    }),
+
+    defineTool({
+      name: 'update_order',
+      description:
+        `Change an order's details: ${UPDATABLE_FIELDS.join(', ')} (give only the fields to change, at least one). ` +
+        `Only ${EDITABLE_STATUS_TEXT} orders can be changed. To change the status use update_order_status; ` +
+        'to cancel use cancel_order.',
+      parameters: updateOrderArgs,
+      async execute(args, ctx) {
+        const changes: OrderChanges = {
+          billingAddress: args.billing_address,
+          quantity: args.quantity,
+          amountCents: args.order_amount === undefined ? undefined : toCents(args.order_amount),
+          remarks: args.remarks,
+          customerEmail: args.customer_email,
+        };
+        const result = run(ctx, true, () => repo.updateOrder(ctx.tenantId, args.order_id, changes));
+        if (!result.ok) {
+          if (result.reason === 'not_found') throw notFound(args.order_id);
+          throw new ToolError(
+            `Order ${args.order_id} is ${result.status}; only ${EDITABLE_STATUS_TEXT} orders can be changed`,
+            { order_id: args.order_id, current_status: result.status },
+          );
+        }
+        const updatedFields = UPDATABLE_FIELDS.filter((field) => args[field] !== undefined);
+        ctx.logger.info({ order_id: args.order_id, fields: updatedFields }, 'order updated');
+        return { order: result.order, updated_fields: updatedFields };
+      },
+    }),
+
+    defineTool({
+      name: 'update_order_status',
+      description: `Move an order to a new status. Only these transitions are allowed: ${TRANSITIONS_TEXT}`,
+      parameters: updateOrderStatusArgs,
+      async execute(args, ctx) {
+        const result = run(ctx, true, () => repo.changeStatus(ctx.tenantId, args.order_id, args.status));
+        const outcome = statusChangeOutcome(args.order_id, args.status, result);
+        ctx.logger.info(
+          { order_id: args.order_id, from: outcome.previous_status, to: args.status },
+          'order status changed',
+        );
+        return outcome;
+      },
+    }),
+
+    defineTool({
+      name: 'cancel_order',
+      description:
+        'Cancel an order that is PENDING, CONFIRMED or PROCESSING (shipped, delivered or already cancelled orders cannot be cancelled). ' +
+        'An optional reason is added to the order remarks.',
+      parameters: cancelOrderArgs,
+      async execute(args, ctx) {
+        const result = run(ctx, true, () => repo.cancelOrder(ctx.tenantId, args.order_id, args.reason));
+        const outcome = statusChangeOutcome(args.order_id, 'CANCELLED', result);
+        ctx.logger.info({ order_id: args.order_id, from: outcome.previous_status }, 'order cancelled');
+        return outcome;
+      },
+    }),
+  ];
+}
