@@ -1,0 +1,235 @@
+import type OpenAI from 'openai';
+import type {
+  ChatCompletionChunk,
+  ChatCompletionCreateParamsStreaming,
+  ChatCompletionMessageParam,
+  ChatCompletionTool,
+} from 'openai/resources/chat/completions';
+import type { Logger } from 'pino';
+import type { ModelToolSpec } from '../../tools/registry.js';
+import type {
+  ChatModel,
+  ModelError,
+  ModelEvent,
+  ModelMessage,
+  ModelRequest,
+  ModelStatus,
+  Usage,
+} from '../types.js';
+import { MalformedReplyError, toModelError } from './model-errors.js';
+import { createToolCallAssembler } from './tool-call-assembler.js';
+
+export interface OpenAICompatibleModelOptions {
+  /** Built with `timeout: LLM_TIMEOUT_MS` and `maxRetries: LLM_MAX_RETRIES`: the only retry layer. */
+  client: OpenAI;
+  /** Model name, or the deployment name for Azure. */
+  model: string;
+  provider: 'openai' | 'azure';
+  logger: Logger;
+  /**
+   * Longest silence allowed between two chunks once the reply has started. The SDK's `timeout` stops
+   * counting when the response headers arrive, so without this a stalled stream would hang the turn.
+   * Defaults to the client's timeout.
+   */
+  idleTimeoutMs?: number;
+}
+
+function toChatMessage(message: ModelMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'system':
+    case 'user':
+      return { role: message.role, content: message.content };
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+    case 'assistant': {
+      const toolCalls = message.toolCalls ?? [];
+      if (toolCalls.length === 0) return { role: 'assistant', content: message.content ?? '' };
+      return {
+        role: 'assistant',
+        content: message.content,
+        tool_calls: toolCalls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: call.arguments },
+        })),
+      };
+    }
+  }
+}
+
+export function toChatMessages(messages: readonly ModelMessage[]): ChatCompletionMessageParam[] {
+  return messages.map(toChatMessage);
+}
+
+export function toChatTools(tools: readonly ModelToolSpec[]): ChatCompletionTool[] {
+  return tools.map((tool) => ({
+    type: 'function',
+    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
+  }));
+}
+
+function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
+  const prompt = Number(usage.prompt_tokens) || 0;
+  const completion = Number(usage.completion_tokens) || 0;
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: Number(usage.total_tokens) || prompt + completion,
+  };
+}
+
+/**
+ * Rejects as soon as `signal` aborts. The SDK checks the signal only between its own steps: while it
+ * sleeps before a retry (Retry-After can be long) an abort would otherwise wait for the sleep to end.
+ * A stream that still arrives after the abort is closed at once.
+ */
+function settleOnAbort<T extends { controller: AbortController }>(
+  pending: Promise<T>,
+  signal: AbortSignal,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    pending.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) value.controller.abort();
+        else resolve(value);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      },
+    );
+  });
+}
+
+/**
+ * A ChatModel over Chat Completions for OpenAI, Azure OpenAI (through `AzureOpenAI`) and
+ * OpenAI-compatible servers (Ollama, vLLM, LM Studio…). Every step is streamed: text deltas are
+ * yielded as they arrive, tool calls once complete (at `finish_reason`), usage at the end.
+ *
+ * Retries belong to the SDK alone. It retries only while no response has started (connection
+ * failures, 408/409/429/5xx, honouring Retry-After), so nothing is ever retried once a token has been
+ * yielded; a stream that breaks later surfaces as a ModelError for the caller to handle.
+ */
+export function createOpenAICompatibleModel(options: OpenAICompatibleModelOptions): ChatModel {
+  const { client, model, provider } = options;
+  const logger = options.logger.child({ component: 'llm', provider, model });
+  const idleTimeoutMs = options.idleTimeoutMs ?? client.timeout;
+  let lastCall: ModelStatus['lastCall'];
+
+  function fail(err: unknown, circumstances: { callerAborted: boolean; idleTimedOut: boolean }): ModelError {
+    const error = toModelError(err, circumstances);
+    if (error.kind === 'aborted') {
+      logger.debug('language model request cancelled by the caller');
+      return error;
+    }
+    lastCall = { outcome: 'error', at: new Date().toISOString(), error: error.message };
+    logger.warn({ kind: error.kind, status: error.status }, 'language model call failed');
+    // The original error may carry the provider's body and URL: debug only.
+    logger.debug({ err }, 'language model call failed: original error');
+    return error;
+  }
+
+  async function* stream(request: ModelRequest): AsyncGenerator<ModelEvent, void, undefined> {
+    const { signal } = request;
+    if (signal.aborted) throw fail(signal.reason, { callerAborted: true, idleTimedOut: false });
+
+    // One controller per step, so the SDK never piles listeners onto the turn-long caller signal
+    // and our inactivity timer can cancel the request too.
+    const controller = new AbortController();
+    const onCallerAbort = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', onCallerAbort, { once: true });
+    let idleTimedOut = false;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const armIdleTimer = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        idleTimedOut = true;
+        controller.abort();
+      }, idleTimeoutMs);
+    };
+
+    const assembler = createToolCallAssembler();
+    let chunks: AsyncIterator<ChatCompletionChunk> | undefined;
+    let usage: Usage | undefined;
+    let finishReason: string | undefined;
+    let toolCallCount = 0;
+
+    try {
+      const body: ChatCompletionCreateParamsStreaming = {
+        model,
+        messages: toChatMessages(request.messages),
+        stream: true,
+        stream_options: { include_usage: true },
+        ...(request.tools.length > 0 ? { tools: toChatTools(request.tools) } : {}),
+      };
+      const response = await settleOnAbort(
+        client.chat.completions.create(body, { signal: controller.signal }),
+        controller.signal,
+      );
+      chunks = response[Symbol.asyncIterator]();
+
+      for (;;) {
+        // The timer measures the provider's silence only, not the time our consumer spends on an event.
+        armIdleTimer();
+        const next = await chunks.next();
+        clearTimeout(idleTimer);
+        if (next.done) break;
+        const chunk = next.value;
+        if (chunk.usage) usage = toUsage(chunk.usage);
+        for (const choice of chunk.choices ?? []) {
+          if (choice.index !== 0) continue;
+          const delta = choice.delta;
+          if (delta?.content) yield { type: 'text', delta: delta.content };
+          // A refusal is the model's answer to the user; dropping it would leave them with nothing.
+          if (delta?.refusal) yield { type: 'text', delta: delta.refusal };
+          if (delta?.tool_calls) assembler.add(delta.tool_calls);
+          if (choice.finish_reason) {
+            finishReason = choice.finish_reason;
+            for (const call of assembler.drain()) {
+              toolCallCount += 1;
+              yield { type: 'tool_call', call };
+            }
+          }
+        }
+      }
+
+      // The SDK ends the iteration quietly when its request is aborted; that is not a finished reply.
+      if (controller.signal.aborted) throw controller.signal.reason;
+      if (finishReason === undefined)
+        throw new MalformedReplyError('the reply ended without a finish_reason');
+      // Calls whose deltas came after the finish_reason chunk (seen from some compatible servers).
+      for (const call of assembler.drain()) {
+        toolCallCount += 1;
+        yield { type: 'tool_call', call };
+      }
+      if (usage) yield { type: 'usage', usage };
+
+      lastCall = { outcome: 'ok', at: new Date().toISOString() };
+      if (finishReason !== 'stop' && finishReason !== 'tool_calls') {
+        logger.info({ finishReason }, 'language model stopped early');
+      }
+      logger.debug({ finishReason, toolCalls: toolCallCount, usage }, 'language model step finished');
+    } catch (err) {
+      throw fail(err, { callerAborted: signal.aborted, idleTimedOut });
+    } finally {
+      clearTimeout(idleTimer);
+      signal.removeEventListener('abort', onCallerAbort);
+      // Releases the HTTP request when the consumer stops early or the step failed half-way.
+      controller.abort();
+      await chunks?.return?.().catch(() => undefined);
+    }
+  }
+
+  return {
+    provider,
+    model,
+    stream,
+    status(): ModelStatus {
+      return { provider, model, ...(lastCall ? { lastCall: { ...lastCall } } : {}) };
+    },
+  };
+}
