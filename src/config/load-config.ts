@@ -18,9 +18,7 @@ export type AppConfig = Readonly<RawEnvConfig & DerivedConfig>;
 
 export class ConfigError extends Error {
   constructor(readonly problems: Array<{ variable: string; message: string }>) {
-    super(
-      `Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`,
-    );
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p.variable}: ${p.message}`).join('\n')}`);
     this.name = 'ConfigError';
   }
 }
@@ -49,7 +47,10 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(
-      parsed.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? '?'), message: issue.message })),
+      parsed.error.issues.map((issue) => ({
+        variable: String(issue.path[0] ?? '?'),
+        message: issue.message,
+      })),
     );
   }
   const raw = parsed.data;
@@ -80,8 +81,10 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
 
   const emailTransport = raw.EMAIL_TRANSPORT ?? (raw.SMTP_SERVER ? 'smtp' : 'file');
   if (emailTransport === 'smtp') {
-    if (!raw.SMTP_SERVER) problems.push({ variable: 'SMTP_SERVER', message: 'required when EMAIL_TRANSPORT=smtp' });
-    if (!raw.SENDER_EMAIL) problems.push({ variable: 'SENDER_EMAIL', message: 'required when EMAIL_TRANSPORT=smtp' });
+    if (!raw.SMTP_SERVER)
+      problems.push({ variable: 'SMTP_SERVER', message: 'required when EMAIL_TRANSPORT=smtp' });
+    if (!raw.SENDER_EMAIL)
+      problems.push({ variable: 'SENDER_EMAIL', message: 'required when EMAIL_TRANSPORT=smtp' });
   }
   if (raw.MCP_SERVER_REQUIRED && !raw.MCP_SERVER_URL) {
     problems.push({ variable: 'MCP_SERVER_URL', message: 'must be set when MCP_SERVER_REQUIRED=true' });

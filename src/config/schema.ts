@@ -34,6 +34,21 @@ const int = (fallback: number, min: number, max: number) =>
       return n;
     });
 
+const decimal = (fallback: number, min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) {
+        ctx.addIssue({ code: 'custom', message: `expected a number between ${min} and ${max}, got "${v}"` });
+        return z.NEVER;
+      }
+      return n;
+    });
+
 const str = (fallback: string) =>
   z
     .string()
@@ -86,7 +101,10 @@ const logLevel = z
     if (v === undefined || v === '') return 'info' as const;
     const level = LOG_LEVEL_ALIASES[v] ?? v;
     if ((LOG_LEVELS as readonly string[]).includes(level)) return level as (typeof LOG_LEVELS)[number];
-    ctx.addIssue({ code: 'custom', message: `expected one of ${LOG_LEVELS.join(', ')} (any case), got "${v}"` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected one of ${LOG_LEVELS.join(', ')} (any case), got "${v}"`,
+    });
     return z.NEVER;
   });
 
@@ -134,7 +152,7 @@ export const envSchema = z.object({
   LOG_LEVEL: logLevel,
   LOG_TO_FILE: bool(true),
   LOG_FILE_PATH: str('./logs/app.log'),
-  LOG_MAX_SIZE_MB: int(100, 1, 10_240),
+  LOG_MAX_SIZE_MB: decimal(100, 0.01, 10_240),
   LOG_BACKUP_COUNT: int(5, 0, 1000),
 
   ENABLE_CORS: bool(true),

@@ -13,7 +13,11 @@ const digest = (value: string) => createHash('sha256').update(value).digest();
  * equal-length buffers, and the loop never exits early, so timing reveals neither key nor position.
  */
 export function createApiKeyVerifier(entries: readonly ApiKeyEntry[]) {
-  const hashed = entries.map((entry, index) => ({ index, tenantId: entry.tenantId, hash: digest(entry.key) }));
+  const hashed = entries.map((entry, index) => ({
+    index,
+    tenantId: entry.tenantId,
+    hash: digest(entry.key),
+  }));
   return {
     verify(presented: string): { tenantId: string; keyId: string } | undefined {
       const candidate = digest(presented);

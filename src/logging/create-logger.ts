@@ -1,5 +1,10 @@
 import path from 'node:path';
-import pino, { type DestinationStream, type Logger, type LoggerOptions, type TransportTargetOptions } from 'pino';
+import pino, {
+  type DestinationStream,
+  type Logger,
+  type LoggerOptions,
+  type TransportTargetOptions,
+} from 'pino';
 import type { AppConfig } from '../config/index.js';
 
 /** Paths pino blanks out wherever they appear in a logged object. */
@@ -60,7 +65,7 @@ export function createLogger(config: LoggingConfig, options: { isTty?: boolean }
       level: config.LOG_LEVEL,
       options: {
         file: path.resolve(config.LOG_FILE_PATH),
-        size: `${config.LOG_MAX_SIZE_MB}m`,
+        size: `${Math.max(1, Math.round(config.LOG_MAX_SIZE_MB * 1024))}k`,
         mkdir: true,
         limit: { count: config.LOG_BACKUP_COUNT },
       },

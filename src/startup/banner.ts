@@ -37,7 +37,14 @@ export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[strin
     ['Email', email],
     ['MCP', mcp],
     ['Rate limit', config.ENABLE_RATE_LIMITING ? `${config.RATE_LIMIT_PER_MINUTE}/min` : 'off'],
-    ['CORS', config.ENABLE_CORS ? (config.corsOrigins === true ? 'any origin' : config.corsOrigins.join(', ')) : 'off'],
+    [
+      'CORS',
+      config.ENABLE_CORS
+        ? config.corsOrigins === true
+          ? 'any origin'
+          : config.corsOrigins.join(', ')
+        : 'off',
+    ],
     ['Auth', auth],
     ['Log file', config.LOG_TO_FILE ? config.LOG_FILE_PATH : 'off'],
   ];

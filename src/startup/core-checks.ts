@@ -7,6 +7,9 @@ export function registerCoreChecks(readiness: ReadinessRegistry, sessions: Sessi
   readiness.register({
     name: 'sessions',
     critical: true,
-    run: async () => ({ status: 'healthy', details: { store: 'memory', active_sessions: await sessions.count() } }),
+    run: async () => ({
+      status: 'healthy',
+      details: { store: 'memory', active_sessions: await sessions.count() },
+    }),
   });
 }

@@ -77,7 +77,11 @@ describe('probes', () => {
 describe('request ids and the error envelope', () => {
   it('echoes a valid incoming X-Request-ID and uses it in error bodies', async () => {
     ({ app } = await buildTestApp());
-    const res = await app.inject({ method: 'GET', url: '/nope', headers: { 'x-request-id': 'abc.DEF_123-x' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/nope',
+      headers: { 'x-request-id': 'abc.DEF_123-x' },
+    });
     expect(res.statusCode).toBe(404);
     expect(res.headers['x-request-id']).toBe('abc.DEF_123-x');
     const body = res.json();
@@ -137,7 +141,11 @@ describe('request ids and the error envelope', () => {
         throw new Error('connect ECONNREFUSED db-host-1.internal:5432 password=hunter2');
       });
     }));
-    const res = await app.inject({ method: 'GET', url: '/api/v1/boom', headers: { 'x-request-id': 'req-500' } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/v1/boom',
+      headers: { 'x-request-id': 'req-500' },
+    });
     expect(res.statusCode).toBe(500);
     const body = res.json();
     expect(body).toMatchObject({ error: 'INTERNAL_ERROR', request_id: 'req-500' });
@@ -148,7 +156,11 @@ describe('request ids and the error envelope', () => {
   it('logs each request once on completion with request id, method, path, status and duration', async () => {
     const capture = captureLogger('info');
     ({ app } = await buildTestApp({}, { logger: capture.logger }));
-    await app.inject({ method: 'GET', url: '/api/v1/sessions?tenant_id=t1', headers: { 'x-request-id': 'log-1' } });
+    await app.inject({
+      method: 'GET',
+      url: '/api/v1/sessions?tenant_id=t1',
+      headers: { 'x-request-id': 'log-1' },
+    });
     const lines = capture.lines().filter((l) => l.msg === 'request completed');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({

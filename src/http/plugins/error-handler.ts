@@ -16,7 +16,11 @@ export function toAppError(err: FastifyError | Error): AppError {
   const fe = err as FastifyError & { validationContext?: string };
   if (hasZodFastifySchemaValidationErrors(fe)) {
     const details = fe.validation.map((v) => ({
-      field: fieldOf(v.instancePath, (v.params as { missingProperty?: unknown })?.missingProperty, fe.validationContext),
+      field: fieldOf(
+        v.instancePath,
+        (v.params as { missingProperty?: unknown })?.missingProperty,
+        fe.validationContext,
+      ),
       message: v.message ?? 'is invalid',
     }));
     return new AppError('VALIDATION_ERROR', 'Request validation failed', details);

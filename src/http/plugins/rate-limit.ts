@@ -31,10 +31,14 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { config: AppConfig }
       return `ip:${request.ip}`;
     },
     errorResponseBuilder: (_request, context) =>
-      new AppError('RATE_LIMIT_EXCEEDED', `Rate limit exceeded: ${context.max} requests per minute. Retry in ${Math.ceil(context.ttl / 1000)} s.`, {
-        limit: context.max,
-        retry_after_seconds: Math.ceil(context.ttl / 1000),
-      }),
+      new AppError(
+        'RATE_LIMIT_EXCEEDED',
+        `Rate limit exceeded: ${context.max} requests per minute. Retry in ${Math.ceil(context.ttl / 1000)} s.`,
+        {
+          limit: context.max,
+          retry_after_seconds: Math.ceil(context.ttl / 1000),
+        },
+      ),
   });
 }
 

@@ -11,11 +11,18 @@ complaints through a remote MCP server.
 Errors always use one envelope: \`{error, message, details?, request_id, timestamp}\`.
 When API keys are configured, \`/api/*\` needs \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.`;
 
-async function swaggerPlugin(app: FastifyInstance, opts: { version: string; authEnabled: boolean }): Promise<void> {
+async function swaggerPlugin(
+  app: FastifyInstance,
+  opts: { version: string; authEnabled: boolean },
+): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'MSEv15E2E customer-service agent API', version: opts.version, description: DESCRIPTION },
+      info: {
+        title: 'MSEv15E2E customer-service agent API',
+        version: opts.version,
+        description: DESCRIPTION,
+      },
       tags: [
         { name: 'Health', description: 'Liveness, readiness and basic health probes' },
         { name: 'Chat', description: 'Talk to the agent (JSON or streaming)' },

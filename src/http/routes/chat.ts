@@ -1,12 +1,12 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Usage } from '../../agent/types.js';
 import type { ToolCallRecord } from '../../sessions/types.js';
-import { toAppError } from '../plugins/error-handler.js';
 import { AppError } from '../errors.js';
 import { type InflightTurns, ShutdownError } from '../inflight.js';
+import { toAppError } from '../plugins/error-handler.js';
 import { chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
 import { errorResponses } from '../schemas/error.js';
 import { openEventStream } from '../sse.js';
@@ -49,7 +49,7 @@ export interface ChatRouteOptions {
  * Aborts the turn when the client goes away, so the upstream model request and running tools stop
  * at once instead of spending tokens nobody will read.
  */
-function turnController(request: FastifyRequest, reply: FastifyReply, inflight: InflightTurns) {
+function turnController(reply: FastifyReply, inflight: InflightTurns) {
   const controller = new AbortController();
   const onClose = () => {
     if (!reply.raw.writableFinished) controller.abort(new ClientGoneError());
@@ -109,10 +109,17 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       const tenantId = request.tenantId!;
       const sessionId = request.body.session_id;
       request.sessionId = sessionId;
-      const turn = turnController(request, reply, inflight);
+      const turn = turnController(reply, inflight);
       try {
         const outcome = await chat.runTurn(
-          { tenantId, sessionId, message: request.body.message, requestId: request.id, signal: turn.signal, logger: request.log as Logger },
+          {
+            tenantId,
+            sessionId,
+            message: request.body.message,
+            requestId: request.id,
+            signal: turn.signal,
+            logger: request.log as Logger,
+          },
           () => {},
         );
         return {
@@ -158,11 +165,18 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       const tenantId = request.tenantId!;
       const sessionId = request.body.session_id;
       request.sessionId = sessionId;
-      const turn = turnController(request, reply, inflight);
+      const turn = turnController(reply, inflight);
       const stream = openEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
       try {
         const outcome = await chat.runTurn(
-          { tenantId, sessionId, message: request.body.message, requestId: request.id, signal: turn.signal, logger: request.log as Logger },
+          {
+            tenantId,
+            sessionId,
+            message: request.body.message,
+            requestId: request.id,
+            signal: turn.signal,
+            logger: request.log as Logger,
+          },
           (event) => stream.send({ ...event, session_id: sessionId }),
         );
         stream.send({

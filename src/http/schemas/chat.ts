@@ -7,7 +7,9 @@ export const chatRequestSchema = z
     message: z.string().min(1).max(10_000).describe("The customer's message"),
     tenant_id: tenantIdSchema.optional(),
   })
-  .meta({ example: { session_id: 'user-abc-123', message: 'I need help with my order', tenant_id: 'company-001' } });
+  .meta({
+    example: { session_id: 'user-abc-123', message: 'I need help with my order', tenant_id: 'company-001' },
+  });
 
 export const usageSchema = z.object({
   prompt_tokens: z.number().int(),
@@ -34,7 +36,9 @@ export const chatResponseSchema = z
       message_count: 2,
       tenant_id: 'company-001',
       request_id: '6f1c2a4e-6a0f-4c1e-9d7e-1b2f3c4d5e6f',
-      tool_calls: [{ id: 'call_1', name: 'get_order', arguments: { order_id: 42 }, status: 'ok', duration_ms: 3 }],
+      tool_calls: [
+        { id: 'call_1', name: 'get_order', arguments: { order_id: 42 }, status: 'ok', duration_ms: 3 },
+      ],
       usage: { prompt_tokens: 812, completion_tokens: 24, total_tokens: 836 },
     },
   });

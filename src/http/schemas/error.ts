@@ -21,5 +21,8 @@ export const errorEnvelopeSchema = z
 
 /** The error responses a route can produce, for the OpenAPI document. */
 export function errorResponses(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, errorEnvelopeSchema])) as Record<number, typeof errorEnvelopeSchema>;
+  return Object.fromEntries(statuses.map((s) => [s, errorEnvelopeSchema])) as Record<
+    number,
+    typeof errorEnvelopeSchema
+  >;
 }

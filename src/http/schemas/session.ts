@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
 export const sessionIdSchema = z.string().min(1).max(255).describe('Conversation id chosen by the client');
-export const tenantIdSchema = z.string().min(1).max(255).describe('Tenant (organisation) id; defaults to "default"');
+export const tenantIdSchema = z
+  .string()
+  .min(1)
+  .max(255)
+  .describe('Tenant (organisation) id; defaults to "default"');
 
 export const sessionParamsSchema = z.object({ session_id: sessionIdSchema });
 export const tenantQuerySchema = z.object({ tenant_id: tenantIdSchema.optional() });
@@ -44,13 +48,18 @@ export const historySchema = z
           role: 'assistant',
           content: 'Order 42 has shipped.',
           timestamp: '2026-01-01T12:00:05.000Z',
-          tool_calls: [{ id: 'call_1', name: 'get_order', arguments: { order_id: 42 }, status: 'ok', duration_ms: 3 }],
+          tool_calls: [
+            { id: 'call_1', name: 'get_order', arguments: { order_id: 42 }, status: 'ok', duration_ms: 3 },
+          ],
         },
       ],
     },
   });
 
-export const deletedSchema = z.object({ message: z.literal('Session deleted successfully'), session_id: z.string() });
+export const deletedSchema = z.object({
+  message: z.literal('Session deleted successfully'),
+  session_id: z.string(),
+});
 
 export const listQuerySchema = z.object({
   tenant_id: tenantIdSchema.optional(),

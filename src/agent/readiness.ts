@@ -1,0 +1,49 @@
+import type { ReadinessCheck } from '../health/readiness.js';
+import type { ChatModel } from './types.js';
+
+/** Critical: without an agent no chat can be answered. */
+export function agentReadinessCheck(
+  source: () => { toolCount(): number } | undefined,
+  reason?: string,
+): ReadinessCheck {
+  return {
+    name: 'agent',
+    critical: true,
+    run: () => {
+      const agent = source();
+      if (!agent) return { status: 'unhealthy', message: reason ?? 'The agent is not initialised' };
+      return { status: 'healthy', details: { initialised: true, tools: agent.toolCount() } };
+    },
+  };
+}
+
+/**
+ * Reports what is known without calling the provider (a probe must never spend tokens): the provider,
+ * the model or deployment, and how the last real call went.
+ */
+export function llmReadinessCheck(model: ChatModel | undefined): ReadinessCheck {
+  return {
+    name: 'llm',
+    critical: false,
+    run: () => {
+      if (!model) return { status: 'unavailable', message: 'No language model could be initialised' };
+      const status = model.status();
+      const details: Record<string, unknown> = { provider: status.provider, model: status.model };
+      if (status.provider === 'offline') {
+        return {
+          status: 'healthy',
+          details: { ...details, mode: 'offline', note: 'deterministic intent router, not an LLM' },
+        };
+      }
+      if (status.lastCall) details.last_call = status.lastCall;
+      if (status.lastCall?.outcome === 'error') {
+        return {
+          status: 'degraded',
+          message: `The last ${status.provider} call failed${status.lastCall.error ? `: ${status.lastCall.error}` : ''}`,
+          details,
+        };
+      }
+      return { status: 'healthy', details };
+    },
+  };
+}

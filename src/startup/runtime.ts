@@ -1,0 +1,117 @@
+import type { TokenCredential } from '@azure/identity';
+import type { Logger } from 'pino';
+import { type Agent, createAgent } from '../agent/loop.js';
+import { createChatModel } from '../agent/models/create-model.js';
+import { createOfflineModel } from '../agent/offline/offline-model.js';
+import { agentReadinessCheck, llmReadinessCheck } from '../agent/readiness.js';
+import type { ChatModel } from '../agent/types.js';
+import type { AppDeps } from '../app.js';
+import { createChatService } from '../chat/chat-service.js';
+import type { AppConfig } from '../config/index.js';
+import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
+import { createReadinessRegistry } from '../health/readiness.js';
+import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
+import { createEmailTools, createMailer, emailReadinessCheck } from '../tools/email/index.js';
+import { createMcpToolSource } from '../tools/mcp/index.js';
+import { createOrdersRepository } from '../tools/orders/repository.js';
+import { createOrderTools } from '../tools/orders/tools.js';
+import { createToolRegistry } from '../tools/registry.js';
+import { registerCoreChecks } from './core-checks.js';
+
+export interface RuntimeOptions {
+  /** Entra ID credential for Azure without an API key; DefaultAzureCredential when omitted. */
+  credential?: TokenCredential;
+  /** Replaces the configured model (tests). */
+  model?: ChatModel;
+}
+
+/**
+ * The composition root: builds every real dependency from the config, registers their readiness
+ * checks and tools, and knows how to close them in the right order.
+ */
+export async function createRuntime(config: AppConfig, logger: Logger, options: RuntimeOptions = {}) {
+  const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
+  const readiness = createReadinessRegistry();
+
+  const sessions = createMemorySessionStore({
+    ...memorySessionStoreOptions(config),
+    onRemove: (key, reason) =>
+      logger.debug({ tenant_id: key.tenantId, session_id: key.sessionId, reason }, 'session removed'),
+  });
+  closers.push({ name: 'sessions', close: () => sessions.close() });
+  registerCoreChecks(readiness, sessions);
+
+  try {
+    const orderDb = openOrderDatabase({ path: config.ORDER_DB_PATH, logger });
+    closers.push({ name: 'order database', close: () => orderDb.close() });
+    readiness.register(orderDbReadinessCheck(orderDb));
+    const orders = createOrdersRepository(orderDb.db);
+
+    const mailer = createMailer({ config, logger });
+    closers.push({ name: 'mailer', close: () => mailer.close() });
+    readiness.register(emailReadinessCheck(mailer));
+
+    const tools = createToolRegistry();
+    tools.register(...createOrderTools(orders), ...createEmailTools({ mailer, orders, config }));
+
+    const mcp = createMcpToolSource({
+      url: config.MCP_SERVER_URL,
+      required: config.MCP_SERVER_REQUIRED,
+      connectTimeoutMs: config.MCP_CONNECT_TIMEOUT_MS,
+      callTimeoutMs: config.MCP_TIMEOUT_MS,
+      localToolNames: (name) => tools.has(name),
+      logger,
+    });
+    closers.push({ name: 'MCP client', close: () => mcp.close() });
+    readiness.register(mcp.readinessCheck());
+    await mcp.start();
+    tools.addProvider(() => mcp.tools());
+
+    let model: ChatModel | undefined;
+    let agent: Agent | undefined;
+    let agentProblem: string | undefined;
+    try {
+      model =
+        options.model ??
+        createChatModel({
+          config,
+          logger,
+          offlineModel: createOfflineModel({ logger }),
+          ...(options.credential ? { credential: options.credential } : {}),
+        });
+      agent = createAgent({ model, tools, config, logger });
+    } catch (err) {
+      agentProblem = `The agent could not be initialised: ${err instanceof Error ? err.message : String(err)}`;
+      logger.error({ err }, 'agent initialisation failed');
+    }
+    readiness.register(agentReadinessCheck(() => agent, agentProblem));
+    readiness.register(llmReadinessCheck(model));
+
+    const chat = agent ? createChatService({ agent, sessions, config, logger }) : undefined;
+
+    const deps: AppDeps = { config, logger, sessions, readiness, ...(chat ? { chat } : {}) };
+    return {
+      deps,
+      model,
+      mcp,
+      /** Closes everything this runtime opened, newest first; never throws. */
+      close: () => closeAll(closers, logger),
+    };
+  } catch (err) {
+    await closeAll(closers, logger);
+    throw err;
+  }
+}
+
+async function closeAll(closers: Array<{ name: string; close: () => Promise<void> | void }>, logger: Logger) {
+  for (const { name, close } of [...closers].reverse()) {
+    try {
+      await close();
+    } catch (err) {
+      logger.warn({ err, component: name }, 'error while closing');
+    }
+  }
+  closers.length = 0;
+}
+
+export type Runtime = Awaited<ReturnType<typeof createRuntime>>;

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, maskSecrets } from '../../src/config/index.js';
+
+function problemsOf(env: Record<string, string>): Array<{ variable: string; message: string }> {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  it("applies the seed's defaults with an empty environment", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      SERVER_HOST: '0.0.0.0',
+      SERVER_PORT: 9080,
+      LOG_LEVEL: 'info',
+      ENABLE_CORS: true,
+      CORS_ORIGINS: '*',
+      ENABLE_RATE_LIMITING: false,
+      RATE_LIMIT_PER_MINUTE: 100,
+      MCP_SERVER_URL: 'http://localhost:8000/mcp',
+      MCP_SERVER_REQUIRED: false,
+      ORDER_DB_PATH: './data/orders.db',
+      SMTP_PORT: 587,
+      SENDER_NAME: 'Customer Service',
+      LOG_TO_FILE: true,
+      LOG_FILE_PATH: './logs/app.log',
+      LOG_MAX_SIZE_MB: 100,
+      LOG_BACKUP_COUNT: 5,
+      HISTORY_MAX_MESSAGES: 50,
+      AGENT_MAX_STEPS: 8,
+      BODY_LIMIT_BYTES: 65_536,
+      COMPLAINTS_MCP_PORT: 8000,
+      COMPLAINTS_DB_PATH: './data/complaints.db',
+    });
+    expect(c.llmProvider).toBe('offline');
+    expect(c.emailTransport).toBe('file');
+    expect(c.authEnabled).toBe(false);
+    expect(c.corsOrigins).toBe(true);
+    expect(c.mcpEnabled).toBe(true);
+  });
+
+  it('accepts true/false/1/0/yes/no for booleans and the seed upper-case log levels', () => {
+    expect(loadConfig({ ENABLE_CORS: 'no', LOG_TO_FILE: '0', ENABLE_RATE_LIMITING: 'YES' })).toMatchObject({
+      ENABLE_CORS: false,
+      LOG_TO_FILE: false,
+      ENABLE_RATE_LIMITING: true,
+    });
+    expect(loadConfig({ LOG_LEVEL: 'DEBUG' }).LOG_LEVEL).toBe('debug');
+    expect(loadConfig({ LOG_LEVEL: 'WARNING' }).LOG_LEVEL).toBe('warn');
+    expect(loadConfig({ LOG_LEVEL: 'CRITICAL' }).LOG_LEVEL).toBe('fatal');
+  });
+
+  it('names every bad variable at once', () => {
+    const problems = problemsOf({
+      SERVER_PORT: 'abc',
+      ENABLE_CORS: 'maybe',
+      LOG_LEVEL: 'loud',
+      RATE_LIMIT_PER_MINUTE: '0',
+    });
+    expect(problems.map((p) => p.variable).sort()).toEqual([
+      'ENABLE_CORS',
+      'LOG_LEVEL',
+      'RATE_LIMIT_PER_MINUTE',
+      'SERVER_PORT',
+    ]);
+    expect(new ConfigError(problems).message).toContain('SERVER_PORT');
+  });
+
+  it('refuses out-of-range ports and malformed URLs', () => {
+    expect(problemsOf({ SERVER_PORT: '70000' })[0]!.variable).toBe('SERVER_PORT');
+    expect(problemsOf({ OPENAI_BASE_URL: 'not a url' })[0]!.variable).toBe('OPENAI_BASE_URL');
+  });
+
+  it('resolves LLM_PROVIDER=auto: azure endpoint, then OpenAI settings, else offline', () => {
+    expect(
+      loadConfig({
+        AZURE_OPENAI_ENDPOINT: 'https://x.openai.azure.com',
+        AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME: 'gpt',
+      }).llmProvider,
+    ).toBe('azure');
+    const fromProject = loadConfig({
+      AZURE_AI_PROJECT_ENDPOINT: 'https://res.services.ai.azure.com/api/projects/p1',
+      AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME: 'gpt',
+    });
+    expect(fromProject.llmProvider).toBe('azure');
+    expect(fromProject.azureEndpoint).toBe('https://res.services.ai.azure.com');
+    expect(loadConfig({ OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).llmProvider).toBe('openai');
+    expect(loadConfig({ OPENAI_API_KEY: 'sk-test-123456' }).llmProvider).toBe('openai');
+    expect(loadConfig({ LLM_PROVIDER: 'offline', OPENAI_API_KEY: 'sk-test-123456' }).llmProvider).toBe(
+      'offline',
+    );
+  });
+
+  it('requires what the chosen provider and transport need', () => {
+    expect(problemsOf({ LLM_PROVIDER: 'azure' }).map((p) => p.variable)).toEqual([
+      'AZURE_OPENAI_ENDPOINT',
+      'AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME',
+    ]);
+    expect(problemsOf({ LLM_PROVIDER: 'openai' })[0]!.variable).toBe('OPENAI_API_KEY');
+    expect(problemsOf({ EMAIL_TRANSPORT: 'smtp' }).map((p) => p.variable)).toEqual([
+      'SMTP_SERVER',
+      'SENDER_EMAIL',
+    ]);
+    expect(problemsOf({ MCP_SERVER_URL: '', MCP_SERVER_REQUIRED: 'true' })[0]!.variable).toBe(
+      'MCP_SERVER_URL',
+    );
+  });
+
+  it('uses SMTP when a server is configured and the outbox otherwise', () => {
+    expect(
+      loadConfig({ SMTP_SERVER: 'smtp.example.com', SENDER_EMAIL: 'a@example.com' }).emailTransport,
+    ).toBe('smtp');
+  });
+
+  it('an empty MCP_SERVER_URL disables MCP', () => {
+    const c = loadConfig({ MCP_SERVER_URL: '' });
+    expect(c.mcpEnabled).toBe(false);
+    expect(c.MCP_SERVER_URL).toBeUndefined();
+  });
+
+  it('parses API_KEYS into key/tenant pairs and refuses malformed ones', () => {
+    const c = loadConfig({ API_KEYS: 'key-aaaa-1111:tenant-a, key-bbbb-2222:tenant-b' });
+    expect(c.API_KEYS).toEqual([
+      { key: 'key-aaaa-1111', tenantId: 'tenant-a' },
+      { key: 'key-bbbb-2222', tenantId: 'tenant-b' },
+    ]);
+    expect(c.authEnabled).toBe(true);
+    expect(problemsOf({ API_KEYS: 'short:t' })[0]!.variable).toBe('API_KEYS');
+    expect(problemsOf({ API_KEYS: 'no-tenant-here' })[0]!.variable).toBe('API_KEYS');
+  });
+
+  it('splits CORS_ORIGINS and treats * as any origin', () => {
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual([
+      'https://a.example',
+      'https://b.example',
+    ]);
+    expect(loadConfig({ CORS_ORIGINS: 'https://a.example,*' }).corsOrigins).toBe(true);
+  });
+
+  it('is frozen', () => {
+    const c = loadConfig({});
+    expect(Object.isFrozen(c)).toBe(true);
+    expect(() => {
+      (c as { SERVER_PORT: number }).SERVER_PORT = 1;
+    }).toThrow();
+  });
+});
+
+describe('maskSecrets', () => {
+  it('masks keys, passwords and URL credentials and leaves the rest readable', () => {
+    const c = loadConfig({
+      OPENAI_API_KEY: 'sk-live-abcdefghijklmnop',
+      SENDER_PASSWORD: 'hunter2-hunter2',
+      API_KEYS: 'key-aaaa-1111:tenant-a',
+      MCP_SERVER_URL: 'https://user:pa55word@mcp.example.com/mcp',
+      SMTP_SERVER: 'smtp.example.com',
+      SENDER_EMAIL: 'a@example.com',
+    });
+    const masked = maskSecrets(c);
+    const text = JSON.stringify(masked);
+    for (const secret of ['sk-live-abcdefghijklmnop', 'hunter2-hunter2', 'key-aaaa-1111', 'pa55word']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(masked.SMTP_SERVER).toBe('smtp.example.com');
+    expect(masked.MCP_SERVER_URL).toBe('https://****@mcp.example.com/mcp');
+    expect(masked.API_KEYS).toEqual([{ key: 'ke****11', tenantId: 'tenant-a' }]);
+  });
+});

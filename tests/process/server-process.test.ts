@@ -1,0 +1,88 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freePort, spawnServer, waitForHttp } from '../helpers/server-process.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'server-process-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function baseEnv(port: number, name: string): Record<string, string> {
+  return {
+    SERVER_HOST: '127.0.0.1',
+    SERVER_PORT: String(port),
+    MCP_SERVER_URL: '',
+    LLM_PROVIDER: 'offline',
+    ORDER_DB_PATH: path.join(tmp, name, 'orders.db'),
+    EMAIL_OUTBOX_DIR: path.join(tmp, name, 'outbox'),
+    LOG_TO_FILE: 'false',
+  };
+}
+
+describe('the server process', () => {
+  it('exits 1 naming the variable when the configuration is invalid', async () => {
+    const proc = spawnServer({ SERVER_PORT: 'abc', ENABLE_CORS: 'perhaps' });
+    const code = await proc.exited;
+    expect(code).toBe(1);
+    expect(proc.output()).toContain('SERVER_PORT');
+    expect(proc.output()).toContain('ENABLE_CORS');
+  });
+
+  it('serves, then exits 0 with a goodbye line on SIGTERM', async () => {
+    const port = await freePort();
+    const proc = spawnServer(baseEnv(port, 'sigterm'));
+    await waitForHttp(`${proc.baseUrl}/health`, proc);
+    const res = await fetch(`${proc.baseUrl}/health`);
+    expect(res.status).toBe(200);
+    const code = await proc.stop('SIGTERM');
+    expect(code).toBe(0);
+    expect(proc.output()).toMatch(/Goodbye/);
+  });
+
+  it('writes JSON logs to a rotating file that never contains a configured secret', async () => {
+    const port = await freePort();
+    const logDir = path.join(tmp, 'logs');
+    const secrets = ['sk-test-SECRET-0123456789', 'smtp-pass-SECRET-42', 'key-SECRET-tenant-0001'];
+    const proc = spawnServer({
+      ...baseEnv(port, 'logs'),
+      LOG_TO_FILE: 'true',
+      LOG_FILE_PATH: path.join(logDir, 'app.log'),
+      LOG_MAX_SIZE_MB: '0.05',
+      LOG_BACKUP_COUNT: '2',
+      LOG_LEVEL: 'debug',
+      SENDER_PASSWORD: secrets[1]!,
+      API_KEYS: `${secrets[2]}:acme`,
+      OPENAI_API_KEY: secrets[0]!,
+      LLM_PROVIDER: 'offline',
+    });
+    await waitForHttp(`${proc.baseUrl}/health`, proc);
+    // Enough requests with the key in both auth headers to pass 50 KB and rotate more than twice.
+    const body = JSON.stringify({ session_id: 's', message: 'x'.repeat(2000) });
+    for (let i = 0; i < 700; i++) {
+      await fetch(`${proc.baseUrl}/api/v1/sessions?limit=1`, {
+        headers: { authorization: `Bearer ${secrets[2]}`, 'x-api-key': secrets[2]!, cookie: 'sid=abc' },
+      });
+      if (i % 50 === 0) {
+        await fetch(`${proc.baseUrl}/api/v1/nope`, {
+          method: 'POST',
+          body,
+          headers: { 'x-api-key': secrets[2]! },
+        });
+      }
+    }
+    expect(await proc.stop('SIGTERM')).toBe(0);
+    const files = readdirSync(logDir).filter((f) => f.endsWith('.log'));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    expect(files.length).toBeLessThanOrEqual(3);
+    let lines = 0;
+    for (const file of files) {
+      const text = readFileSync(path.join(logDir, file), 'utf8');
+      for (const secret of secrets) expect(text).not.toContain(secret);
+      for (const line of text.split('\n').filter(Boolean)) {
+        expect(() => JSON.parse(line)).not.toThrow();
+        lines++;
+      }
+    }
+    expect(lines).toBeGreaterThan(100);
+  });
+});
