@@ -67,7 +67,11 @@ export async function buildApp(deps: AppDeps) {
   await app.register(auth, { config });
   await app.register(swagger, { version: SERVICE_VERSION, authEnabled: config.authEnabled });
 
-  await app.register(healthRoutes, { version: SERVICE_VERSION, readiness: deps.readiness, startedAt: Date.now() });
+  await app.register(healthRoutes, {
+    version: SERVICE_VERSION,
+    readiness: deps.readiness,
+    startedAt: Date.now(),
+  });
   await app.register(sessionRoutes, { sessions: deps.sessions });
   await app.register(chatRoutes, { chat: deps.chat, inflight, pingIntervalMs: deps.pingIntervalMs });
 

@@ -19,7 +19,11 @@ export function testConfig(env: Record<string, string> = {}): AppConfig {
 }
 
 /** A logger whose JSON lines the test can read back. */
-export function captureLogger(level = 'info'): { logger: Logger; lines: () => Array<Record<string, unknown>>; text: () => string } {
+export function captureLogger(level = 'info'): {
+  logger: Logger;
+  lines: () => Array<Record<string, unknown>>;
+  text: () => string;
+} {
   const chunks: string[] = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
