@@ -64,8 +64,13 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: A
 async function errorHandler(app: FastifyInstance): Promise<void> {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const appError = toAppError(err);
-    if (appError.statusCode >= 500) {
-      request.log.error({ err, code: appError.code }, 'request error');
+    if (appError.code === 'INTERNAL_ERROR') {
+      request.log.error({ err }, 'unexpected error');
+    } else if (appError.statusCode >= 500) {
+      // A mapped failure (provider down, timeout): the service that mapped it logged its cause at the
+      // right level. The cause chain may hold provider bodies, so it goes to debug only.
+      request.log.warn({ code: appError.code, reason: appError.message }, 'request error');
+      request.log.debug({ err }, 'request error cause');
     } else {
       request.log.debug({ code: appError.code, message: err.message }, 'client error');
     }
