@@ -27,6 +27,8 @@ export async function startSmtpServer(
     credentials?: { user: string; pass: string };
     /** Recipients whose local part starts with this are refused with 550. */
     refusePrefix?: string;
+    /** Do not offer STARTTLS, as a plain relay inside a private network would not. */
+    plainOnly?: boolean;
   } = {},
 ): Promise<SmtpHarness> {
   const received: ReceivedMail[] = [];
@@ -51,6 +53,7 @@ export async function startSmtpServer(
     },
     authOptional: !options.credentials,
     allowInsecureAuth: true,
+    hideSTARTTLS: options.plainOnly ?? false,
     onAuth(auth, _session, callback) {
       const ok =
         options.credentials &&

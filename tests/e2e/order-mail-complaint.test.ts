@@ -1,0 +1,126 @@
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningComplaintsServer } from '../../mcp-servers/complaints/start-server.js';
+import { parseMime, textOf } from '../email/mime.js';
+import { type SmtpHarness, startSmtpServer } from '../email/smtp-harness.js';
+import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
+import { type FullApp, parseSse, startFullApp } from '../helpers/full-app.js';
+import { makeTempDir, startReferenceServer } from '../mcp/helpers.js';
+
+let fake: FakeOpenAI;
+let smtp: SmtpHarness;
+let complaints: RunningComplaintsServer;
+let service: FullApp;
+const temp = makeTempDir();
+const complaintsDb = path.join(temp.dir, 'complaints.db');
+
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+  smtp = await startSmtpServer({ plainOnly: true });
+  complaints = await startReferenceServer(complaintsDb);
+  service = await startFullApp(
+    {
+      LLM_PROVIDER: 'openai',
+      OPENAI_BASE_URL: fake.baseURL,
+      OPENAI_API_KEY: 'sk-e2e-test-key',
+      LLM_MAX_RETRIES: '0',
+      MCP_SERVER_URL: complaints.url,
+      EMAIL_TRANSPORT: 'smtp',
+      SMTP_SERVER: '127.0.0.1',
+      SMTP_PORT: String(smtp.port),
+      SENDER_EMAIL: 'shop@example.com',
+      SENDER_NAME: 'Example Shop',
+    },
+    { listen: true },
+  );
+});
+
+afterAll(async () => {
+  await service?.close();
+  await complaints?.close();
+  await smtp?.close();
+  await fake?.close();
+  temp.cleanup();
+});
+
+describe('a chat turn through every kind of tool', () => {
+  it('creates an order, mails its confirmation and files a complaint, all for the right tenant', async () => {
+    const ready = await fetch(`${service.baseUrl}/health/readiness`);
+    const readiness = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
+    expect(readiness.checks.mcp_server?.status).toBe('healthy');
+    expect(readiness.checks.order_db?.status).toBe('healthy');
+
+    fake.script(
+      step.toolCalls([
+        {
+          id: 'c1',
+          name: 'create_order',
+          arguments: {
+            customer_name: 'Grace <b>Hopper</b>',
+            billing_address: '1 Compiler Way, Arlington',
+            product_sku: 'SKU-COBOL-1',
+            quantity: 3,
+            order_amount: 42.5,
+            customer_email: 'grace@example.com',
+          },
+        },
+      ]),
+      step.toolCalls([{ id: 'c2', name: 'send_order_confirmation', arguments: { order_id: 1 } }]),
+      step.toolCalls([
+        {
+          id: 'c3',
+          name: 'create_complaint',
+          arguments: {
+            customer_name: 'Grace Hopper',
+            customer_email: 'grace@example.com',
+            order_id: '1',
+            category: 'delivery',
+            description: 'The parcel arrived damaged.',
+          },
+        },
+      ]),
+      step.text('Done: order 1 is placed, the confirmation is on its way and complaint filed.'),
+    );
+
+    const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: 'e2e', tenant_id: 'navy', message: 'Order 3 COBOL kits, mail me, and complain.' }),
+    });
+    const { events } = parseSse(await res.text());
+    const results = events.filter((e) => e.type === 'tool_result');
+    expect(results.map((e) => [e.name, e.status])).toEqual([
+      ['create_order', 'ok'],
+      ['send_order_confirmation', 'ok'],
+      ['create_complaint', 'ok'],
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: 'done', message_count: 2 });
+
+    // The order is in the database, for the turn's tenant, with money in cents.
+    const orders = new Database(service.config.ORDER_DB_PATH, { readonly: true });
+    const row = orders.prepare('select * from orders').get() as Record<string, unknown>;
+    orders.close();
+    expect(row).toMatchObject({ id: 1, tenant_id: 'navy', quantity: 3, amount_cents: 4250, status: 'PENDING' });
+
+    // The confirmation reached the SMTP server, addressed to the customer, with the name escaped.
+    const [mail] = await smtp.waitFor(1);
+    expect(mail!.rcptTo).toEqual(['grace@example.com']);
+    expect(mail!.raw).toMatch(/Subject: .*1/);
+    expect(mail!.raw).toContain('Example Shop');
+    const html = textOf(parseMime(mail!.raw), 'text/html') ?? '';
+    expect(html).toContain('Grace &lt;b&gt;Hopper&lt;/b&gt;');
+    expect(html).not.toContain('<b>Hopper</b>');
+
+    // The complaint is stored by the MCP server.
+    const db = new Database(complaintsDb, { readonly: true });
+    const complaint = db.prepare('select * from complaints').get() as Record<string, unknown>;
+    db.close();
+    expect(complaint).toMatchObject({ customer_email: 'grace@example.com', category: 'delivery' });
+    expect(String(complaint.description)).toContain('damaged');
+
+    // The model was given each tool's result to word the answer.
+    const toolMessages = fake.requests[3]!.body.messages.filter((m) => m.role === 'tool');
+    expect(toolMessages).toHaveLength(3);
+  });
+});
