@@ -86,7 +86,11 @@ describe('a chat turn through every kind of tool', () => {
     const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ session_id: 'e2e', tenant_id: 'navy', message: 'Order 3 COBOL kits, mail me, and complain.' }),
+      body: JSON.stringify({
+        session_id: 'e2e',
+        tenant_id: 'navy',
+        message: 'Order 3 COBOL kits, mail me, and complain.',
+      }),
     });
     const { events } = parseSse(await res.text());
     const results = events.filter((e) => e.type === 'tool_result');
@@ -101,7 +105,13 @@ describe('a chat turn through every kind of tool', () => {
     const orders = new Database(service.config.ORDER_DB_PATH, { readonly: true });
     const row = orders.prepare('select * from orders').get() as Record<string, unknown>;
     orders.close();
-    expect(row).toMatchObject({ id: 1, tenant_id: 'navy', quantity: 3, amount_cents: 4250, status: 'PENDING' });
+    expect(row).toMatchObject({
+      id: 1,
+      tenant_id: 'navy',
+      quantity: 3,
+      amount_cents: 4250,
+      status: 'PENDING',
+    });
 
     // The confirmation reached the SMTP server, addressed to the customer, with the name escaped.
     const [mail] = await smtp.waitFor(1);
@@ -120,7 +130,7 @@ describe('a chat turn through every kind of tool', () => {
     expect(String(complaint.description)).toContain('damaged');
 
     // The model was given each tool's result to word the answer.
-    const toolMessages = fake.requests[3]!.body.messages.filter((m) => m.role === 'tool');
+    const toolMessages = (fake.requests[3]!.body.messages ?? []).filter((m) => m.role === 'tool');
     expect(toolMessages).toHaveLength(3);
   });
 });

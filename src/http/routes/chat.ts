@@ -133,8 +133,16 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           ...(outcome.usage ? { usage: outcome.usage } : {}),
         };
       } catch (err) {
-        if (turn.signal.reason instanceof ShutdownError) {
+        const reason: unknown = turn.signal.reason;
+        if (reason instanceof ShutdownError) {
           throw new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly');
+        }
+        if (reason instanceof ClientGoneError) {
+          // Nobody is left to read an error: drop the response instead of logging a failure.
+          reply.hijack();
+          reply.raw.destroy();
+          request.log.info({ session_id: sessionId, status: 499 }, 'client closed the request');
+          return reply;
         }
         throw err;
       } finally {

@@ -1,0 +1,202 @@
+import type { Logger } from 'pino';
+import type { ToolCallRecord } from '../sessions/types.js';
+import type { ToolContext, ToolRegistry, ToolSet } from '../tools/registry.js';
+import { abortReason, raceAbort } from './abort.js';
+import { historyToModelMessages } from './history-window.js';
+import { AGENT_INSTRUCTIONS } from './instructions.js';
+import { addUsage, runModelStep } from './model-step.js';
+import { INTERRUPTED_RESULT, MAX_TOOL_RESULT_CHARS, parseArguments, runToolCall } from './tool-runner.js';
+import {
+  type AgentEvent,
+  type PartialTurn,
+  type TurnContext,
+  type TurnInput,
+  TurnInterruptedError,
+  type TurnResult,
+} from './turn-types.js';
+import type { ChatModel, ModelMessage, ModelToolCall } from './types.js';
+
+/** The answer when the model still wants tools after the last allowed step. */
+export const STEP_LIMIT_ANSWER =
+  'Sorry, I could not complete your request within the allowed number of steps. Please try again with a simpler or more specific request.';
+
+/** The answer when the model ends the turn without saying anything. */
+export const EMPTY_ANSWER = 'Sorry, I have no answer to that. Could you rephrase your request?';
+
+export interface AgentConfig {
+  AGENT_MAX_STEPS: number;
+  TOOL_TIMEOUT_MS: number;
+  HISTORY_MAX_MESSAGES: number;
+}
+
+export interface AgentDeps {
+  model: ChatModel;
+  tools: ToolRegistry;
+  config: AgentConfig;
+  logger: Logger;
+  /** Replaces the default system instructions (tests, product variants). */
+  instructions?: string;
+  /** Longest tool result the model reads, in characters. */
+  maxToolResultChars?: number;
+}
+
+export type AgentEventListener = (event: AgentEvent) => void;
+
+/** Text of consecutive steps is separated so that the concatenated tokens read as one answer. */
+function needsSeparator(answer: string): boolean {
+  return answer !== '' && !/\s$/.test(answer);
+}
+
+export function createAgent(deps: AgentDeps) {
+  const { model, tools, config } = deps;
+  const instructions = deps.instructions ?? AGENT_INSTRUCTIONS;
+  const maxResultChars = deps.maxToolResultChars ?? MAX_TOOL_RESULT_CHARS;
+  deps.logger.debug(
+    { provider: model.provider, model: model.model, max_steps: config.AGENT_MAX_STEPS },
+    'agent created',
+  );
+
+  async function runTurn(input: TurnInput, onEvent: AgentEventListener): Promise<TurnResult> {
+    const { ctx } = input;
+    // One snapshot per turn: the model never sees a tool vanish between two steps.
+    const toolSet = tools.snapshot();
+    const specs = toolSet.specs();
+    const messages: ModelMessage[] = [
+      { role: 'system', content: instructions },
+      ...historyToModelMessages(input.history, config.HISTORY_MAX_MESSAGES),
+      { role: 'user', content: input.message },
+    ];
+    // Aborted by the caller, or by the loop itself when it fails so that nothing keeps running.
+    const stop = new AbortController();
+    const signal = AbortSignal.any([ctx.signal, stop.signal]);
+    const state: PartialTurn = { answer: '', toolCalls: [], steps: 0 };
+    const inFlight = new Map<ToolCallRecord, number>();
+    const emitText = (text: string) => {
+      state.answer += text;
+      onEvent({ type: 'token', content: text });
+    };
+
+    try {
+      for (;;) {
+        if (signal.aborted) throw abortReason(signal);
+        state.steps++;
+        let stepStarted = false;
+        const step = await runModelStep(model, { messages, tools: specs, signal }, (delta) => {
+          if (!stepStarted && needsSeparator(state.answer) && !/^\s/.test(delta)) emitText('\n\n');
+          stepStarted = true;
+          emitText(delta);
+        });
+        if (step.usage) state.usage = addUsage(state.usage, step.usage);
+
+        if (step.calls.length === 0) {
+          if (state.answer === '') emitText(EMPTY_ANSWER);
+          break;
+        }
+        if (state.steps >= config.AGENT_MAX_STEPS) {
+          // Calls asked for in the last step are not run: nobody would read their results, and a
+          // side effect the answer cannot mention is worse than none.
+          ctx.logger.warn(
+            { request_id: ctx.requestId, steps: state.steps, skipped_tools: step.calls.map((c) => c.name) },
+            'agent step limit reached',
+          );
+          if (needsSeparator(state.answer)) emitText('\n\n');
+          emitText(STEP_LIMIT_ANSWER);
+          break;
+        }
+
+        messages.push({
+          role: 'assistant',
+          content: step.text === '' ? null : step.text,
+          toolCalls: step.calls,
+        });
+        const results = await runCalls(step.calls, toolSet, { ...ctx, signal }, state, inFlight, onEvent);
+        step.calls.forEach((call, i) => {
+          messages.push({ role: 'tool', toolCallId: call.id, content: results[i] ?? INTERRUPTED_RESULT });
+        });
+      }
+    } catch (err) {
+      const now = performance.now();
+      for (const [record, started] of inFlight) record.duration_ms = Math.round(now - started);
+      const cause = ctx.signal.aborted ? abortReason(ctx.signal) : err;
+      stop.abort(cause);
+      throw new TurnInterruptedError(cause, { ...state, toolCalls: [...state.toolCalls] });
+    }
+
+    return {
+      answer: state.answer,
+      toolCalls: state.toolCalls,
+      ...(state.usage ? { usage: state.usage } : {}),
+      steps: state.steps,
+    };
+  }
+
+  /** Runs all calls of one step concurrently; resolves with the result texts in call order. */
+  function runCalls(
+    calls: readonly ModelToolCall[],
+    toolSet: ToolSet,
+    ctx: TurnContext,
+    state: PartialTurn,
+    inFlight: Map<ToolCallRecord, number>,
+    onEvent: AgentEventListener,
+  ): Promise<string[]> {
+    const prepared = calls.map((call) => {
+      const args = parseArguments(call.arguments);
+      const record: ToolCallRecord = {
+        id: call.id,
+        name: call.name,
+        arguments: args.ok ? args.value : args.raw,
+        status: 'error',
+        duration_ms: 0,
+        result: INTERRUPTED_RESULT,
+      };
+      state.toolCalls.push(record);
+      onEvent({ type: 'tool_call', id: call.id, name: call.name, arguments: record.arguments });
+      return { call, args, record };
+    });
+
+    const runs = prepared.map(async ({ call, args, record }) => {
+      const started = performance.now();
+      inFlight.set(record, started);
+      const toolCtx: ToolContext = {
+        tenantId: ctx.tenantId,
+        sessionId: ctx.sessionId,
+        requestId: ctx.requestId,
+        signal: ctx.signal,
+        logger: ctx.logger.child({ tool: call.name }),
+      };
+      const outcome = await runToolCall(call, args, toolSet, toolCtx, {
+        timeoutMs: config.TOOL_TIMEOUT_MS,
+        maxResultChars,
+      });
+      inFlight.delete(record);
+      record.status = outcome.status;
+      record.result = outcome.content;
+      record.duration_ms = Math.round(performance.now() - started);
+      ctx.logger.info(
+        {
+          request_id: ctx.requestId,
+          tool: call.name,
+          status: outcome.status,
+          duration_ms: record.duration_ms,
+        },
+        'tool call finished',
+      );
+      ctx.logger.debug(
+        { request_id: ctx.requestId, tool: call.name, arguments: record.arguments },
+        'tool arguments',
+      );
+      onEvent({ type: 'tool_result', id: call.id, name: call.name, status: outcome.status });
+      return outcome.content;
+    });
+    return raceAbort(Promise.all(runs), ctx.signal);
+  }
+
+  return {
+    runTurn,
+    /** Tools the next turn would see (local ones plus those of connected providers). */
+    toolCount: (): number => tools.snapshot().size,
+    model,
+  };
+}
+
+export type Agent = ReturnType<typeof createAgent>;

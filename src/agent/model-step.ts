@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { abortReason, raceAbort } from './abort.js';
+import type { ChatModel, ModelRequest, ModelToolCall, Usage } from './types.js';
+
+export interface StepOutput {
+  text: string;
+  calls: ModelToolCall[];
+  usage?: Usage;
+}
+
+/**
+ * Runs one model call, handing every text delta to `onText` the moment it arrives. Stops at once
+ * when the request's signal aborts, even if the model implementation is slow to notice.
+ */
+export async function runModelStep(
+  model: ChatModel,
+  request: ModelRequest,
+  onText: (delta: string) => void,
+): Promise<StepOutput> {
+  const { signal } = request;
+  if (signal.aborted) throw abortReason(signal);
+  const iterator = model.stream(request)[Symbol.asyncIterator]();
+  const output: StepOutput = { text: '', calls: [] };
+  const seenIds = new Set<string>();
+  try {
+    for (;;) {
+      const next = await raceAbort(iterator.next(), signal);
+      if (next.done) break;
+      const event = next.value;
+      if (event.type === 'text') {
+        if (event.delta === '') continue;
+        output.text += event.delta;
+        onText(event.delta);
+      } else if (event.type === 'tool_call') {
+        // Results are matched to calls by id, so an id must exist and be unique within the step.
+        const id = event.call.id && !seenIds.has(event.call.id) ? event.call.id : `call_${randomUUID()}`;
+        seenIds.add(id);
+        output.calls.push({ ...event.call, id });
+      } else {
+        // A provider reports usage once per call; the last report is the complete one.
+        output.usage = event.usage;
+      }
+    }
+  } catch (err) {
+    // Let the model release its connection without waiting for it.
+    void Promise.resolve()
+      .then(() => iterator.return?.())
+      .catch(() => undefined);
+    throw err;
+  }
+  return output;
+}
+
+export function addUsage(total: Usage | undefined, step: Usage): Usage {
+  if (!total) return { ...step };
+  return {
+    prompt_tokens: total.prompt_tokens + step.prompt_tokens,
+    completion_tokens: total.completion_tokens + step.completion_tokens,
+    total_tokens: total.total_tokens + step.total_tokens,
+  };
+}

@@ -1,0 +1,237 @@
+import type { Logger } from 'pino';
+import { abortReason } from '../agent/abort.js';
+import type { Agent, AgentEventListener } from '../agent/loop.js';
+import { TurnInterruptedError } from '../agent/turn-types.js';
+import { ModelError, type Usage } from '../agent/types.js';
+import { AppError } from '../http/errors.js';
+import { countConversationMessages } from '../sessions/index.js';
+import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
+import {
+  AGENT_UNAVAILABLE_MESSAGE,
+  ClientDisconnectedError,
+  modelErrorToAppError,
+  TURN_TIMEOUT_MESSAGE,
+} from './turn-errors.js';
+
+export interface ChatServiceConfig {
+  TURN_TIMEOUT_MS: number;
+}
+
+/** The agent itself, or a getter for when it may not exist (yet, or any more). */
+export type AgentSource = Agent | (() => Agent | undefined);
+
+export interface ChatServiceDeps {
+  agent: AgentSource;
+  sessions: SessionStore;
+  config: ChatServiceConfig;
+  logger: Logger;
+}
+
+export interface ChatTurnRequest {
+  tenantId: string;
+  sessionId: string;
+  message: string;
+  requestId: string;
+  /** Aborts when the client disconnects. */
+  signal: AbortSignal;
+  /** The request's logger (carries request id etc.); the service's logger otherwise. */
+  logger?: Logger;
+}
+
+export interface ChatTurnResult {
+  answer: string;
+  /** User + assistant messages in the session after this turn. */
+  messageCount: number;
+  toolCalls: ToolCallRecord[];
+  usage?: Usage;
+  /** When the answer was completed (ISO-8601). */
+  timestamp: string;
+}
+
+/** The abort reason of the turn deadline, told apart from the client's own abort by identity. */
+class TurnDeadlineReached extends Error {
+  constructor(ms: number) {
+    super(`turn deadline of ${ms} ms reached`);
+    this.name = 'TurnDeadlineReached';
+  }
+}
+
+export function createChatService(deps: ChatServiceDeps) {
+  const { sessions, config } = deps;
+  const source = deps.agent;
+  const getAgent = typeof source === 'function' ? source : () => source;
+
+  /**
+   * Runs one turn: waits for the session's earlier turns, runs the agent on the stored history, and
+   * stores the user message with the answer. Rejects with an AppError for the client, with
+   * ClientDisconnectedError when the client left, or with an unexpected error (→ INTERNAL_ERROR).
+   */
+  async function runTurn(request: ChatTurnRequest, onEvent: AgentEventListener): Promise<ChatTurnResult> {
+    const log = (request.logger ?? deps.logger).child({
+      tenant_id: request.tenantId,
+      session_id: request.sessionId,
+    });
+    const agent = getAgent();
+    if (!agent) throw new AppError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
+    if (request.signal.aborted) throw new ClientDisconnectedError(request.signal.reason);
+
+    const key: SessionKey = { tenantId: request.tenantId, sessionId: request.sessionId };
+    const receivedAt = new Date().toISOString();
+    // The deadline starts on arrival: time spent waiting behind earlier turns counts for the client.
+    const deadline = new AbortController();
+    const deadlineReason = new TurnDeadlineReached(config.TURN_TIMEOUT_MS);
+    const timer = setTimeout(() => deadline.abort(deadlineReason), config.TURN_TIMEOUT_MS);
+    const signal = AbortSignal.any([request.signal, deadline.signal]);
+    const startedAt = performance.now();
+    log.debug({ message: request.message }, 'chat turn received');
+
+    let running = false;
+    const work = sessions.runExclusive(key, async () => {
+      running = true;
+      if (signal.aborted) throw abortReason(signal);
+      return runLocked(agent, request, key, receivedAt, signal, log, onEvent);
+    });
+    // While the turn only waits for the lock, an abort ends the wait at once; once it runs, the
+    // agent stops promptly by itself and the interrupted turn is stored before we return.
+    let removeAbortListener = () => {};
+    const abandoned = new Promise<never>((_, reject) => {
+      const onAbort = () => {
+        if (!running) reject(abortReason(signal));
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      removeAbortListener = () => signal.removeEventListener('abort', onAbort);
+    });
+    work.catch(() => undefined);
+    abandoned.catch(() => undefined);
+
+    try {
+      const result = await Promise.race([work, abandoned]);
+      log.info(
+        {
+          duration_ms: Math.round(performance.now() - startedAt),
+          tool_calls: result.toolCalls.length,
+          message_count: result.messageCount,
+          usage: result.usage,
+        },
+        'chat turn completed',
+      );
+      return result;
+    } catch (err) {
+      throw classify(err, {
+        timedOut: deadline.signal.aborted && signal.reason === deadlineReason,
+        clientGone: request.signal.aborted,
+        log,
+        durationMs: Math.round(performance.now() - startedAt),
+      });
+    } finally {
+      clearTimeout(timer);
+      removeAbortListener();
+    }
+  }
+
+  async function runLocked(
+    agent: Agent,
+    request: ChatTurnRequest,
+    key: SessionKey,
+    receivedAt: string,
+    signal: AbortSignal,
+    log: Logger,
+    onEvent: AgentEventListener,
+  ): Promise<ChatTurnResult> {
+    const history = (await sessions.get(key))?.messages ?? [];
+    const userMessage: StoredMessage = { role: 'user', content: request.message, timestamp: receivedAt };
+    const ctx = {
+      tenantId: key.tenantId,
+      sessionId: key.sessionId,
+      requestId: request.requestId,
+      signal,
+      logger: log,
+    };
+    try {
+      const result = await agent.runTurn({ history, message: request.message, ctx }, onEvent);
+      const timestamp = new Date().toISOString();
+      const snapshot = await sessions.append(key, [
+        userMessage,
+        assistantMessage(result.answer, result.toolCalls, timestamp, false),
+      ]);
+      return {
+        answer: result.answer,
+        messageCount: countConversationMessages(snapshot.messages),
+        toolCalls: result.toolCalls,
+        ...(result.usage ? { usage: result.usage } : {}),
+        timestamp,
+      };
+    } catch (err) {
+      if (!(err instanceof TurnInterruptedError)) throw err;
+      const { partial } = err;
+      // A tool may have had side effects, or the client saw text: the conversation must show it.
+      if (partial.toolCalls.length > 0 || partial.answer !== '') {
+        const timestamp = new Date().toISOString();
+        try {
+          await sessions.append(key, [
+            userMessage,
+            assistantMessage(partial.answer, partial.toolCalls, timestamp, true),
+          ]);
+          log.info(
+            { tool_calls: partial.toolCalls.length, steps: partial.steps },
+            'interrupted chat turn stored',
+          );
+        } catch (storeErr) {
+          log.error({ err: storeErr }, 'could not store the interrupted chat turn');
+        }
+      }
+      throw err;
+    }
+  }
+
+  return { runTurn };
+}
+
+function assistantMessage(
+  content: string,
+  toolCalls: ToolCallRecord[],
+  timestamp: string,
+  interrupted: boolean,
+): StoredMessage {
+  return {
+    role: 'assistant',
+    content,
+    timestamp,
+    ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+    ...(interrupted ? { interrupted: true } : {}),
+  };
+}
+
+interface FailureCircumstances {
+  timedOut: boolean;
+  clientGone: boolean;
+  log: Logger;
+  durationMs: number;
+}
+
+/** Maps a failed turn to what the HTTP layer needs, logging it without provider details above debug. */
+function classify(err: unknown, c: FailureCircumstances): unknown {
+  const cause = err instanceof TurnInterruptedError ? err.cause : err;
+  if (c.timedOut) {
+    c.log.warn({ duration_ms: c.durationMs }, 'chat turn timed out');
+    return new AppError('TIMEOUT', TURN_TIMEOUT_MESSAGE);
+  }
+  if (c.clientGone) {
+    c.log.info({ duration_ms: c.durationMs }, 'client disconnected during the chat turn');
+    return new ClientDisconnectedError(cause);
+  }
+  if (cause instanceof ModelError) {
+    // The ModelError message is safe; its cause may hold the provider's body, so debug only.
+    c.log.warn(
+      { kind: cause.kind, status: cause.status, reason: cause.message },
+      'chat turn failed: model error',
+    );
+    c.log.debug({ err: cause.cause }, 'model error cause');
+    return modelErrorToAppError(cause);
+  }
+  if (cause instanceof AppError) return cause;
+  c.log.error({ err: cause }, 'chat turn failed');
+  return cause;
+}
+
+export type ChatService = ReturnType<typeof createChatService>;

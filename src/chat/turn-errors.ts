@@ -1,0 +1,33 @@
+import type { ModelError } from '../agent/types.js';
+import { AppError } from '../http/errors.js';
+
+export const LLM_ERROR_MESSAGE = 'The language model provider failed. Please try again.';
+export const LLM_UNAVAILABLE_MESSAGE =
+  'The language model is not available right now. Please try again later.';
+export const AGENT_UNAVAILABLE_MESSAGE = 'The agent is not available right now. Please try again later.';
+export const LLM_TIMEOUT_MESSAGE = 'The language model did not answer in time. Please try again.';
+export const TURN_TIMEOUT_MESSAGE = 'The request took too long to complete. Please try again.';
+
+/**
+ * The client went away (closed the connection) before its turn finished. Nobody is left to answer,
+ * so the route just ends the request; whatever the turn did is already stored.
+ */
+export class ClientDisconnectedError extends Error {
+  constructor(cause?: unknown) {
+    super('The client disconnected before the turn finished', cause === undefined ? undefined : { cause });
+    this.name = 'ClientDisconnectedError';
+  }
+}
+
+/** Why the turn ended before its answer, as an error the HTTP layer can send. */
+export function modelErrorToAppError(err: ModelError): AppError {
+  switch (err.kind) {
+    case 'unavailable':
+      return new AppError('AGENT_UNAVAILABLE', LLM_UNAVAILABLE_MESSAGE, undefined, { cause: err });
+    case 'timeout':
+      return new AppError('TIMEOUT', LLM_TIMEOUT_MESSAGE, undefined, { cause: err });
+    default:
+      // 'aborted' without our signal firing means the provider side dropped the call.
+      return new AppError('LLM_ERROR', LLM_ERROR_MESSAGE, undefined, { cause: err });
+  }
+}

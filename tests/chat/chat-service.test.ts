@@ -1,0 +1,243 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createAgent } from '../../src/agent/loop.js';
+import type { AgentEvent } from '../../src/agent/turn-types.js';
+import { ModelError } from '../../src/agent/types.js';
+import { createChatService } from '../../src/chat/chat-service.js';
+import { ClientDisconnectedError, LLM_ERROR_MESSAGE } from '../../src/chat/turn-errors.js';
+import { AppError } from '../../src/http/errors.js';
+import { createMemorySessionStore } from '../../src/sessions/memory-store.js';
+import type { SessionStore } from '../../src/sessions/types.js';
+import { createToolRegistry, defineTool, type Tool } from '../../src/tools/registry.js';
+import { call, createScriptedModel, type ScriptedModel, say } from '../helpers/scripted-model.js';
+
+const silent = pino({ level: 'silent' });
+const key = { tenantId: 'tenant-a', sessionId: 'session-1' };
+const stores: SessionStore[] = [];
+
+afterEach(async () => {
+  await Promise.all(stores.splice(0).map((s) => s.close()));
+});
+
+function setup(script: Parameters<typeof createScriptedModel>[0], tools: Tool[] = [], turnTimeoutMs = 5_000) {
+  const model: ScriptedModel = createScriptedModel(script);
+  const registry = createToolRegistry();
+  registry.register(...tools);
+  const agent = createAgent({
+    model,
+    tools: registry,
+    config: { AGENT_MAX_STEPS: 8, TOOL_TIMEOUT_MS: 2_000, HISTORY_MAX_MESSAGES: 50 },
+    logger: silent,
+  });
+  const sessions = createMemorySessionStore({ ttlMinutes: 60, maxSessions: 100, maxMessages: 1_000 });
+  stores.push(sessions);
+  const chat = createChatService({
+    agent,
+    sessions,
+    config: { TURN_TIMEOUT_MS: turnTimeoutMs },
+    logger: silent,
+  });
+  return { model, chat, sessions };
+}
+
+function turn(message: string, signal: AbortSignal = new AbortController().signal) {
+  return { ...key, message, requestId: `req-${message}`, signal, logger: silent };
+}
+
+async function failureOf(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected the turn to fail');
+    },
+    (e: unknown) => e,
+  );
+}
+
+const lookup = defineTool({
+  name: 'get_order',
+  description: 'Get an order',
+  parameters: z.object({ order_id: z.number().int() }),
+  execute: async ({ order_id }) => ({ order_id, status: 'SHIPPED' }),
+});
+
+describe('chat service', () => {
+  it('stores the question and the answer and counts the messages', async () => {
+    const { chat, sessions, model } = setup(
+      [
+        [{ text: 'Looking.' }, call('get_order', { order_id: 42 }, 'c1')],
+        [
+          ...say(' Order 42 has shipped.'),
+          { usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } },
+        ],
+        say('You are welcome.'),
+      ],
+      [lookup],
+    );
+    const events: AgentEvent[] = [];
+    const first = await chat.runTurn(turn('where is order 42?'), (e) => events.push(e));
+    expect(first.answer).toBe('Looking. Order 42 has shipped.');
+    expect(first.messageCount).toBe(2);
+    expect(first.usage).toEqual({ prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 });
+    expect(first.toolCalls).toHaveLength(1);
+    expect(events.map((e) => e.type)).toContain('tool_result');
+
+    const second = await chat.runTurn(turn('thanks'), () => {});
+    expect(second.messageCount).toBe(4);
+    // The second turn's model call saw the first turn, including its tool call.
+    expect(model.requests[2]!.messages.map((m) => m.role)).toEqual([
+      'system',
+      'user',
+      'assistant',
+      'tool',
+      'assistant',
+      'user',
+    ]);
+
+    const stored = (await sessions.get(key))!.messages;
+    expect(stored.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'where is order 42?'],
+      ['assistant', 'Looking. Order 42 has shipped.'],
+      ['user', 'thanks'],
+      ['assistant', 'You are welcome.'],
+    ]);
+    expect(stored[1]!.tool_calls).toEqual([
+      expect.objectContaining({ id: 'c1', name: 'get_order', status: 'ok' }),
+    ]);
+    expect(stored[1]!.interrupted).toBeUndefined();
+    expect(stored[3]!.tool_calls).toBeUndefined();
+  });
+
+  it('runs 20 parallel turns on one session one at a time, each answer right after its question', async () => {
+    // Answers take a random time, so turns that overlapped would interleave their messages.
+    const { chat, sessions } = setup((request) => {
+      const question = String(request.messages.at(-1)!.content);
+      return [{ waitFor: sleep(Math.floor(Math.random() * 5)) }, ...say(`answer to ${question}`)];
+    });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => chat.runTurn(turn(`question ${i}`), () => {})),
+    );
+
+    const stored = (await sessions.get(key))!.messages;
+    expect(stored).toHaveLength(40);
+    for (let i = 0; i < 20; i++) {
+      expect(stored[2 * i]).toMatchObject({ role: 'user', content: `question ${i}` });
+      expect(stored[2 * i + 1]).toMatchObject({ role: 'assistant', content: `answer to question ${i}` });
+    }
+    expect(results.map((r) => r.messageCount)).toEqual(Array.from({ length: 20 }, (_, i) => 2 * (i + 1)));
+  });
+
+  it('stores an interrupted turn with its tool records and partial answer after a provider failure', async () => {
+    const { chat, sessions } = setup(
+      [
+        [{ text: 'Checking order 42.' }, call('get_order', { order_id: 42 }, 'c1')],
+        [
+          { text: 'Your order' },
+          { throw: new ModelError('provider', 'The language model provider failed (HTTP 500)') },
+        ],
+      ],
+      [lookup],
+    );
+    const error = await failureOf(chat.runTurn(turn('where is order 42?'), () => {}));
+    expect(error).toBeInstanceOf(AppError);
+    expect(error).toMatchObject({ code: 'LLM_ERROR', statusCode: 502, message: LLM_ERROR_MESSAGE });
+
+    const stored = (await sessions.get(key))!.messages;
+    expect(stored).toHaveLength(2);
+    expect(stored[0]).toMatchObject({ role: 'user', content: 'where is order 42?' });
+    expect(stored[1]).toMatchObject({
+      role: 'assistant',
+      content: 'Checking order 42.\n\nYour order',
+      interrupted: true,
+      tool_calls: [expect.objectContaining({ id: 'c1', name: 'get_order', status: 'ok' })],
+    });
+  });
+
+  it('stores the tool records when the client disconnects after a tool ran', async () => {
+    const client = new AbortController();
+    const { chat, sessions } = setup(
+      [[call('get_order', { order_id: 42 }, 'c1')], [{ hang: true }]],
+      [lookup],
+    );
+    const error = await failureOf(
+      chat.runTurn(turn('order 42', client.signal), (e) => {
+        if (e.type === 'tool_result') setImmediate(() => client.abort());
+      }),
+    );
+    expect(error).toBeInstanceOf(ClientDisconnectedError);
+    const stored = (await sessions.get(key))!.messages;
+    expect(stored[1]).toMatchObject({ role: 'assistant', content: '', interrupted: true });
+    expect(stored[1]!.tool_calls).toHaveLength(1);
+  });
+
+  it('stores nothing when the turn fails before anything happened', async () => {
+    const { chat, sessions } = setup([
+      [{ throw: new ModelError('provider', 'The language model provider failed') }],
+    ]);
+    const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
+    expect(error).toMatchObject({ code: 'LLM_ERROR', statusCode: 502 });
+    expect(await sessions.get(key)).toBeUndefined();
+  });
+
+  it('ends a turn that exceeds the deadline with TIMEOUT', async () => {
+    const { chat, sessions, model } = setup([[{ hang: true }]], [], 100);
+    const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
+    expect(error).toMatchObject({ code: 'TIMEOUT', statusCode: 504 });
+    expect(model.requests[0]!.signal.aborted).toBe(true);
+    expect(await sessions.get(key)).toBeUndefined();
+  });
+
+  it.each([
+    ['unavailable', 'AGENT_UNAVAILABLE', 503],
+    ['timeout', 'TIMEOUT', 504],
+    ['provider', 'LLM_ERROR', 502],
+  ] as const)('maps a model failure of kind %s to %s', async (kind, code, status) => {
+    const { chat } = setup([[{ throw: new ModelError(kind, 'model failure for the test') }]]);
+    const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
+    expect(error).toMatchObject({ code, statusCode: status });
+    // The client never sees the model's own message.
+    expect((error as Error).message).not.toContain('model failure for the test');
+  });
+
+  it('answers AGENT_UNAVAILABLE when there is no agent', async () => {
+    const sessions = createMemorySessionStore({ ttlMinutes: 60, maxSessions: 10, maxMessages: 100 });
+    stores.push(sessions);
+    const chat = createChatService({
+      agent: () => undefined,
+      sessions,
+      config: { TURN_TIMEOUT_MS: 1_000 },
+      logger: silent,
+    });
+    const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
+    expect(error).toMatchObject({ code: 'AGENT_UNAVAILABLE', statusCode: 503 });
+    expect(await sessions.get(key)).toBeUndefined();
+  });
+
+  it('gives up a queued turn at once when its client leaves, and never runs it', async () => {
+    let releaseFirst!: () => void;
+    const firstMayFinish = new Promise<void>((resolve) => {
+      releaseFirst = resolve;
+    });
+    const { chat, sessions, model } = setup([
+      [{ waitFor: firstMayFinish }, ...say('first answer')],
+      say('never'),
+    ]);
+    const first = chat.runTurn(turn('first'), () => {});
+    const client = new AbortController();
+    const second = chat.runTurn(turn('second', client.signal), () => {});
+    client.abort();
+    expect(await failureOf(second)).toBeInstanceOf(ClientDisconnectedError);
+    releaseFirst();
+    await first;
+    await sleep(10);
+    expect(model.requests).toHaveLength(1);
+    expect((await sessions.get(key))!.messages.map((m) => m.content)).toEqual(['first', 'first answer']);
+  });
+
+  it('passes unexpected failures through unchanged', async () => {
+    const { chat } = setup([[{ throw: new TypeError('bug') }]]);
+    const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
+    expect(error).toBeInstanceOf(TypeError);
+  });
+});
