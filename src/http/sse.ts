@@ -4,7 +4,8 @@ const PING_INTERVAL_MS = 15_000;
 
 /**
  * Opens an SSE response on a hijacked reply. Headers already set on the reply (CORS, request id)
- * are kept. Each event is written straight to the socket so tokens leave as they arrive.
+ * are kept. Each event is written straight to the socket so tokens leave as they arrive (Node's HTTP
+ * server disables Nagle's algorithm by default, so small writes are not held back).
  */
 export function openEventStream(reply: FastifyReply, options: { pingIntervalMs?: number } = {}) {
   const res = reply.raw;
@@ -20,8 +21,6 @@ export function openEventStream(reply: FastifyReply, options: { pingIntervalMs?:
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  // Disable Nagle so small token events are not held back waiting for more bytes.
-  res.socket?.setNoDelay(true);
   res.flushHeaders();
 
   let lastWrite = Date.now();

@@ -1,0 +1,142 @@
+import path from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningComplaintsServer } from '../../mcp-servers/complaints/start-server.js';
+import { createOfflineModel } from '../../src/agent/offline/offline-model.js';
+import { openOrderDatabase } from '../../src/db/open-database.js';
+import { createOrdersRepository } from '../../src/tools/orders/repository.js';
+import { type FullApp, parseSse, startFullApp } from '../helpers/full-app.js';
+import { makeTempDir, startReferenceServer } from '../mcp/helpers.js';
+
+/**
+ * The offline intent router with the real tools behind it: what a fresh clone without any LLM account
+ * does for each intent it claims.
+ */
+let complaints: RunningComplaintsServer;
+let service: FullApp;
+const temp = makeTempDir();
+
+beforeAll(async () => {
+  complaints = await startReferenceServer(path.join(temp.dir, 'complaints.db'));
+  const ordersPath = path.join(temp.dir, 'orders.db');
+  const seed = openOrderDatabase({ path: ordersPath, logger: pino({ level: 'silent' }) });
+  const repo = createOrdersRepository(seed.db);
+  for (const [name, email, sku] of [
+    ['Ada Lovelace', 'ada@example.com', 'SKU-ENGINE'],
+    ['Ada Lovelace', 'ada@example.com', 'SKU-NOTES'],
+    ['Alan Turing', 'alan@example.com', 'SKU-BOMBE'],
+  ] as const) {
+    repo.createOrder('default', {
+      customerName: name,
+      customerEmail: email,
+      billingAddress: '1 Example Street',
+      productSku: sku,
+      quantity: 1,
+      amountCents: 1000,
+    });
+  }
+  repo.createOrder('other-tenant', {
+    customerName: 'Mallory',
+    billingAddress: 'Elsewhere',
+    productSku: 'SKU-X',
+    quantity: 1,
+    amountCents: 100,
+  });
+  seed.close();
+  service = await startFullApp(
+    { ORDER_DB_PATH: ordersPath, MCP_SERVER_URL: complaints.url },
+    { model: createOfflineModel({ logger: pino({ level: 'silent' }), wordDelayMs: 0 }) },
+  );
+});
+
+afterAll(async () => {
+  await service?.close();
+  await complaints?.close();
+  temp.cleanup();
+});
+
+async function ask(message: string, sessionId = 'offline') {
+  const res = await service.app.inject({
+    method: 'POST',
+    url: '/api/v1/chat',
+    payload: { session_id: sessionId, message },
+  });
+  expect(res.statusCode).toBe(200);
+  return res.json() as { message: string; tool_calls: Array<{ name: string; status: string }> };
+}
+
+describe('offline mode end to end', () => {
+  it('looks up an order', async () => {
+    const reply = await ask('Can you show me order 1?');
+    expect(reply.tool_calls.map((c) => [c.name, c.status])).toEqual([['get_order', 'ok']]);
+    expect(reply.message).toContain('SKU-ENGINE');
+  });
+
+  it('answers a status question', async () => {
+    const reply = await ask('Where is my order #3?');
+    expect(reply.tool_calls[0]?.name).toBe('get_order');
+    expect(reply.message).toMatch(/PENDING/i);
+  });
+
+  it("never shows another tenant's order", async () => {
+    const reply = await ask('Show me order 4');
+    expect(reply.tool_calls[0]).toMatchObject({ name: 'get_order', status: 'error' });
+    expect(reply.message).not.toContain('Mallory');
+  });
+
+  it('lists orders by customer e-mail', async () => {
+    const reply = await ask('List the orders of ada@example.com');
+    expect(reply.tool_calls[0]).toMatchObject({ name: 'list_orders', status: 'ok' });
+    expect(reply.message).toContain('SKU-ENGINE');
+    expect(reply.message).toContain('SKU-NOTES');
+    expect(reply.message).not.toContain('SKU-BOMBE');
+  });
+
+  it('sends a confirmation mail into the outbox', async () => {
+    const reply = await ask('Please send the confirmation for order 1 to ada@example.com');
+    expect(reply.tool_calls[0]).toMatchObject({ name: 'send_order_confirmation', status: 'ok' });
+    expect(reply.message).toContain('ada@example.com');
+  });
+
+  it('cancels an order, and the change is real', async () => {
+    const reply = await ask('Cancel order 2 because I ordered it twice');
+    expect(reply.tool_calls[0]).toMatchObject({ name: 'cancel_order', status: 'ok' });
+    const check = await ask('What is the status of order 2?');
+    expect(check.message).toMatch(/CANCELLED/i);
+  });
+
+  it('files a complaint through the MCP server', async () => {
+    const reply = await ask(
+      'I want to file a complaint about order 1: the engine arrived broken. My name is Ada Lovelace, ada@example.com',
+    );
+    expect(reply.tool_calls[0]).toMatchObject({ name: 'create_complaint', status: 'ok' });
+    expect(reply.message).toMatch(/CMP-/);
+  });
+
+  it('says plainly that it is the offline mode and how to configure an LLM', async () => {
+    const reply = await ask('Tell me a joke about databases');
+    expect(reply.tool_calls).toEqual([]);
+    expect(reply.message).toMatch(/offline/i);
+    expect(reply.message).toMatch(/OPENAI_API_KEY|AZURE_OPENAI_ENDPOINT/);
+  });
+
+  it('streams the answer as several token events', async () => {
+    const res = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat/stream',
+      payload: { session_id: 'offline-stream', message: 'Show me order 1' },
+    });
+    const { events } = parseSse(res.body);
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['tool_call', 'tool_result', 'token', 'done']),
+    );
+    expect(events.filter((e) => e.type === 'token').length).toBeGreaterThan(3);
+  });
+
+  it('readiness says the model is the offline router, not an LLM', async () => {
+    const res = await service.app.inject({ method: 'GET', url: '/health/readiness' });
+    const llm = res.json().checks.llm;
+    expect(llm.details).toMatchObject({ provider: 'offline' });
+    expect(JSON.stringify(llm.details)).toMatch(/not an LLM/);
+  });
+});
