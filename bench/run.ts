@@ -1,0 +1,161 @@
+/**
+ * Loopback benchmark of the whole service: probes, JSON chat and SSE chat, with the real openai SDK
+ * talking to the scripted fake OpenAI server (so the numbers measure this service, not a provider).
+ *
+ *   npm run bench                 # 5 s per scenario, 16 concurrent clients
+ *   BENCH_SECONDS=10 BENCH_CONCURRENCY=32 npm run bench
+ *
+ * Every loop is bounded in time and count and talks to 127.0.0.1 only.
+ */
+import pino from 'pino';
+import { type FakeOpenAI, startFakeOpenAI, step } from '../tests/helpers/fake-openai-server.js';
+import { startFullApp } from '../tests/helpers/full-app.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const MAX_REQUESTS = 200_000;
+
+interface Result {
+  name: string;
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  firstTokenP50?: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function scenario(
+  name: string,
+  once: (i: number) => Promise<{ ok: boolean; firstTokenMs?: number }>,
+): Promise<Result> {
+  const latencies: number[] = [];
+  const firstTokens: number[] = [];
+  let errors = 0;
+  let issued = 0;
+  const deadline = performance.now() + SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline && issued < MAX_REQUESTS) {
+        const i = issued++;
+        const t0 = performance.now();
+        try {
+          const r = await once(i);
+          if (!r.ok) errors++;
+          if (r.firstTokenMs !== undefined) firstTokens.push(r.firstTokenMs);
+        } catch {
+          errors++;
+        }
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  firstTokens.sort((a, b) => a - b);
+  return {
+    name,
+    requests: latencies.length,
+    errors,
+    rps: latencies.length / elapsed,
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    ...(firstTokens.length > 0 ? { firstTokenP50: percentile(firstTokens, 50) } : {}),
+  };
+}
+
+function scriptEcho(fake: FakeOpenAI, count: number): void {
+  fake.script(
+    ...Array.from({ length: count }, () =>
+      step.text('Your order 42 shipped yesterday and arrives tomorrow.'),
+    ),
+  );
+}
+
+async function main(): Promise<void> {
+  // Every request gets the same short streamed answer, however many the scenarios send.
+  const fake = await startFakeOpenAI({
+    fallback: step.text('Your order 42 shipped yesterday and arrives tomorrow.'),
+  });
+  const service = await startFullApp(
+    {
+      LLM_PROVIDER: 'openai',
+      OPENAI_BASE_URL: fake.baseURL,
+      OPENAI_API_KEY: 'bench-key',
+      LLM_MAX_RETRIES: '0',
+      MAX_SESSIONS: '100000',
+    },
+    { listen: true, logger: pino({ level: 'silent' }) },
+  );
+  const base = service.baseUrl;
+  const results: Result[] = [];
+  try {
+    results.push(
+      await scenario('GET /health', async () => {
+        const r = await fetch(`${base}/health`);
+        await r.arrayBuffer();
+        return { ok: r.ok };
+      }),
+    );
+
+    results.push(
+      await scenario('POST /api/v1/chat', async (i) => {
+        const r = await fetch(`${base}/api/v1/chat`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ session_id: `bench-${i % 500}`, message: 'Where is order 42?' }),
+        });
+        await r.arrayBuffer();
+        return { ok: r.ok };
+      }),
+    );
+
+    results.push(
+      await scenario('POST /api/v1/chat/stream', async (i) => {
+        const t0 = performance.now();
+        const r = await fetch(`${base}/api/v1/chat/stream`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ session_id: `stream-${i % 500}`, message: 'Where is order 42?' }),
+        });
+        const reader = r.body!.getReader();
+        const decoder = new TextDecoder();
+        let firstTokenMs: number | undefined;
+        let text = '';
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          text += decoder.decode(value, { stream: true });
+          if (firstTokenMs === undefined && text.includes('"type":"token"'))
+            firstTokenMs = performance.now() - t0;
+        }
+        return {
+          ok: r.ok && text.includes('"type":"done"'),
+          ...(firstTokenMs === undefined ? {} : { firstTokenMs }),
+        };
+      }),
+    );
+  } finally {
+    await service.close();
+    await fake.close();
+  }
+
+  const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
+  console.log(`\n${SECONDS}s per scenario, ${CONCURRENCY} concurrent clients, Node ${process.version}\n`);
+  console.log('scenario                    req/s    p50 ms   p95 ms   p99 ms   1st token p50   errors');
+  for (const r of results) {
+    console.log(
+      `${r.name.padEnd(26)}${f(r.rps).padStart(7)}${f(r.p50).padStart(10)}${f(r.p95).padStart(9)}${f(r.p99).padStart(9)}${f(r.firstTokenP50).padStart(16)}${String(r.errors).padStart(9)}`,
+    );
+  }
+}
+
+await main();
