@@ -211,6 +211,22 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
     expect(stored.messages[1]!.content).toBe(answer);
   });
 
+  it('logs a streamed request once, on completion', async () => {
+    const capture = captureLogger('info');
+    service = await startFullApp(llmEnv(), { listen: true, logger: capture.logger });
+    fake.script(step.text('short answer'));
+    const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'sse-log' },
+      body: JSON.stringify({ session_id: 'logged', message: 'a secret question' }),
+    });
+    await res.text();
+    const lines = capture.lines().filter((l) => l.request_id === 'sse-log' && l.msg === 'request completed');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ status: 200, session_id: 'logged', path: '/api/v1/chat/stream' });
+    expect(capture.text()).not.toContain('a secret question');
+  });
+
   it('forwards each token before the model has finished', async () => {
     service = await startFullApp(llmEnv(), { listen: true });
     fake.script(step.text('one two three four', { chunkSize: 4, delayMs: 150 }));

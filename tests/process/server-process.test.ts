@@ -28,6 +28,19 @@ describe('the server process', () => {
     expect(proc.output()).toContain('ENABLE_CORS');
   });
 
+  it('fails start-up naming the MCP URL when MCP is required and unreachable', async () => {
+    const deadPort = await freePort();
+    const url = `http://127.0.0.1:${deadPort}/mcp`;
+    const proc = spawnServer({
+      ...baseEnv(await freePort(), 'mcp-required'),
+      MCP_SERVER_URL: url,
+      MCP_SERVER_REQUIRED: 'true',
+      MCP_CONNECT_TIMEOUT_MS: '1000',
+    });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toContain(url);
+  });
+
   it('serves, then exits 0 with a goodbye line on SIGTERM', async () => {
     const port = await freePort();
     const proc = spawnServer(baseEnv(port, 'sigterm'));

@@ -1,4 +1,4 @@
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -7,7 +7,7 @@ import type { ToolCallRecord } from '../../sessions/types.js';
 import { AppError } from '../errors.js';
 import { type InflightTurns, ShutdownError } from '../inflight.js';
 import { toAppError } from '../plugins/error-handler.js';
-import { chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
+import { type ChatRequest, chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
 import { errorResponses } from '../schemas/error.js';
 import { openEventStream } from '../sse.js';
 
@@ -91,6 +91,24 @@ function ensureAvailable(chat: ChatTurns | undefined, inflight: InflightTurns): 
 const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) => {
   const { inflight } = opts;
 
+  /** What both routes do before a turn: admission, the tenant and session, and the abort wiring. */
+  function beginTurn(request: FastifyRequest, body: ChatRequest, reply: FastifyReply) {
+    const chat = ensureAvailable(opts.chat, inflight);
+    const tenantId = request.tenantId!;
+    const sessionId = body.session_id;
+    request.sessionId = sessionId;
+    const turn = turnController(reply, inflight);
+    const input: TurnInput = {
+      tenantId,
+      sessionId,
+      message: body.message,
+      requestId: request.id,
+      signal: turn.signal,
+      logger: request.log as Logger,
+    };
+    return { chat, tenantId, sessionId, turn, input };
+  }
+
   app.post(
     '/api/v1/chat',
     {
@@ -105,23 +123,9 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       },
     },
     async (request, reply) => {
-      const chat = ensureAvailable(opts.chat, inflight);
-      const tenantId = request.tenantId!;
-      const sessionId = request.body.session_id;
-      request.sessionId = sessionId;
-      const turn = turnController(reply, inflight);
+      const { chat, tenantId, sessionId, turn, input } = beginTurn(request, request.body, reply);
       try {
-        const outcome = await chat.runTurn(
-          {
-            tenantId,
-            sessionId,
-            message: request.body.message,
-            requestId: request.id,
-            signal: turn.signal,
-            logger: request.log as Logger,
-          },
-          () => {},
-        );
+        const outcome = await chat.runTurn(input, () => {});
         return {
           session_id: sessionId,
           message: outcome.answer,
@@ -169,23 +173,11 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       },
     },
     async (request, reply) => {
-      const chat = ensureAvailable(opts.chat, inflight);
-      const tenantId = request.tenantId!;
-      const sessionId = request.body.session_id;
-      request.sessionId = sessionId;
-      const turn = turnController(reply, inflight);
+      const { chat, tenantId, sessionId, turn, input } = beginTurn(request, request.body, reply);
       const stream = openEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
       try {
-        const outcome = await chat.runTurn(
-          {
-            tenantId,
-            sessionId,
-            message: request.body.message,
-            requestId: request.id,
-            signal: turn.signal,
-            logger: request.log as Logger,
-          },
-          (event) => stream.send({ ...event, session_id: sessionId }),
+        const outcome = await chat.runTurn(input, (event) =>
+          stream.send({ ...event, session_id: sessionId }),
         );
         stream.send({
           type: 'done',
@@ -216,21 +208,6 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         turn.release();
         stream.end();
       }
-      // The stream is the whole response; Fastify must not send anything else.
-      reply.log.debug('stream closed');
-      // The onResponse hook does not run for hijacked replies: log the completion line here.
-      request.log.info(
-        {
-          method: request.method,
-          path: request.routeOptions.url,
-          status: 200,
-          duration_ms: Math.round(reply.elapsedTime * 10) / 10,
-          tenant_id: tenantId,
-          session_id: sessionId,
-          stream: true,
-        },
-        'request completed',
-      );
     },
   );
 };

@@ -11,6 +11,8 @@ export const chatRequestSchema = z
     example: { session_id: 'user-abc-123', message: 'I need help with my order', tenant_id: 'company-001' },
   });
 
+export type ChatRequest = z.infer<typeof chatRequestSchema>;
+
 export const usageSchema = z.object({
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),
