@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import { abortReason, raceAbort } from '../lib/abort.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { ToolContext, ToolRegistry, ToolSet } from '../tools/registry.js';
-import { abortReason, raceAbort } from './abort.js';
 import { historyToModelMessages } from './history-window.js';
 import { AGENT_INSTRUCTIONS } from './instructions.js';
 import { addUsage, runModelStep } from './model-step.js';

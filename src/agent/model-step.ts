@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { abortReason, raceAbort } from './abort.js';
+import { abortReason, raceAbort } from '../lib/abort.js';
 import type { ChatModel, ModelRequest, ModelToolCall, Usage } from './types.js';
 
 export interface StepOutput {

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
+import { abortReason, raceAbort } from '../lib/abort.js';
 import { type ToolContext, ToolError, type ToolSet } from '../tools/registry.js';
-import { abortReason, raceAbort } from './abort.js';
 import type { ModelToolCall } from './types.js';
 
 /** Large enough for a page of orders, small enough not to flood the model's context. */

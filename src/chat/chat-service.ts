@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
-import { abortReason } from '../agent/abort.js';
 import type { Agent, AgentEventListener } from '../agent/loop.js';
 import { TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
 import { AppError } from '../http/errors.js';
+import { abortReason } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
 import {

@@ -1,4 +1,4 @@
-import { abortReason } from '../../src/agent/abort.js';
+import { abortReason } from '../../src/lib/abort.js';
 import type {
   ChatModel,
   ModelEvent,

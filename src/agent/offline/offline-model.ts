@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { abortReason } from '../abort.js';
+import { abortReason } from '../../lib/abort.js';
 import type { ChatModel, ModelEvent, ModelRequest, ModelStatus } from '../types.js';
 import { helpText } from './capabilities.js';
 import { recogniseIntent } from './intents.js';

@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'node:tls';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/index.js';
+import { raceAbort } from '../../lib/abort.js';
 import { MailerError, toMailerError } from './mail-errors.js';
 import { createOutbox } from './outbox.js';
 
@@ -62,24 +63,9 @@ function abortError(): MailerError {
   return new MailerError('aborted', 'Sending the e-mail was cancelled.');
 }
 
-/** Resolves with the promise, or rejects as soon as the signal aborts (the work itself carries on). */
+/** Resolves with the work, or rejects as soon as the signal aborts (the work itself carries on). */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  if (signal.aborted) return Promise.reject(abortError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(abortError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+  return signal ? raceAbort(work, signal, abortError) : work;
 }
 
 function toAddressList(list: readonly string[] | undefined): string[] | undefined {

@@ -4,18 +4,23 @@ export function abortReason(signal: AbortSignal): unknown {
 }
 
 /**
- * Settles like `promise`, or rejects with the abort reason as soon as `signal` aborts — so the loop
- * stops at once even when a model or tool implementation is slow to honour its signal.
+ * Settles like `promise`, or rejects as soon as `signal` aborts (with `toError(signal)`, by default the
+ * abort reason) — so callers stop at once even when the work is slow to honour its signal. The work
+ * itself carries on; its eventual rejection is swallowed.
  */
-export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+export function raceAbort<T>(
+  promise: Promise<T>,
+  signal: AbortSignal,
+  toError: (signal: AbortSignal) => unknown = abortReason,
+): Promise<T> {
   if (signal.aborted) {
     promise.catch(() => undefined);
-    return Promise.reject(abortReason(signal));
+    return Promise.reject(toError(signal));
   }
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => {
       promise.catch(() => undefined);
-      reject(abortReason(signal));
+      reject(toError(signal));
     };
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
