@@ -72,14 +72,6 @@ async function scenario(
   };
 }
 
-function scriptEcho(fake: FakeOpenAI, count: number): void {
-  fake.script(
-    ...Array.from({ length: count }, () =>
-      step.text('Your order 42 shipped yesterday and arrives tomorrow.'),
-    ),
-  );
-}
-
 async function main(): Promise<void> {
   // Every request gets the same short streamed answer, however many the scenarios send.
   const fake = await startFakeOpenAI({

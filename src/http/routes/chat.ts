@@ -173,7 +173,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       },
     },
     async (request, reply) => {
-      const { chat, tenantId, sessionId, turn, input } = beginTurn(request, request.body, reply);
+      const { chat, sessionId, turn, input } = beginTurn(request, request.body, reply);
       const stream = openEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
       try {
         const outcome = await chat.runTurn(input, (event) =>
