@@ -1,4 +1,3 @@
-import { abortReason } from '../../src/lib/abort.js';
 import type {
   ChatModel,
   ModelEvent,
@@ -7,6 +6,7 @@ import type {
   ModelStatus,
   Usage,
 } from '../../src/agent/types.js';
+import { abortReason } from '../../src/lib/abort.js';
 import type { ModelToolSpec } from '../../src/tools/registry.js';
 
 /** One thing a scripted step does, in order. */

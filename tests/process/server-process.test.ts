@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,6 +41,20 @@ describe('the server process', () => {
     });
     expect(await proc.exited).toBe(1);
     expect(proc.output()).toContain(url);
+  });
+
+  it('exits 1 when the port is already taken', async () => {
+    const blocker = createServer();
+    blocker.listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const { port } = blocker.address() as { port: number };
+    try {
+      const proc = spawnServer(baseEnv(port, 'port-taken'));
+      expect(await proc.exited).toBe(1);
+      expect(proc.output()).toContain('EADDRINUSE');
+    } finally {
+      blocker.close();
+    }
   });
 
   it('serves, then exits 0 with a goodbye line on SIGTERM', async () => {
