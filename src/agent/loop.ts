@@ -81,11 +81,15 @@ export function createAgent(deps: AgentDeps) {
         if (signal.aborted) throw abortReason(signal);
         state.steps++;
         let stepStarted = false;
-        const step = await runModelStep(model, { messages, tools: specs, signal }, (delta) => {
-          if (!stepStarted && needsSeparator(state.answer) && !/^\s/.test(delta)) emitText('\n\n');
-          stepStarted = true;
-          emitText(delta);
-        });
+        const step = await runModelStep(
+          model,
+          { messages, tools: specs, signal, streaming: ctx.streaming === true },
+          (delta) => {
+            if (!stepStarted && needsSeparator(state.answer) && !/^\s/.test(delta)) emitText('\n\n');
+            stepStarted = true;
+            emitText(delta);
+          },
+        );
         if (step.usage) state.usage = addUsage(state.usage, step.usage);
 
         if (step.calls.length === 0) {

@@ -21,6 +21,8 @@ export interface TurnContext {
   /** Aborting it stops the model call and the running tools at once. */
   signal: AbortSignal;
   logger: Logger;
+  /** The client reads the answer as it is produced (SSE) rather than as one JSON reply. */
+  streaming?: boolean;
 }
 
 export interface TurnInput {

@@ -29,6 +29,8 @@ export interface ModelRequest {
   messages: ModelMessage[];
   tools: ModelToolSpec[];
   signal: AbortSignal;
+  /** The client reads the answer as a stream; a model that paces its own output only does so then. */
+  streaming?: boolean;
 }
 
 export interface ModelStatus {

@@ -34,6 +34,8 @@ export interface ChatTurnRequest {
   requestId: string;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
+  /** The answer goes out as SSE tokens (models that pace their output only do so then). */
+  streaming?: boolean;
   /** The request's logger (carries request id etc.); the service's logger otherwise. */
   logger?: Logger;
 }
@@ -146,6 +148,7 @@ export function createChatService(deps: ChatServiceDeps) {
       requestId: request.requestId,
       signal,
       logger: log,
+      streaming: request.streaming === true,
     };
     try {
       const result = await agent.runTurn({ history, message: request.message, ctx }, onEvent);

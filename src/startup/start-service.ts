@@ -27,7 +27,11 @@ export function startService(config: AppConfig): void {
   });
 }
 
-async function start(config: AppConfig, logger: Logger, onRuntime: (runtime: Runtime) => void): Promise<void> {
+async function start(
+  config: AppConfig,
+  logger: Logger,
+  onRuntime: (runtime: Runtime) => void,
+): Promise<void> {
   const runtime = await createRuntime(config, logger);
   onRuntime(runtime);
   const inflight = createInflightTurns();
@@ -67,7 +71,9 @@ async function start(config: AppConfig, logger: Logger, onRuntime: (runtime: Run
     {
       name: SERVICE_NAME,
       version: SERVICE_VERSION,
-      ...Object.fromEntries(bannerLines(config, facts).map(([k, v]) => [k.toLowerCase().replace(/ /g, '_'), v])),
+      ...Object.fromEntries(
+        bannerLines(config, facts).map(([k, v]) => [k.toLowerCase().replace(/ /g, '_'), v]),
+      ),
       warnings: facts.warnings,
     },
     'service started',

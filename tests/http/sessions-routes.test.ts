@@ -123,7 +123,11 @@ describe('OpenAPI', () => {
     expect(Object.keys(chat.responses)).toEqual(
       expect.arrayContaining(['200', '400', '429', '502', '503', '504']),
     );
-    const ui = await app.inject({ method: 'GET', url: '/docs' });
-    expect([200, 302]).toContain(ui.statusCode);
+    expect(doc.paths['/health'].get.security).toEqual([]);
+    const ui = await app.inject({ method: 'GET', url: '/docs/static/swagger-ui.css' });
+    const csp = String(ui.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).not.toContain('upgrade-insecure-requests');
+    expect(ui.statusCode).toBe(200);
   });
 });

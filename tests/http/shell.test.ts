@@ -124,6 +124,17 @@ describe('request ids and the error envelope', () => {
     expect(fields).toEqual(['body.message', 'body.session_id']);
   });
 
+  it('a blank message is refused', async () => {
+    ({ app } = await buildTestApp());
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      payload: { session_id: 's', message: '  \n ' },
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().details).toEqual([{ field: 'body.message', message: 'must not be blank' }]);
+  });
+
   it('a body over BODY_LIMIT_BYTES is 413 PAYLOAD_TOO_LARGE', async () => {
     ({ app } = await buildTestApp({ BODY_LIMIT_BYTES: '2048' }));
     const res = await app.inject({

@@ -14,8 +14,8 @@ export const OFFLINE_MODEL = 'offline-intent-router';
 export interface OfflineModelOptions {
   logger: Logger;
   /**
-   * Pause between streamed words, so that a streaming client sees the answer arrive word by word as
-   * it would from an LLM. 0 in tests.
+   * Pause between words when the client reads a stream, so that it sees the answer arrive word by word
+   * as it would from an LLM. JSON replies never wait for it. 0 in tests.
    */
   wordDelayMs?: number;
 }
@@ -67,7 +67,8 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
     for (const [i, part] of parts.entries()) {
       if (signal.aborted) throw abortReason(signal);
       yield { type: 'text', delta: part };
-      if (wordDelayMs > 0 && i < parts.length - 1) {
+      // Paced like typing only for a reader of the stream; a JSON reply should not wait for it.
+      if (request.streaming && wordDelayMs > 0 && i < parts.length - 1) {
         try {
           await sleep(wordDelayMs, undefined, { signal });
         } catch {

@@ -42,6 +42,9 @@ async function swaggerPlugin(
     routePrefix: '/docs',
     uiConfig: { docExpansion: 'list', deepLinking: true },
     staticCSP: true,
+    // upgrade-insecure-requests would make browsers fetch the UI's assets over HTTPS when the docs are
+    // opened by IP over plain HTTP (a container, a LAN host), leaving a blank page.
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
   });
 }
 

@@ -23,6 +23,7 @@ export interface TurnInput {
   requestId: string;
   signal: AbortSignal;
   logger: Logger;
+  streaming?: boolean;
 }
 
 export interface TurnOutcome {
@@ -92,7 +93,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
   const { inflight } = opts;
 
   /** What both routes do before a turn: admission, the tenant and session, and the abort wiring. */
-  function beginTurn(request: FastifyRequest, body: ChatRequest, reply: FastifyReply) {
+  function beginTurn(request: FastifyRequest, body: ChatRequest, reply: FastifyReply, streaming: boolean) {
     const chat = ensureAvailable(opts.chat, inflight);
     const tenantId = request.tenantId!;
     const sessionId = body.session_id;
@@ -105,6 +106,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       requestId: request.id,
       signal: turn.signal,
       logger: request.log as Logger,
+      streaming,
     };
     return { chat, tenantId, sessionId, turn, input };
   }
@@ -123,7 +125,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       },
     },
     async (request, reply) => {
-      const { chat, tenantId, sessionId, turn, input } = beginTurn(request, request.body, reply);
+      const { chat, tenantId, sessionId, turn, input } = beginTurn(request, request.body, reply, false);
       try {
         const outcome = await chat.runTurn(input, () => {});
         return {
@@ -173,7 +175,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       },
     },
     async (request, reply) => {
-      const { chat, sessionId, turn, input } = beginTurn(request, request.body, reply);
+      const { chat, sessionId, turn, input } = beginTurn(request, request.body, reply, true);
       const stream = openEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
       try {
         const outcome = await chat.runTurn(input, (event) =>

@@ -14,6 +14,7 @@ const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, opts
     {
       schema: {
         tags: ['Health'],
+        security: [],
         summary: 'Basic health',
         description: 'Answers as long as the process serves HTTP. Cheap; safe to poll.',
         response: { 200: healthSchema },
@@ -32,6 +33,7 @@ const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, opts
     {
       schema: {
         tags: ['Health'],
+        security: [],
         summary: 'Liveness probe',
         description: 'For orchestrators: restart the container when this stops answering.',
         response: { 200: livenessSchema },
@@ -45,6 +47,7 @@ const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, opts
     {
       schema: {
         tags: ['Health'],
+        security: [],
         summary: 'Readiness probe',
         description:
           'Runs every registered dependency check in parallel, each with a short timeout. `degraded` (200) when a ' +

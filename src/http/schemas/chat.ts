@@ -4,7 +4,12 @@ import { sessionIdSchema, tenantIdSchema, toolCallRecordSchema } from './session
 export const chatRequestSchema = z
   .object({
     session_id: sessionIdSchema,
-    message: z.string().min(1).max(10_000).describe("The customer's message"),
+    message: z
+      .string()
+      .min(1)
+      .max(10_000)
+      .refine((text) => text.trim().length > 0, 'must not be blank')
+      .describe("The customer's message"),
     tenant_id: tenantIdSchema.optional(),
   })
   .meta({
