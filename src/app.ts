@@ -6,7 +6,7 @@ import type { ReadinessRegistry } from './health/readiness.js';
 import { createInflightTurns, type InflightTurns } from './http/inflight.js';
 import auth from './http/plugins/auth.js';
 import cors from './http/plugins/cors.js';
-import errorHandler from './http/plugins/error-handler.js';
+import errorHandler, { clientErrorHandler, frameworkErrorHandler } from './http/plugins/error-handler.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import requestContext from './http/plugins/request-context.js';
 import swagger from './http/plugins/swagger.js';
@@ -35,6 +35,11 @@ declare module 'fastify' {
   }
 }
 
+/** Trusts the first `hops` proxies counted from this server, as proxy-addr does for a number. */
+function trustHops(hops: number) {
+  return (_address: string, hop: number) => hop < hops;
+}
+
 /** Builds the HTTP application around already-constructed dependencies. It does not listen. */
 export async function buildApp(deps: AppDeps) {
   const { config } = deps;
@@ -44,12 +49,15 @@ export async function buildApp(deps: AppDeps) {
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdFor,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     // Socket inactivity: a JSON chat turn may stay silent until its deadline.
     connectionTimeout: config.TURN_TIMEOUT_MS + 15_000,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
-    return503OnClosing: true,
+    // While closing, chat answers AGENT_UNAVAILABLE and readiness not_ready in the envelope (below).
+    return503OnClosing: false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
     forceCloseConnections: 'idle',
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
   }).withTypeProvider<ZodTypeProvider>();
@@ -71,6 +79,7 @@ export async function buildApp(deps: AppDeps) {
     version: SERVICE_VERSION,
     readiness: deps.readiness,
     startedAt: Date.now(),
+    isClosing: () => inflight.closing,
   });
   await app.register(sessionRoutes, { sessions: deps.sessions });
   await app.register(chatRoutes, { chat: deps.chat, inflight, pingIntervalMs: deps.pingIntervalMs });

@@ -88,6 +88,32 @@ const list = z
       .filter((s) => s.length > 0),
   );
 
+/**
+ * false (default): X-Forwarded-For is ignored. A number: trust that many proxy hops (the client address is
+ * taken that many entries from the right, so a client cannot choose it). Addresses/CIDRs: trust only
+ * those proxies. `true` trusts every hop, which lets any client pick its own address.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx): boolean | number | string[] => {
+    const value = (v ?? '').toLowerCase();
+    if (value === '' || ['false', '0', 'no', 'off'].includes(value)) return false;
+    if (['true', 'yes', 'on'].includes(value)) return true;
+    if (/^\d+$/.test(value)) return Number(value);
+    const list = value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (list.every((s) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(s))) return list;
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected false, true, a hop count, or a comma list of proxy addresses/CIDRs',
+    });
+    return z.NEVER;
+  });
+
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 /** The seed uses Python's names (INFO, WARNING, CRITICAL); pino has its own. */
 const LOG_LEVEL_ALIASES: Record<string, (typeof LOG_LEVELS)[number]> = { warning: 'warn', critical: 'fatal' };
@@ -159,7 +185,7 @@ export const envSchema = z.object({
   CORS_ORIGINS: str('*'),
   ENABLE_RATE_LIMITING: bool(false),
   RATE_LIMIT_PER_MINUTE: int(100, 1, 1_000_000),
-  TRUST_PROXY: bool(false),
+  TRUST_PROXY: trustProxy,
   BODY_LIMIT_BYTES: int(65_536, 1024, 10 * 1024 * 1024),
   API_KEYS: apiKeys,
   REQUEST_TIMEOUT_MS: int(30_000, 1000, 3_600_000),

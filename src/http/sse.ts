@@ -18,7 +18,6 @@ export function openEventStream(reply: FastifyReply, options: { pingIntervalMs?:
     ...headers,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
-    connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
   res.flushHeaders();

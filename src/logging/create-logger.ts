@@ -67,6 +67,8 @@ export function createLogger(config: LoggingConfig, options: { isTty?: boolean }
         file: path.resolve(config.LOG_FILE_PATH),
         size: `${Math.max(1, Math.round(config.LOG_MAX_SIZE_MB * 1024))}k`,
         mkdir: true,
+        // pino-roll numbers its files (app.1.log, app.2.log…); current.log always points at the newest.
+        symlink: true,
         limit: { count: config.LOG_BACKUP_COUNT },
       },
     });

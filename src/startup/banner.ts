@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { AppConfig } from '../config/index.js';
 import { maskUrlCredentials } from '../config/index.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../project.js';
@@ -14,6 +15,13 @@ function publicUrl(config: AppConfig, address: string): string {
   // 0.0.0.0 is not an address a browser can open; show localhost instead.
   if (config.SERVER_HOST === '0.0.0.0' || config.SERVER_HOST === '::') u.hostname = 'localhost';
   return u.origin;
+}
+
+/** pino-roll inserts a rotation number before the extension and keeps a current.log link. */
+function logFileDescription(file: string): string {
+  const ext = path.extname(file) || '.log';
+  const numbered = `${file.slice(0, file.length - path.extname(file).length)}.N${ext}`;
+  return `${numbered} (newest: ${path.join(path.dirname(file), 'current.log')})`;
 }
 
 /** The facts an operator checks first after a start, with every secret masked. */
@@ -46,7 +54,7 @@ export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[strin
         : 'off',
     ],
     ['Auth', auth],
-    ['Log file', config.LOG_TO_FILE ? config.LOG_FILE_PATH : 'off'],
+    ['Log file', config.LOG_TO_FILE ? logFileDescription(config.LOG_FILE_PATH) : 'off'],
   ];
 }
 

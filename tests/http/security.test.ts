@@ -122,6 +122,21 @@ describe('rate limiting', () => {
 });
 
 describe('API keys', () => {
+  it('cannot be bypassed with a percent-encoded path', async () => {
+    ({ app } = await buildTestApp(KEYS));
+    for (const url of ['/%61pi/v1/sessions', '/api%2Fv1/sessions', '/%61pi/v1/sessions/s1/history']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect([401, 404], url).toContain(res.statusCode);
+      expect(res.json().error, url).not.toBeUndefined();
+    }
+    const chat = await app.inject({
+      method: 'POST',
+      url: '/%61pi/v1/chat',
+      payload: { session_id: 's', message: 'hi' },
+    });
+    expect(chat.statusCode).toBe(401);
+  });
+
   it('401 UNAUTHORIZED without a key or with a wrong one; probes and docs stay open', async () => {
     ({ app } = await buildTestApp(KEYS));
     const none = await app.inject({ method: 'GET', url: '/api/v1/sessions' });

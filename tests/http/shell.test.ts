@@ -124,6 +124,16 @@ describe('request ids and the error envelope', () => {
     expect(fields).toEqual(['body.message', 'body.session_id']);
   });
 
+  it('malformed URLs and overlong parameters still get the envelope and a request id', async () => {
+    ({ app } = await buildTestApp());
+    for (const url of ['/api/v1/sessions/%ff/history', `/api/v1/sessions/${'x'.repeat(600)}/history`]) {
+      const res = await app.inject({ method: 'GET', url, headers: { 'x-request-id': 'bad-url' } });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.headers['x-request-id']).toBe('bad-url');
+      expect(res.json()).toMatchObject({ error: 'VALIDATION_ERROR', request_id: 'bad-url' });
+    }
+  });
+
   it('a blank message is refused', async () => {
     ({ app } = await buildTestApp());
     const res = await app.inject({

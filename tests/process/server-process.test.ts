@@ -100,7 +100,8 @@ describe('the server process', () => {
       }
     }
     expect(await proc.stop('SIGTERM')).toBe(0);
-    const files = readdirSync(logDir).filter((f) => f.endsWith('.log'));
+    const files = readdirSync(logDir).filter((f) => f.endsWith('.log') && f !== 'current.log');
+    expect(readdirSync(logDir)).toContain('current.log');
     expect(files.length).toBeGreaterThanOrEqual(2);
     expect(files.length).toBeLessThanOrEqual(3);
     let lines = 0;

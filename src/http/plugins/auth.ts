@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../../config/index.js';
 import { createApiKeyVerifier, presentedApiKey } from '../api-keys.js';
@@ -13,7 +13,11 @@ declare module 'fastify' {
 
 export const DEFAULT_TENANT = 'default';
 
-const isApi = (url: string) => url.startsWith('/api/');
+/**
+ * Decided on the matched route, never on the raw URL: the router decodes percent-escapes, so a raw
+ * `/%61pi/...` reaches an /api route while not starting with "/api/".
+ */
+const isApi = (request: FastifyRequest) => (request.routeOptions.url ?? '').startsWith('/api/');
 
 function suppliedTenants(body: unknown, query: unknown): string[] {
   const found: string[] = [];
@@ -38,7 +42,7 @@ async function auth(app: FastifyInstance, opts: { config: AppConfig }): Promise<
 
   if (config.authEnabled) {
     app.addHook('onRequest', async (request) => {
-      if (!isApi(request.url)) return;
+      if (!isApi(request)) return;
       const key = presentedApiKey(request.headers);
       const match = key === undefined ? undefined : verifier.verify(key);
       if (!match) {
@@ -56,7 +60,7 @@ async function auth(app: FastifyInstance, opts: { config: AppConfig }): Promise<
 
   // preHandler runs after validation, so body and query are parsed and typed by then.
   app.addHook('preHandler', async (request) => {
-    if (!isApi(request.url)) return;
+    if (!isApi(request)) return;
     const supplied = suppliedTenants(request.body, request.query);
     if (config.authEnabled) {
       if (supplied.some((tenant) => tenant !== request.tenantId)) {

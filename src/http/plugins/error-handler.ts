@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
@@ -54,6 +57,50 @@ export function toAppError(err: FastifyError | Error): AppError {
     return new AppError('VALIDATION_ERROR', 'The request could not be processed');
   }
   return new AppError('INTERNAL_ERROR', 'An internal error occurred', undefined, { cause: err });
+}
+
+/**
+ * Errors Fastify raises before routing (a malformed percent-escape, an overlong path parameter):
+ * answered in the same envelope, with the request id, like every other error.
+ */
+export function frameworkErrorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  const message =
+    err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : 'The URL is not valid';
+  void sendError(request, reply, new AppError('VALIDATION_ERROR', message));
+}
+
+const CLIENT_ERROR_STATUS: Record<string, number> = {
+  HPE_HEADER_OVERFLOW: 431,
+  ERR_HTTP_REQUEST_TIMEOUT: 408,
+};
+
+/**
+ * Requests Node's HTTP parser rejects (headers too large, garbage on the wire, request timeout) never
+ * reach Fastify; they still get the envelope instead of a bare status line.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable || err.code === 'ECONNRESET') {
+    socket.destroy();
+    return;
+  }
+  const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? 400;
+  const requestId = randomUUID();
+  const body = JSON.stringify({
+    error: 'VALIDATION_ERROR',
+    message:
+      status === 431
+        ? 'The request headers are too large'
+        : status === 408
+          ? 'The request took too long to arrive'
+          : 'The request is malformed',
+    request_id: requestId,
+    timestamp: new Date().toISOString(),
+  });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {

@@ -21,7 +21,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { config: AppConfig }
     max: config.RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
     cache: 50_000,
-    allowList: (request) => EXEMPT.test(request.url),
+    allowList: (request) => EXEMPT.test(request.routeOptions.url ?? request.url),
     keyGenerator: (request) => {
       if (config.authEnabled) {
         const key = presentedApiKey(request.headers);

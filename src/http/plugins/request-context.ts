@@ -23,16 +23,17 @@ async function requestContext(app: FastifyInstance): Promise<void> {
 
   app.addHook('onResponse', async (request, reply) => {
     const status = reply.statusCode;
+    const path = request.routeOptions.url ?? request.url.split('?')[0] ?? '';
     const line = {
       method: request.method,
-      path: request.routeOptions.url ?? request.url.split('?')[0],
+      path,
       url: request.url.split('?')[0],
       status,
       duration_ms: Math.round(reply.elapsedTime * 10) / 10,
       ...(request.tenantId === undefined ? {} : { tenant_id: request.tenantId }),
       ...(request.sessionId === undefined ? {} : { session_id: request.sessionId }),
     };
-    const quiet = request.url.startsWith('/health') || request.url.startsWith('/docs');
+    const quiet = path.startsWith('/health') || path.startsWith('/docs');
     if (status >= 500) request.log.error(line, 'request failed');
     else if (quiet) request.log.debug(line, 'request completed');
     else request.log.info(line, 'request completed');

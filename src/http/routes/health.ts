@@ -6,6 +6,8 @@ export interface HealthRouteOptions {
   version: string;
   readiness: ReadinessRegistry;
   startedAt: number;
+  /** True once shutdown has begun: a load balancer should stop sending traffic. */
+  isClosing?: () => boolean;
 }
 
 const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, opts) => {
@@ -58,6 +60,10 @@ const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, opts
     },
     async (_request, reply) => {
       const report = await opts.readiness.run();
+      if (opts.isClosing?.()) {
+        report.status = 'not_ready';
+        report.warnings.unshift('The server is shutting down');
+      }
       return reply
         .code(report.status === 'not_ready' ? 503 : 200)
         .send({ ...report, timestamp: new Date().toISOString() });
