@@ -19,7 +19,7 @@ const LOG_LEVELS = {
 
 const envSchema = z.object({
   COMPLAINTS_MCP_PORT: z.preprocess(blankAsUnset, z.coerce.number().int().min(0).max(65535).default(8000)),
-  COMPLAINTS_MCP_HOST: z.preprocess(blankAsUnset, z.string().trim().min(1).default('0.0.0.0')),
+  COMPLAINTS_MCP_HOST: z.preprocess(blankAsUnset, z.string().trim().min(1).default('127.0.0.1')),
   COMPLAINTS_DB_PATH: z.preprocess(blankAsUnset, z.string().trim().min(1).default('./data/complaints.db')),
   // Shared with the API so that one .env sets the verbosity of both programs (seed values are upper case).
   LOG_LEVEL: z.preprocess(

@@ -6,11 +6,24 @@ export function maskValue(value: string): string {
   return `${value.slice(0, 2)}****${value.slice(-2)}`;
 }
 
-/** Removes user:password from URLs such as https://user:pass@host/. */
+function maskOneUrl(text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  const credentials = url.username !== '' || url.password !== '' ? '****@' : '';
+  const query = [...url.searchParams.keys()].map((key) => `${key}=****`).join('&');
+  return `${url.protocol}//${credentials}${url.host}${url.pathname}${query ? `?${query}` : ''}`;
+}
+
+/**
+ * Masks what a URL can carry as a secret: user:password (https://user:pass@host/) and every query
+ * value (?token=…), in a URL or in any text that contains URLs.
+ */
 export function maskUrlCredentials(value: string): string {
-  return value.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi, (_m, scheme: string) => {
-    return `${scheme}****@`;
-  });
+  return value.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, maskOneUrl);
 }
 
 /**

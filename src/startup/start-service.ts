@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
@@ -8,6 +9,19 @@ import { SERVICE_NAME, SERVICE_VERSION } from '../project.js';
 import { bannerLines, renderBanner } from './banner.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { startupWarnings } from './warnings.js';
+
+/**
+ * server.close() only sweeps idle keep-alive sockets once, when it starts; responses that finish
+ * later (turns ended by the drain) leave their sockets idle but open. Keep sweeping until closed.
+ */
+async function closeLingeringConnections(server: Server, closed: Promise<unknown>): Promise<void> {
+  const sweep = setInterval(() => server.closeIdleConnections(), 50);
+  try {
+    await closed;
+  } finally {
+    clearInterval(sweep);
+  }
+}
 
 /** Builds the real dependencies, serves HTTP, prints the banner and installs graceful shutdown. */
 export function startService(config: AppConfig): void {
@@ -48,10 +62,12 @@ async function start(
       if (err) logger.fatal({ err }, 'uncaught error, shutting down');
       else logger.info({ signal, inflight_turns: inflight.size }, 'shutting down');
       // New turns are refused at once; running ones get the grace period, then streams end with an error event.
-      const [, drained] = await Promise.all([app.close(), inflight.drain(config.SHUTDOWN_GRACE_MS)]);
+      const closed = app.close();
+      const drained = await inflight.drain(config.SHUTDOWN_GRACE_MS);
       if (drained.aborted > 0) {
         logger.warn({ aborted: drained.aborted }, 'turns aborted at the end of the grace period');
       }
+      await closeLingeringConnections(app.server, closed);
       await runtime.close();
       logger.info(`${SERVICE_NAME} stopped. Goodbye.`);
       logger.flush();

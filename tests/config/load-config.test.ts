@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, maskSecrets } from '../../src/config/index.js';
+import { ConfigError, loadConfig, maskSecrets, maskUrlCredentials } from '../../src/config/index.js';
 
 function problemsOf(env: Record<string, string>): Array<{ variable: string; message: string }> {
   try {
@@ -159,6 +159,19 @@ describe('loadConfig', () => {
     expect(() => {
       (c as { SERVER_PORT: number }).SERVER_PORT = 1;
     }).toThrow();
+  });
+});
+
+describe('maskUrlCredentials', () => {
+  it('masks user info, including an @ inside the password, and every query value', () => {
+    expect(maskUrlCredentials('http://u:p%40x@127.0.0.1:1/mcp?token=TOPSECRET&x=1')).toBe(
+      'http://****@127.0.0.1:1/mcp?token=****&x=****',
+    );
+    expect(maskUrlCredentials('connect failed for https://a:b@host.example/mcp: refused')).toBe(
+      'connect failed for https://****@host.example/mcp: refused',
+    );
+    expect(maskUrlCredentials('http://localhost:8000/mcp')).toBe('http://localhost:8000/mcp');
+    expect(maskUrlCredentials('no url here')).toBe('no url here');
   });
 });
 

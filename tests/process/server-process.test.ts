@@ -4,6 +4,8 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
+import { parseSse } from '../helpers/full-app.js';
 import { freePort, spawnServer, waitForHttp } from '../helpers/server-process.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'server-process-'));
@@ -66,6 +68,36 @@ describe('the server process', () => {
     const code = await proc.stop('SIGTERM');
     expect(code).toBe(0);
     expect(proc.output()).toMatch(/Goodbye/);
+  });
+
+  it('on SIGTERM ends a running stream with an error event after the grace period, then exits 0', async () => {
+    const fake = await startFakeOpenAI();
+    fake.script(step.hang());
+    try {
+      const port = await freePort();
+      const proc = spawnServer({
+        ...baseEnv(port, 'drain'),
+        LLM_PROVIDER: 'openai',
+        OPENAI_BASE_URL: fake.baseURL,
+        OPENAI_API_KEY: 'sk-test-drain',
+        LLM_MAX_RETRIES: '0',
+        SHUTDOWN_GRACE_MS: '300',
+      });
+      await waitForHttp(`${proc.baseUrl}/health`, proc);
+      const res = await fetch(`${proc.baseUrl}/api/v1/chat/stream`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ session_id: 'drain', message: 'hello' }),
+      });
+      await fake.waitForRequests(1);
+      proc.child.kill('SIGTERM');
+      const { events } = parseSse(await res.text());
+      expect(events.at(-1)).toMatchObject({ type: 'error', error: 'AGENT_UNAVAILABLE' });
+      expect(await proc.exited).toBe(0);
+      expect(proc.output()).toMatch(/Goodbye/);
+    } finally {
+      await fake.close();
+    }
   });
 
   it('writes JSON logs to a rotating file that never contains a configured secret', async () => {
