@@ -8,7 +8,7 @@
  * Every loop is bounded in time and count and talks to 127.0.0.1 only.
  */
 import pino from 'pino';
-import { type FakeOpenAI, startFakeOpenAI, step } from '../tests/helpers/fake-openai-server.js';
+import { startFakeOpenAI, step } from '../tests/helpers/fake-openai-server.js';
 import { startFullApp } from '../tests/helpers/full-app.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
