@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from 'pino';
 import { type Agent, createAgent } from '../agent/loop.js';
@@ -8,6 +9,7 @@ import type { ChatModel } from '../agent/types.js';
 import type { AppDeps } from '../app.js';
 import { createChatService } from '../chat/chat-service.js';
 import type { AppConfig } from '../config/index.js';
+import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
 import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
@@ -17,6 +19,15 @@ import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
 import { createToolRegistry } from '../tools/registry.js';
 import { registerCoreChecks } from './core-checks.js';
+
+/**
+ * auto: only into a database created just now, and only for the offline router, so that a fresh clone
+ * has something to look up while a deployment with a real model never gets made-up orders.
+ */
+function shouldSeedDemoOrders(config: AppConfig, isNewDatabase: boolean): boolean {
+  if (config.DEMO_ORDERS === 'true') return isNewDatabase;
+  return config.DEMO_ORDERS === 'auto' && isNewDatabase && config.llmProvider === 'offline';
+}
 
 export interface RuntimeOptions {
   /** Entra ID credential for Azure without an API key; DefaultAzureCredential when omitted. */
@@ -42,10 +53,15 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   registerCoreChecks(readiness, sessions);
 
   try {
+    const isNewDatabase = !existsSync(config.ORDER_DB_PATH);
     const orderDb = openOrderDatabase({ path: config.ORDER_DB_PATH, logger });
     closers.push({ name: 'order database', close: () => orderDb.close() });
     readiness.register(orderDbReadinessCheck(orderDb));
     const orders = createOrdersRepository(orderDb.db);
+    if (shouldSeedDemoOrders(config, isNewDatabase)) {
+      const count = seedDemoOrders(orders);
+      logger.info({ count, tenant_id: 'default' }, 'demo orders added to the new order database');
+    }
 
     const mailer = createMailer({ config, logger });
     closers.push({ name: 'mailer', close: () => mailer.close() });

@@ -12,6 +12,7 @@ export const TEST_ENV: Record<string, string> = {
   LOG_LEVEL: 'silent',
   MCP_SERVER_URL: '',
   LLM_PROVIDER: 'offline',
+  DEMO_ORDERS: 'false',
 };
 
 export function testConfig(env: Record<string, string> = {}): AppConfig {
