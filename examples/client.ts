@@ -393,16 +393,17 @@ async function main(argv: string[]): Promise<number> {
     } else words.push(arg);
   }
   const message = words.join(' ');
-  if (message === '') {
+  if (message === '' || words.includes('--help') || words.includes('-h')) {
     process.stderr.write(
       'usage: client.ts [--url URL] [--session ID] [--tenant ID] [--api-key KEY] [--stream] "message"\n',
     );
-    return 2;
+    return message === '' ? 2 : 0;
   }
   const apiKey = flags.get('--api-key') ?? process.env.API_KEY;
   const tenantId = flags.get('--tenant');
+  const baseUrl = flags.get('--url') ?? process.env.BASE_URL ?? 'http://localhost:9080';
   const api = createCustomerServiceClient({
-    baseUrl: flags.get('--url') ?? 'http://localhost:9080',
+    baseUrl,
     ...(apiKey ? { apiKey } : {}),
     ...(tenantId ? { tenantId } : {}),
   });
@@ -426,7 +427,8 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`[session ${input.session_id}]\n`);
     return 0;
   } catch (err) {
-    const text = err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
+    const text =
+      err instanceof ApiError ? `${err.code}: ${err.message}` : `cannot reach ${baseUrl} (${String(err)})`;
     process.stderr.write(`\nerror: ${text}\n`);
     return 1;
   }

@@ -38,7 +38,11 @@ class ApiError(Exception):
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Send one message to the customer-service agent.")
     parser.add_argument("message", help="the customer's message")
-    parser.add_argument("--url", default="http://localhost:9080", help="API base URL (default: %(default)s)")
+    parser.add_argument(
+        "--url",
+        default=os.environ.get("BASE_URL") or "http://localhost:9080",
+        help="API base URL (default: $BASE_URL or %(default)s)",
+    )
     parser.add_argument(
         "--session",
         default=None,

@@ -85,7 +85,7 @@ export function renderOrderConfirmation(order: Order, senderName: string): Rende
   const rows = orderRows(order);
   const greeting = `Dear ${order.customer_name},`;
   const thanks = 'Thank you for your order. Here are its details:';
-  const closing = 'If anything is wrong, just reply to this e-mail.';
+  const closing = 'If anything is wrong, contact our customer service and quote your order number.';
   const text = [greeting, '', thanks, '', textTable(rows), '', closing, '', senderName, ''].join('\n');
   const html = htmlDocument(
     subject,
