@@ -3,48 +3,66 @@ import type { FastifyReply } from 'fastify';
 const PING_INTERVAL_MS = 15_000;
 
 /**
- * Opens an SSE response on a hijacked reply. Headers already set on the reply (CORS, request id)
- * are kept. Each event is written straight to the socket so tokens leave as they arrive (Node's HTTP
- * server disables Nagle's algorithm by default, so small writes are not held back).
+ * An SSE response that starts lazily: headers go out with the first event, or after one ping interval
+ * of silence (with a `: ping`). Until then the request can still fail as an ordinary JSON error with a
+ * meaningful status (session busy, provider down before any token). Headers already set on the reply
+ * (CORS, request id) are kept. Events are written straight to the socket as they come (Node's HTTP
+ * server disables Nagle's algorithm, so small writes are not held back).
  */
-export function openEventStream(reply: FastifyReply, options: { pingIntervalMs?: number } = {}) {
+export function createEventStream(reply: FastifyReply, options: { pingIntervalMs?: number } = {}) {
   const res = reply.raw;
-  const headers: Record<string, string | number | string[]> = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined) headers[name] = value as string | number | string[];
-  }
-  reply.hijack();
-  res.writeHead(200, {
-    ...headers,
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache, no-transform',
-    'x-accel-buffering': 'no',
-  });
-  res.flushHeaders();
-
-  let lastWrite = Date.now();
   const interval = options.pingIntervalMs ?? PING_INTERVAL_MS;
-  const ping = setInterval(() => {
-    if (Date.now() - lastWrite >= interval - 5 && !res.writableEnded) {
-      res.write(': ping\n\n');
-      lastWrite = Date.now();
+  let started = false;
+  let lastWrite = Date.now();
+  let ping: NodeJS.Timeout | undefined;
+
+  function write(chunk: string): void {
+    if (res.writableEnded || res.destroyed) return;
+    res.write(chunk);
+    lastWrite = Date.now();
+  }
+
+  function start(): void {
+    if (started) return;
+    started = true;
+    clearTimeout(opener);
+    const headers: Record<string, string | number | string[]> = {};
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) headers[name] = value as string | number | string[];
     }
+    reply.hijack();
+    res.writeHead(200, {
+      ...headers,
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    ping = setInterval(() => {
+      if (Date.now() - lastWrite >= interval - 5) write(': ping\n\n');
+    }, interval);
+  }
+
+  const opener = setTimeout(() => {
+    start();
+    write(': ping\n\n');
   }, interval);
 
   return {
+    /** Whether the 200 and the SSE headers have gone out (after that, failures are `error` events). */
+    get started(): boolean {
+      return started;
+    },
     send(event: Record<string, unknown>): void {
-      if (res.writableEnded || res.destroyed) return;
-      res.write(`data: ${JSON.stringify(event)}\n\n`);
-      lastWrite = Date.now();
+      start();
+      write(`data: ${JSON.stringify(event)}\n\n`);
     },
     end(): void {
+      clearTimeout(opener);
       clearInterval(ping);
-      if (!res.writableEnded) res.end();
-    },
-    get open(): boolean {
-      return !res.writableEnded && !res.destroyed;
+      if (started && !res.writableEnded) res.end();
     },
   };
 }
 
-export type EventStream = ReturnType<typeof openEventStream>;
+export type EventStream = ReturnType<typeof createEventStream>;

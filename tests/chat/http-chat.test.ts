@@ -291,6 +291,21 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
     expect(request.clientWentAway).toBe(true);
   });
 
+  it('a provider failure before the first event is an ordinary JSON 502, not a 200 stream', async () => {
+    service = await startFullApp(llmEnv(), { listen: true });
+    fake.script(step.error(500));
+    const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: 'early-fail', message: 'hello' }),
+    });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    const body = (await res.json()) as { error: string; request_id: string };
+    expect(body.error).toBe('LLM_ERROR');
+    expect(body.request_id).toBe(res.headers.get('x-request-id'));
+  });
+
   it('validation and unavailability stay ordinary JSON errors', async () => {
     service = await startFullApp(llmEnv(), { listen: true });
     const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {

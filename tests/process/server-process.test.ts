@@ -72,7 +72,8 @@ describe('the server process', () => {
 
   it('on SIGTERM ends a running stream with an error event after the grace period, then exits 0', async () => {
     const fake = await startFakeOpenAI();
-    fake.script(step.hang());
+    // One token starts the stream; then the model goes silent until the shutdown aborts it.
+    fake.script(step.text('Let me see', { ending: 'hang' }));
     try {
       const port = await freePort();
       const proc = spawnServer({

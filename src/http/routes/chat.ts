@@ -9,7 +9,7 @@ import { type InflightTurns, ShutdownError } from '../inflight.js';
 import { toAppError } from '../plugins/error-handler.js';
 import { type ChatRequest, chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
 import { errorResponses } from '../schemas/error.js';
-import { openEventStream } from '../sse.js';
+import { createEventStream } from '../sse.js';
 
 export type TurnEvent =
   | { type: 'token'; content: string }
@@ -163,20 +163,20 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       schema: {
         tags: ['Chat'],
         summary: 'Chat (Server-Sent Events)',
-        description: `Streams the agent's answer as it is produced.\n\n${sseDescription}\n\nValidation, auth and rate-limit failures are ordinary JSON errors; after the stream has started, a failure is an \`error\` event.`,
+        description: `Streams the agent's answer as it is produced.\n\n${sseDescription}\n\nValidation, auth and rate-limit failures, and any failure before the first event, are ordinary JSON errors with their real status; once the stream has started (first event, or a \`: ping\` after 15 s of silence), a failure is an \`error\` event.`,
         body: chatRequestSchema,
         produces: ['text/event-stream'],
         response: {
           200: z
             .string()
             .describe('text/event-stream: token, tool_call and tool_result events, then done or error'),
-          ...errorResponses(400, 401, 403, 413, 429, 503),
+          ...errorResponses(400, 401, 403, 413, 429, 500, 502, 503, 504),
         },
       },
     },
     async (request, reply) => {
       const { chat, sessionId, turn, input } = beginTurn(request, request.body, reply, true);
-      const stream = openEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
+      const stream = createEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
       try {
         const outcome = await chat.runTurn(input, (event) =>
           stream.send({ ...event, session_id: sessionId }),
@@ -190,22 +190,27 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         });
       } catch (err) {
         const reason: unknown = turn.signal.reason;
-        if (!(reason instanceof ClientGoneError)) {
-          const appError =
-            reason instanceof ShutdownError
-              ? new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly')
-              : toAppError(err as Error);
-          if (appError.statusCode >= 500 && appError.code === 'INTERNAL_ERROR') {
-            request.log.error({ err }, 'stream turn failed');
+        if (reason instanceof ClientGoneError) {
+          if (!stream.started) {
+            reply.hijack();
+            reply.raw.destroy();
           }
-          stream.send({
-            type: 'error',
-            error: appError.code,
-            message: appError.message,
-            session_id: sessionId,
-            request_id: request.id,
-          });
+          return reply;
         }
+        const appError =
+          reason instanceof ShutdownError
+            ? new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly')
+            : toAppError(err as Error);
+        // Nothing sent yet: an ordinary JSON error with its real status is more useful than a 200 stream.
+        if (!stream.started) throw appError;
+        if (appError.code === 'INTERNAL_ERROR') request.log.error({ err }, 'stream turn failed');
+        stream.send({
+          type: 'error',
+          error: appError.code,
+          message: appError.message,
+          session_id: sessionId,
+          request_id: request.id,
+        });
       } finally {
         turn.release();
         stream.end();
