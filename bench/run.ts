@@ -1,15 +1,19 @@
 /**
- * Loopback benchmark of the whole service: probes, JSON chat and SSE chat, with the real openai SDK
- * talking to the scripted fake OpenAI server (so the numbers measure this service, not a provider).
+ * Loopback benchmark of the whole service: probes, JSON chat and SSE chat. The service runs as its own
+ * process (the real entry point), its openai SDK talking to the scripted fake OpenAI server in this
+ * process, so the numbers measure this service, not a provider. The load generator shares this process
+ * with the fake: on a 2-core machine, compare runs with each other rather than with other machines.
  *
  *   npm run bench                 # 5 s per scenario, 16 concurrent clients
  *   BENCH_SECONDS=10 BENCH_CONCURRENCY=32 npm run bench
  *
  * Every loop is bounded in time and count and talks to 127.0.0.1 only.
  */
-import pino from 'pino';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { startFakeOpenAI, step } from '../tests/helpers/fake-openai-server.js';
-import { startFullApp } from '../tests/helpers/full-app.js';
+import { freePort, spawnServer, waitForHttp } from '../tests/helpers/server-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -77,16 +81,22 @@ async function main(): Promise<void> {
   const fake = await startFakeOpenAI({
     fallback: step.text('Your order 42 shipped yesterday and arrives tomorrow.'),
   });
-  const service = await startFullApp(
-    {
-      LLM_PROVIDER: 'openai',
-      OPENAI_BASE_URL: fake.baseURL,
-      OPENAI_API_KEY: 'bench-key',
-      LLM_MAX_RETRIES: '0',
-      MAX_SESSIONS: '100000',
-    },
-    { listen: true, logger: pino({ level: 'silent' }) },
-  );
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  const service = spawnServer({
+    SERVER_HOST: '127.0.0.1',
+    SERVER_PORT: String(await freePort()),
+    LLM_PROVIDER: 'openai',
+    OPENAI_BASE_URL: fake.baseURL,
+    OPENAI_API_KEY: 'bench-key',
+    LLM_MAX_RETRIES: '0',
+    MAX_SESSIONS: '100000',
+    MCP_SERVER_URL: '',
+    LOG_LEVEL: 'warn',
+    LOG_TO_FILE: 'false',
+    ORDER_DB_PATH: path.join(dir, 'orders.db'),
+    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+  });
+  await waitForHttp(`${service.baseUrl}/health`, service);
   const base = service.baseUrl;
   const results: Result[] = [];
   try {
@@ -136,8 +146,9 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await service.close();
+    await service.stop('SIGTERM');
     await fake.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 
   const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
