@@ -211,6 +211,7 @@ export const envSchema = z.object({
   SESSION_TTL_MINUTES: int(60, 1, 10_080),
   MAX_SESSIONS: int(10_000, 1, 10_000_000),
   SESSION_MAX_MESSAGES: int(200, 2, 100_000),
+  SESSION_STORE_MAX_MB: int(256, 1, 65_536),
 
   MCP_SERVER_URL: z
     .string()

@@ -1,6 +1,7 @@
 export { countConversationMessages } from './count.js';
 export {
   createMemorySessionStore,
+  DEFAULT_MAX_BYTES,
   DEFAULT_MAX_WAITING_PER_SESSION,
   type MemorySessionStore,
   type MemorySessionStoreOptions,

@@ -12,6 +12,12 @@ export interface MemorySessionStoreOptions {
   maxSessions: number;
   /** Most messages kept per session; the oldest go first (SESSION_MAX_MESSAGES). */
   maxMessages: number;
+  /**
+   * Approximate memory budget for everything held, in bytes (SESSION_STORE_MAX_MB): a message counts
+   * as the UTF-16 size of its content plus that of its tool-call records as JSON. Least recently
+   * active sessions go first; a session that alone exceeds it loses its oldest messages.
+   */
+  maxBytes?: number;
   /** Epoch milliseconds; injectable so tests control time. */
   now?: () => number;
   /** How often expired sessions are released; defaults to min(60 s, TTL). */
@@ -23,6 +29,8 @@ export interface MemorySessionStoreOptions {
 }
 
 export const DEFAULT_MAX_WAITING_PER_SESSION = 100;
+/** Same as the SESSION_STORE_MAX_MB default, so a store built without the config is still bounded. */
+export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 
 /** Too many turns are already queued on one session; the client should retry later. */
 export class SessionBusyError extends AppError {
@@ -38,12 +46,16 @@ export class SessionBusyError extends AppError {
 }
 
 export function memorySessionStoreOptions(
-  config: Pick<AppConfig, 'SESSION_TTL_MINUTES' | 'MAX_SESSIONS' | 'SESSION_MAX_MESSAGES'>,
+  config: Pick<
+    AppConfig,
+    'SESSION_TTL_MINUTES' | 'MAX_SESSIONS' | 'SESSION_MAX_MESSAGES' | 'SESSION_STORE_MAX_MB'
+  >,
 ): MemorySessionStoreOptions {
   return {
     ttlMinutes: config.SESSION_TTL_MINUTES,
     maxSessions: config.MAX_SESSIONS,
     maxMessages: config.SESSION_MAX_MESSAGES,
+    maxBytes: config.SESSION_STORE_MAX_MB * 1024 * 1024,
   };
 }
 
@@ -53,6 +65,9 @@ interface Entry {
   readonly createdAt: string;
   lastActivityMs: number;
   readonly messages: StoredMessage[];
+  /** Size of each message in `messages` (same index), measured once when it was stored. */
+  readonly sizes: number[];
+  bytes: number;
 }
 
 interface Lock {
@@ -65,6 +80,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   const ttlMs = positive('ttlMinutes', options.ttlMinutes) * 60_000;
   const maxSessions = positiveInteger('maxSessions', options.maxSessions);
   const maxMessages = positiveInteger('maxMessages', options.maxMessages);
+  const maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
   const maxWaiting = nonNegativeInteger(
     'maxWaitingPerSession',
     options.maxWaitingPerSession ?? DEFAULT_MAX_WAITING_PER_SESSION,
@@ -84,6 +100,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   const byTenant = new Map<string, Map<string, Entry>>();
   const byActivity = new Set<Entry>();
   const locks = new Map<string, Lock>();
+  // Sum of every held entry's `bytes`; kept exact by changing it only where messages come and go.
+  let totalBytes = 0;
 
   // Activity stamps never go backwards, even if the wall clock does, so `byActivity` stays sorted by
   // stamp and a sweep can stop at the first live entry.
@@ -98,7 +116,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   }
 
   function unlink(entry: Entry): void {
-    byActivity.delete(entry);
+    if (!byActivity.delete(entry)) return;
+    totalBytes -= entry.bytes;
     const sessions = byTenant.get(entry.tenantId);
     if (!sessions) return;
     sessions.delete(entry.sessionId);
@@ -149,6 +168,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       createdAt: new Date(at).toISOString(),
       lastActivityMs: at,
       messages: [],
+      sizes: [],
+      bytes: 0,
     };
     let sessions = byTenant.get(key.tenantId);
     if (!sessions) {
@@ -160,18 +181,55 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     return entry;
   }
 
+  function push(entry: Entry, messages: readonly StoredMessage[], sizes: readonly number[]): void {
+    entry.messages.push(...messages);
+    entry.sizes.push(...sizes);
+    for (const size of sizes) {
+      entry.bytes += size;
+      totalBytes += size;
+    }
+  }
+
   /**
-   * Drops the oldest messages beyond the cap, then any assistant messages left at the front whose
-   * user message was dropped, so history never opens with an answer to a question it no longer has.
+   * Drops the `minimum` oldest messages, then any assistant messages left at the front whose user
+   * message was dropped, so history never opens with an answer to a question it no longer has.
    */
-  function trim(messages: StoredMessage[]): void {
-    const excess = messages.length - maxMessages;
-    if (excess <= 0) return;
-    let start = excess;
+  function dropOldest(entry: Entry, minimum: number): void {
+    const { messages, sizes } = entry;
+    let start = minimum;
     while (start < messages.length && messages[start]?.role !== 'user') start++;
     // No user message left in the window at all: keep the newest messages rather than none.
-    if (start === messages.length) start = excess;
+    if (start === messages.length) start = minimum;
     messages.splice(0, start);
+    for (const size of sizes.splice(0, start)) {
+      entry.bytes -= size;
+      totalBytes -= size;
+    }
+  }
+
+  function trimToCount(entry: Entry): void {
+    const excess = entry.messages.length - maxMessages;
+    if (excess > 0) dropOldest(entry, excess);
+  }
+
+  /** A session too big for the whole budget keeps only the newest messages that fit in it. */
+  function trimToBudget(entry: Entry): void {
+    let over = entry.bytes - maxBytes;
+    if (over <= 0) return;
+    let count = 0;
+    while (over > 0 && count < entry.sizes.length) over -= entry.sizes[count++] ?? 0;
+    dropOldest(entry, count);
+  }
+
+  /** Frees room by dropping the least recently active sessions other than `keep`. */
+  function evictForBudget(keep: Entry, at: number): void {
+    if (totalBytes <= maxBytes) return;
+    // Expired sessions are the cheapest room, and should be reported as expired rather than evicted.
+    sweepExpired(at);
+    for (const oldest of byActivity) {
+      if (totalBytes <= maxBytes) break;
+      if (oldest !== keep) drop(oldest, 'evicted');
+    }
   }
 
   function snapshot(entry: Entry): SessionSnapshot {
@@ -207,12 +265,15 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     async append(key: SessionKey, messages: readonly StoredMessage[]): Promise<SessionSnapshot> {
       // Cloned and frozen so that neither the caller's objects nor any snapshot can change history.
       const copies = messages.map((message) => deepFreeze(structuredClone(message)));
+      const sizes = copies.map(messageBytes);
       const at = stamp();
       const existing = findLive(key, at);
       const entry = existing ?? create(key, at);
       if (existing) touch(existing, at);
-      entry.messages.push(...copies);
-      trim(entry.messages);
+      push(entry, copies, sizes);
+      trimToCount(entry);
+      trimToBudget(entry);
+      evictForBudget(entry, at);
       return snapshot(entry);
     },
 
@@ -276,6 +337,11 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       return locks.size;
     },
 
+    /** Approximate bytes of message data held, as counted against `maxBytes`. */
+    bytesHeld(): number {
+      return totalBytes;
+    },
+
     async count(): Promise<number> {
       sweepExpired(now());
       return byActivity.size;
@@ -289,11 +355,18 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     },
   };
 
-  // Checked against the interface here so the extra `busySessions` is allowed but nothing can be missing.
+  // Checked against the interface here so the extras (`busySessions`, `bytesHeld`) are allowed but
+  // nothing can be missing.
   return store satisfies SessionStore;
 }
 
 export type MemorySessionStore = ReturnType<typeof createMemorySessionStore>;
+
+/** V8 may store a string in one byte per character; two is the bound a budget must assume. */
+function messageBytes(message: StoredMessage): number {
+  const toolCalls = message.tool_calls === undefined ? 0 : JSON.stringify(message.tool_calls).length;
+  return 2 * (message.content.length + toolCalls);
+}
 
 function deepFreeze<T>(value: T): T {
   if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {

@@ -361,6 +361,169 @@ describe('memory session store: capacity', () => {
   });
 });
 
+describe('memory session store: memory budget', () => {
+  /** The store's measure: UTF-16 bytes of the content plus of the tool-call records as JSON. */
+  function sizeOf(message: StoredMessage): number {
+    return (
+      2 * (message.content.length + (message.tool_calls ? JSON.stringify(message.tool_calls).length : 0))
+    );
+  }
+  const text = (chars: number, fill = 'x') => fill.repeat(chars);
+
+  it('counts message contents and tool-call records', async () => {
+    const { store } = makeStore();
+    const answer: StoredMessage = {
+      ...assistant('Your order has shipped.'),
+      tool_calls: [
+        {
+          id: 'c1',
+          name: 'get_order',
+          arguments: { order_id: 'A-1' },
+          status: 'ok',
+          duration_ms: 3,
+          result: '{"status":"shipped"}',
+        },
+      ],
+    };
+    await store.append(key('t', 's'), [user('Where is order A-1?'), answer]);
+    expect(store.bytesHeld()).toBe(2 * 'Where is order A-1?'.length + sizeOf(answer));
+    expect(sizeOf(answer)).toBeGreaterThan(2 * answer.content.length);
+  });
+
+  it('evicts the least recently active sessions, in that order, until an append fits', async () => {
+    const onRemove = vi.fn();
+    const { store, clock } = makeStore({ maxBytes: 1_000, onRemove });
+    for (const id of ['s1', 's2', 's3']) {
+      await store.append(key('t', id), [user(text(100))]); // 200 bytes each
+      clock.t += 1_000;
+    }
+    await store.append(key('t', 's1'), [assistant(text(100))]); // s1 now 400 bytes and the most recent
+    clock.t += 1_000;
+    expect(store.bytesHeld()).toBe(800);
+    expect(onRemove).not.toHaveBeenCalled();
+
+    await store.append(key('other-tenant', 's4'), [user(text(300))]); // 600 bytes: 1,400 needs 400 freed
+
+    expect(onRemove.mock.calls).toEqual([
+      [{ tenantId: 't', sessionId: 's2' }, 'evicted'],
+      [{ tenantId: 't', sessionId: 's3' }, 'evicted'],
+    ]);
+    expect(store.bytesHeld()).toBe(1_000);
+    expect(await store.get(key('t', 's2'))).toBeUndefined();
+    expect(await store.get(key('t', 's3'))).toBeUndefined();
+    expect(contents((await store.get(key('t', 's1')))?.messages ?? [])).toEqual([text(100), text(100)]);
+    expect(contents((await store.get(key('other-tenant', 's4')))?.messages ?? [])).toEqual([text(300)]);
+  });
+
+  it('reports expired sessions as expired, not evicted, when freeing room', async () => {
+    const onRemove = vi.fn();
+    const { store, clock } = makeStore({ ttlMinutes: 10, maxBytes: 1_000, onRemove });
+    await store.append(key('t', 'old'), [user(text(300))]);
+    clock.t += 5 * MINUTE;
+    await store.append(key('t', 'live'), [user(text(100))]);
+    clock.t += 6 * MINUTE; // `old` is now expired but not yet swept
+    await store.append(key('t', 'live'), [assistant(text(200))]);
+
+    expect(onRemove).toHaveBeenCalledExactlyOnceWith({ tenantId: 't', sessionId: 'old' }, 'expired');
+    expect(store.bytesHeld()).toBe(600);
+  });
+
+  it('never holds more than the budget, and its total matches what it holds, across mixed appends', async () => {
+    const budget = 6_000;
+    const reasons = new Set<string>();
+    const { store, clock } = makeStore({
+      maxBytes: budget,
+      maxMessages: 8,
+      maxSessions: 6,
+      ttlMinutes: 1,
+      onRemove: (_key, reason) => reasons.add(reason),
+    });
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((id) => key(id < 'e' ? 't1' : 't2', id));
+    // Deterministic pseudo-random sequence so a failure reproduces.
+    let seed = 42;
+    const next = (n: number) => {
+      seed = (Math.imul(seed, 1_664_525) + 1_013_904_223) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    for (let i = 0; i < 400; i++) {
+      clock.t += next(20_000);
+      const target = keys[next(keys.length)] ?? key('t1', 'a');
+      const answer: StoredMessage = { ...assistant(text(next(900), 'é')) };
+      if (next(3) === 0) {
+        answer.tool_calls = [
+          { id: `c${i}`, name: 'lookup', arguments: { q: text(next(200)) }, status: 'ok', duration_ms: 1 },
+        ];
+      }
+      const batch = next(4) === 0 ? [user(text(next(1_500)))] : [user(text(next(400))), answer];
+      await store.append(target, batch);
+
+      expect(store.bytesHeld()).toBeLessThanOrEqual(budget);
+      let held = 0;
+      for (const k of keys) {
+        for (const message of (await store.get(k))?.messages ?? []) held += sizeOf(message);
+      }
+      expect(store.bytesHeld()).toBe(held);
+    }
+    // The sequence really went through both ways of dropping whole sessions.
+    expect([...reasons].sort()).toEqual(['evicted', 'expired']);
+  });
+
+  it('trims the oldest whole turns of a session that alone exceeds the budget, evicting nothing', async () => {
+    const onRemove = vi.fn();
+    const { store } = makeStore({ maxBytes: 1_000, onRemove });
+    await store.append(key('t', 'small'), [user(text(50))]); // 100 bytes
+    const s = key('t', 'big');
+    await store.append(s, [user(text(100, '1')), assistant(text(100, '1'))]);
+    await store.append(s, [user(text(100, '2')), assistant(text(100, '2'))]);
+    expect(store.bytesHeld()).toBe(900);
+
+    const after = await store.append(s, [user(text(100, '3')), assistant(text(100, '3'))]);
+
+    // Dropping the first user message would have been enough bytes-wise, but not its answer alone.
+    expect(contents(after.messages)).toEqual([
+      text(100, '2'),
+      text(100, '2'),
+      text(100, '3'),
+      text(100, '3'),
+    ]);
+    expect(store.bytesHeld()).toBe(900);
+    expect(onRemove).not.toHaveBeenCalled();
+    expect(contents((await store.get(key('t', 'small')))?.messages ?? [])).toEqual([text(50)]);
+  });
+
+  it('keeps the budget even when the newest message alone is larger than it', async () => {
+    const { store } = makeStore({ maxBytes: 1_000 });
+    await store.append(key('t', 's'), [user('hi'), assistant('hello')]);
+    const after = await store.append(key('t', 's'), [user(text(600))]);
+    expect(after.messages).toEqual([]);
+    expect(store.bytesHeld()).toBe(0);
+  });
+
+  it('returns to zero once every session is deleted, expired or evicted', async () => {
+    const { store, clock } = makeStore({ ttlMinutes: 10, maxSessions: 3, maxMessages: 3 });
+    await store.append(key('t', 'evicted'), [user('first'), assistant('gone when a fourth session arrives')]);
+    await store.append(key('t', 'deleted'), [user('delete me'), assistant('ok')]);
+    await store.append(key('t', 'trimmed'), [
+      user('one'),
+      assistant('two'),
+      user('three'),
+      assistant('four'),
+    ]);
+    await store.append(key('u', 'expires'), [user('bye')]);
+    expect(await store.count()).toBe(3);
+    expect(store.bytesHeld()).toBe(
+      2 * ('delete me'.length + 'ok'.length + 'three'.length + 'four'.length + 'bye'.length),
+    );
+
+    expect(await store.delete(key('t', 'deleted'))).toBe(true);
+    expect(store.bytesHeld()).toBe(2 * ('three'.length + 'four'.length + 'bye'.length));
+
+    clock.t += 10 * MINUTE;
+    expect(await store.count()).toBe(0);
+    expect(store.bytesHeld()).toBe(0);
+  });
+});
+
 describe('memory session store: list', () => {
   it('pages sessions most recent activity first with the total', async () => {
     const { store, clock } = makeStore();
@@ -501,11 +664,17 @@ describe('session helpers and options', () => {
 
   it('maps the configuration names onto store options', () => {
     expect(
-      memorySessionStoreOptions({ SESSION_TTL_MINUTES: 5, MAX_SESSIONS: 7, SESSION_MAX_MESSAGES: 9 }),
+      memorySessionStoreOptions({
+        SESSION_TTL_MINUTES: 5,
+        MAX_SESSIONS: 7,
+        SESSION_MAX_MESSAGES: 9,
+        SESSION_STORE_MAX_MB: 3,
+      }),
     ).toEqual({
       ttlMinutes: 5,
       maxSessions: 7,
       maxMessages: 9,
+      maxBytes: 3 * 1024 * 1024,
     });
   });
 
@@ -519,5 +688,8 @@ describe('session helpers and options', () => {
     expect(() => createMemorySessionStore({ ttlMinutes: 1, maxSessions: 1, maxMessages: 1.5 })).toThrow(
       /maxMessages/,
     );
+    expect(() =>
+      createMemorySessionStore({ ttlMinutes: 1, maxSessions: 1, maxMessages: 1, maxBytes: 0 }),
+    ).toThrow(/maxBytes/);
   });
 });
