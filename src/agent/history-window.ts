@@ -1,4 +1,5 @@
 import type { StoredMessage, ToolCallRecord } from '../sessions/types.js';
+import { claimCallId } from './call-ids.js';
 import type { ModelMessage } from './types.js';
 
 /** Shown to the model for a replayed call whose result was not kept. */
@@ -13,13 +14,15 @@ const MISSING_RESULT = JSON.stringify({ error: 'The result of this call was not 
 export function historyToModelMessages(history: readonly StoredMessage[], max: number): ModelMessage[] {
   const window = max > 0 ? history.slice(-max) : [];
   const messages: ModelMessage[] = [];
+  // Turns stored before ids were made unique per turn may repeat one; a provider rejects that.
+  const usedIds = new Set<string>();
   for (const stored of window) {
     if (stored.role === 'user') {
       messages.push({ role: 'user', content: stored.content });
       continue;
     }
     const calls = stored.tool_calls ?? [];
-    if (calls.length > 0) messages.push(...replayToolCalls(calls));
+    if (calls.length > 0) messages.push(...replayToolCalls(calls, usedIds));
     // An interrupted turn may have produced tool calls but no text; an empty reply adds nothing.
     if (stored.content !== '' || calls.length === 0)
       messages.push({ role: 'assistant', content: stored.content });
@@ -27,20 +30,31 @@ export function historyToModelMessages(history: readonly StoredMessage[], max: n
   return messages;
 }
 
-function replayToolCalls(calls: readonly ToolCallRecord[]): ModelMessage[] {
+/** The ids of every tool call in `messages`. */
+export function toolCallIds(messages: readonly ModelMessage[]): Set<string> {
+  const ids = new Set<string>();
+  for (const message of messages) {
+    if (message.role === 'assistant') for (const call of message.toolCalls ?? []) ids.add(call.id);
+  }
+  return ids;
+}
+
+/** A call and its result keep the same (possibly renamed) id, so each result still answers its call. */
+function replayToolCalls(calls: readonly ToolCallRecord[], usedIds: Set<string>): ModelMessage[] {
+  const ids = calls.map((call) => claimCallId(call.id || 'call', usedIds));
   const replay: ModelMessage[] = [
     {
       role: 'assistant',
       content: null,
-      toolCalls: calls.map((call) => ({
-        id: call.id,
+      toolCalls: calls.map((call, i) => ({
+        id: ids[i] ?? call.id,
         name: call.name,
         arguments: typeof call.arguments === 'string' ? call.arguments : JSON.stringify(call.arguments ?? {}),
       })),
     },
   ];
-  for (const call of calls) {
-    replay.push({ role: 'tool', toolCallId: call.id, content: call.result ?? MISSING_RESULT });
-  }
+  calls.forEach((call, i) => {
+    replay.push({ role: 'tool', toolCallId: ids[i] ?? call.id, content: call.result ?? MISSING_RESULT });
+  });
   return replay;
 }

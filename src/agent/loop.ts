@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { abortReason, raceAbort } from '../lib/abort.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { ToolContext, ToolRegistry, ToolSet } from '../tools/registry.js';
-import { historyToModelMessages } from './history-window.js';
+import { historyToModelMessages, toolCallIds } from './history-window.js';
 import { AGENT_INSTRUCTIONS } from './instructions.js';
 import { addUsage, runModelStep } from './model-step.js';
 import { INTERRUPTED_RESULT, MAX_TOOL_RESULT_CHARS, parseArguments, runToolCall } from './tool-runner.js';
@@ -66,6 +66,9 @@ export function createAgent(deps: AgentDeps) {
       ...historyToModelMessages(input.history, config.HISTORY_MAX_MESSAGES),
       { role: 'user', content: input.message },
     ];
+    // The turn's calls are stored together and replayed as one group later, so their ids must be
+    // unique over the whole turn (and distinct from the replayed ones), not only within one step.
+    const usedIds = toolCallIds(messages);
     // Aborted by the caller, or by the loop itself when it fails so that nothing keeps running.
     const stop = new AbortController();
     const signal = AbortSignal.any([ctx.signal, stop.signal]);
@@ -89,6 +92,7 @@ export function createAgent(deps: AgentDeps) {
             stepStarted = true;
             emitText(delta);
           },
+          usedIds,
         );
         if (step.usage) state.usage = addUsage(state.usage, step.usage);
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { abortReason, raceAbort } from '../lib/abort.js';
+import { claimCallId } from './call-ids.js';
 import type { ChatModel, ModelRequest, ModelToolCall, Usage } from './types.js';
 
 export interface StepOutput {
@@ -10,18 +11,20 @@ export interface StepOutput {
 
 /**
  * Runs one model call, handing every text delta to `onText` the moment it arrives. Stops at once
- * when the request's signal aborts, even if the model implementation is slow to notice.
+ * when the request's signal aborts, even if the model implementation is slow to notice. `usedIds`
+ * holds the tool-call ids already in the conversation (the whole turn and its replayed history); a
+ * call whose id is missing or taken gets a fresh one, and the new ids are added to the set.
  */
 export async function runModelStep(
   model: ChatModel,
   request: ModelRequest,
   onText: (delta: string) => void,
+  usedIds: Set<string> = new Set(),
 ): Promise<StepOutput> {
   const { signal } = request;
   if (signal.aborted) throw abortReason(signal);
   const iterator = model.stream(request)[Symbol.asyncIterator]();
   const output: StepOutput = { text: '', calls: [] };
-  const seenIds = new Set<string>();
   try {
     for (;;) {
       const next = await raceAbort(iterator.next(), signal);
@@ -32,9 +35,7 @@ export async function runModelStep(
         output.text += event.delta;
         onText(event.delta);
       } else if (event.type === 'tool_call') {
-        // Results are matched to calls by id, so an id must exist and be unique within the step.
-        const id = event.call.id && !seenIds.has(event.call.id) ? event.call.id : `call_${randomUUID()}`;
-        seenIds.add(id);
+        const id = claimCallId(event.call.id || `call_${randomUUID()}`, usedIds);
         output.calls.push({ ...event.call, id });
       } else {
         // A provider reports usage once per call; the last report is the complete one.

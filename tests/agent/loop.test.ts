@@ -339,6 +339,85 @@ describe('agent loop', () => {
     ]);
   });
 
+  it('keeps tool-call ids unique over the whole turn and its replay when a provider reuses them per step', async () => {
+    // Some OpenAI-compatible servers number the calls of every response from call_0.
+    const { model, agent } = setup(
+      [
+        [call('get_order', { order_id: 42 }, 'call_0')],
+        [call('get_order', { order_id: 7 }, 'call_0'), call('get_order', { order_id: 42 }, 'call_0_2')],
+        say('Order 42 has shipped and order 7 is pending.'),
+        [call('get_order', { order_id: 7 }, 'call_0')],
+        say('Still pending.'),
+      ],
+      [getOrder],
+    );
+    const c = collector();
+    const first = await agent.runTurn(input('orders 42 and 7?'), c.onEvent);
+
+    const ids = ['call_0', 'call_0_2', 'call_0_2_2'];
+    expect(first.toolCalls.map((t) => [t.id, (t.arguments as { order_id: number }).order_id])).toEqual([
+      [ids[0], 42],
+      [ids[1], 7],
+      [ids[2], 42],
+    ]);
+    expect(c.events.filter((e) => e.type === 'tool_result').map((e) => e.id)).toEqual(ids);
+    // Within the turn, each result answers the renamed call.
+    const third = model.requests[2]!.messages;
+    expect(toolMessages(third).map((m) => [m.toolCallId, JSON.parse(m.content).order_id])).toEqual([
+      [ids[0], 42],
+      [ids[1], 7],
+      [ids[2], 42],
+    ]);
+
+    // The next turn replays the stored calls as one assistant message: no id may repeat in it.
+    const history: StoredMessage[] = [
+      { role: 'user', content: 'orders 42 and 7?', timestamp: 't0' },
+      { role: 'assistant', content: first.answer, timestamp: 't1', tool_calls: first.toolCalls },
+    ];
+    const second = await agent.runTurn(input('and now?', { history }), () => {});
+    const replay = model.requests[3]!.messages;
+    const replayed = replay.find((m) => m.role === 'assistant' && m.toolCalls);
+    expect(replayed?.role === 'assistant' && replayed.toolCalls?.map((t) => t.id)).toEqual(ids);
+    expect(toolMessages(replay).map((m) => [m.toolCallId, JSON.parse(m.content).order_id])).toEqual([
+      [ids[0], 42],
+      [ids[1], 7],
+      [ids[2], 42],
+    ]);
+    // A new call of the next turn does not take an id the replayed history already uses.
+    expect(second.toolCalls.map((t) => t.id)).toEqual(['call_0_3']);
+  });
+
+  it('renames repeated ids in stored history consistently for the call and its result', async () => {
+    const record = (orderId: number) => ({
+      id: 'call_0',
+      name: 'get_order',
+      arguments: { order_id: orderId },
+      status: 'ok' as const,
+      duration_ms: 1,
+      result: JSON.stringify(orders[orderId]),
+    });
+    const history: StoredMessage[] = [
+      { role: 'user', content: 'orders 42 and 7?', timestamp: 't0' },
+      { role: 'assistant', content: 'Both found.', timestamp: 't1', tool_calls: [record(42), record(7)] },
+    ];
+    const { model, agent } = setup([say('ok')]);
+    await agent.runTurn(input('thanks', { history }), () => {});
+    const sent = model.requests[0]!.messages;
+    expect(sent.slice(1, 5)).toEqual([
+      { role: 'user', content: 'orders 42 and 7?' },
+      {
+        role: 'assistant',
+        content: null,
+        toolCalls: [
+          { id: 'call_0', name: 'get_order', arguments: '{"order_id":42}' },
+          { id: 'call_0_2', name: 'get_order', arguments: '{"order_id":7}' },
+        ],
+      },
+      { role: 'tool', toolCallId: 'call_0', content: JSON.stringify(orders[42]) },
+      { role: 'tool', toolCallId: 'call_0_2', content: JSON.stringify(orders[7]) },
+    ]);
+  });
+
   it('sends no history when HISTORY_MAX_MESSAGES is 0', async () => {
     const history: StoredMessage[] = [{ role: 'user', content: 'earlier', timestamp: 't0' }];
     const { model, agent } = setup([say('ok')], [], { HISTORY_MAX_MESSAGES: 0 });

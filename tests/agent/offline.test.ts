@@ -75,13 +75,68 @@ function makeOrders(): Map<number, TestOrder> {
   ]);
 }
 
+interface TestComplaint {
+  complaint_id: string;
+  customer_name: string;
+  customer_email: string | null;
+  order_id: string | null;
+  category: string;
+  description: string;
+  status: string;
+  resolution_note: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+function makeComplaints(): Map<string, TestComplaint> {
+  const list: TestComplaint[] = [
+    {
+      complaint_id: 'CMP-Q4RT8ZXC',
+      customer_name: 'Jane Doe',
+      customer_email: 'jane@example.com',
+      order_id: null,
+      category: 'billing',
+      description: 'I was charged twice',
+      status: 'resolved',
+      resolution_note: 'Refunded the second charge.',
+      created_at: '2025-03-05T09:00:00.000Z',
+      updated_at: '2025-03-06T10:00:00.000Z',
+    },
+    {
+      complaint_id: 'CMP-7K2QX9AB',
+      customer_name: 'Jane Doe',
+      customer_email: 'jane@example.com',
+      order_id: '42',
+      category: 'delivery',
+      description: 'The parcel arrived damaged.',
+      status: 'in_progress',
+      resolution_note: null,
+      created_at: '2025-03-03T09:00:00.000Z',
+      updated_at: '2025-03-04T10:00:00.000Z',
+    },
+    {
+      complaint_id: 'CMP-JJ3WW8RR',
+      customer_name: 'John Roe',
+      customer_email: 'john@example.com',
+      order_id: '7',
+      category: 'product',
+      description: 'It stopped working.',
+      status: 'open',
+      resolution_note: null,
+      created_at: '2025-03-01T09:00:00.000Z',
+      updated_at: '2025-03-01T09:00:00.000Z',
+    },
+  ];
+  return new Map(list.map((c) => [c.complaint_id, c]));
+}
+
 interface Calls {
   name: string;
   args: unknown;
 }
 
 /** Tools named and shaped like the real ones, over an in-memory table. */
-function makeTools(calls: Calls[], orders = makeOrders()) {
+function makeTools(calls: Calls[], orders = makeOrders(), complaints = makeComplaints()) {
   const orderId = z.number().int().positive();
   const find = (id: number) => {
     const order = orders.get(id);
@@ -166,6 +221,42 @@ function makeTools(calls: Calls[], orders = makeOrders()) {
         });
       },
     }),
+    // The complaint tools answer with JSON text, as the reference MCP server does.
+    get_complaint: defineTool({
+      name: 'get_complaint',
+      description: 'Look up a complaint',
+      parameters: z.object({ complaint_id: z.string().min(1) }),
+      async execute(args) {
+        record('get_complaint', args);
+        const complaint = complaints.get(args.complaint_id);
+        if (!complaint) throw new ToolError(`Complaint ${args.complaint_id} was not found.`);
+        return JSON.stringify(complaint);
+      },
+    }),
+    list_complaints: defineTool({
+      name: 'list_complaints',
+      description: 'List complaints',
+      parameters: z.object({
+        status: z.enum(['open', 'in_progress', 'resolved', 'closed']).optional(),
+        customer_email: z.string().optional(),
+        limit: z.number().int().min(1).max(50).default(20),
+        offset: z.number().int().min(0).default(0),
+      }),
+      async execute(args) {
+        record('list_complaints', args);
+        const matches = [...complaints.values()].filter(
+          (c) =>
+            (!args.status || c.status === args.status) &&
+            (!args.customer_email || c.customer_email === args.customer_email),
+        );
+        return JSON.stringify({
+          total: matches.length,
+          limit: args.limit,
+          offset: args.offset,
+          complaints: matches.slice(args.offset, args.offset + args.limit),
+        });
+      },
+    }),
   };
 }
 
@@ -205,7 +296,17 @@ function setup(options: { without?: ToolName[] } = {}) {
     );
     return { ...result, events };
   };
-  return { calls, ask, model };
+  /** One conversation: each answer, with its tool calls, is kept as the server's session would. */
+  const history: StoredMessage[] = [];
+  const chat = async (message: string) => {
+    const result = await ask(message, history);
+    history.push(
+      { role: 'user', content: message, timestamp: 't' },
+      { role: 'assistant', content: result.answer, timestamp: 't', tool_calls: result.toolCalls },
+    );
+    return result;
+  };
+  return { calls, ask, chat, model };
 }
 
 describe('offline model', () => {
@@ -274,23 +375,82 @@ describe('offline model', () => {
     expect(result.answer).toContain("customer's name or e-mail address");
   });
 
-  it('cancels an order with the reason given', async () => {
-    const { calls, ask } = setup();
-    const result = await ask('Please cancel order 43 because I ordered it twice.');
+  it('cancels an order only once the customer confirms the restated cancellation, keeping the reason', async () => {
+    const { calls, chat } = setup();
+    const asked = await chat('Please cancel order 43 because I ordered it twice.');
+    expect(calls).toEqual([]);
+    expect(asked.toolCalls).toEqual([]);
+    expect(asked.answer).toBe(
+      'You are asking me to cancel order #43 (reason: I ordered it twice). A cancellation cannot be undone. Reply "yes, cancel order 43" to confirm.',
+    );
+
+    const done = await chat('Yes, cancel order 43');
     expect(calls).toEqual([{ name: 'cancel_order', args: { order_id: 43, reason: 'I ordered it twice' } }]);
-    expect(result.answer).toBe('Order #43 has been cancelled. Reason noted: I ordered it twice.');
+    expect(done.answer).toBe('Order #43 has been cancelled. Reason noted: I ordered it twice.');
+  });
+
+  it('takes a plain "yes" as the confirmation of the cancellation just asked about', async () => {
+    const { calls, chat } = setup();
+    await chat('cancel order 43');
+    const done = await chat('Yes please!');
+    expect(calls).toEqual([{ name: 'cancel_order', args: { order_id: 43 } }]);
+    expect(done.answer).toBe('Order #43 has been cancelled.');
+  });
+
+  it('never cancels on a negation, a question or a "no"', async () => {
+    const { calls, chat } = setup();
+    const negated = await chat('Please do NOT cancel order 43');
+    expect(negated.answer).toBe(
+      'All right, I have not cancelled order #43, and I will not cancel it unless you ask me to.',
+    );
+    // Even when it is the phrase the router asked for.
+    await chat('cancel order 43');
+    expect((await chat("yes, don't cancel order 43")).answer).toContain('I have not cancelled order #43');
+    await chat('cancel order 43');
+    const question = await chat('yes, cancel order 43?');
+    expect(question.answer).toContain('Reply "yes, cancel order 43" to confirm.');
+    const declined = await chat('No.');
+    expect(declined.answer).toBe(
+      'All right, I have not cancelled order #43, and I will not cancel it unless you ask me to.',
+    );
+    expect(calls).toEqual([]);
+
+    const check = await chat('where is order 43?');
+    expect(check.answer).toContain('PENDING');
+  });
+
+  it('cancels only the order it just asked about, right after asking', async () => {
+    const { calls, ask, chat } = setup();
+    // A confirmation with no question before it is a new request.
+    const unasked = await ask('yes, cancel order 43');
+    expect(unasked.answer).toBe(
+      'You are asking me to cancel order #43. A cancellation cannot be undone. Reply "yes, cancel order 43" to confirm.',
+    );
+
+    await chat('cancel order 43');
+    const other = await chat('yes, cancel order 42');
+    expect(other.answer).toContain('Reply "yes, cancel order 42" to confirm.');
+
+    await chat('cancel order 43');
+    await chat('show order 42');
+    const late = await chat('yes');
+    expect(late.answer).toBe(
+      'There is nothing waiting for your confirmation. What can I do for you? For example, "show order 42".',
+    );
+    expect(calls.map((c) => c.name)).toEqual(['get_order']);
   });
 
   it("explains a refused cancellation with the tool's message", async () => {
-    const { ask } = setup();
-    const result = await ask('cancel order 7');
+    const { chat } = setup();
+    await chat('cancel order 7');
+    const result = await chat('yes, cancel order 7');
     expect(result.answer).toBe(
       'Sorry, I could not cancel order #7: Order 7 is DELIVERED and can no longer be cancelled.',
     );
     expect(result.toolCalls[0]!.status).toBe('error');
   });
 
-  it('asks which order to cancel, suggesting the one mentioned before, without cancelling anything', async () => {
+  it('suggests the order mentioned before for "cancel it", and cancels it once confirmed', async () => {
     const { calls, ask } = setup();
     const history: StoredMessage[] = [
       { role: 'user', content: 'show order 43', timestamp: 't0' },
@@ -298,7 +458,15 @@ describe('offline model', () => {
     ];
     const result = await ask('ok, cancel it', history);
     expect(calls).toEqual([]);
-    expect(result.answer).toBe('Do you want me to cancel order #43? If so, please say "cancel order 43".');
+    expect(result.answer).toBe(
+      'Do you want me to cancel order #43? A cancellation cannot be undone. Reply "yes, cancel order 43" to confirm.',
+    );
+    history.push(
+      { role: 'user', content: 'ok, cancel it', timestamp: 't2' },
+      { role: 'assistant', content: result.answer, timestamp: 't3' },
+    );
+    await ask('yes', history);
+    expect(calls).toEqual([{ name: 'cancel_order', args: { order_id: 43 } }]);
   });
 
   it('sends the confirmation mail to the address given, or to the customer', async () => {
@@ -337,6 +505,59 @@ describe('offline model', () => {
     );
   });
 
+  it('looks a complaint up by its reference instead of filing a new one', async () => {
+    const { calls, ask } = setup();
+    const shown = await ask('show my complaint CMP-7K2QX9AB');
+    expect(calls).toEqual([{ name: 'get_complaint', args: { complaint_id: 'CMP-7K2QX9AB' } }]);
+    expect(shown.answer).toBe(
+      'Complaint CMP-7K2QX9AB about order #42 (delivery) is in progress — our team is working on it. Filed on 2025-03-03 by Jane Doe. Description: The parcel arrived damaged. Last update: 2025-03-04.',
+    );
+
+    const status = await ask('What is the status of complaint cmp-q4rt8zxc?');
+    expect(calls[1]).toEqual({ name: 'get_complaint', args: { complaint_id: 'CMP-Q4RT8ZXC' } });
+    expect(status.answer).toBe(
+      'Complaint CMP-Q4RT8ZXC (billing) is resolved — it has been resolved. Filed on 2025-03-05 by Jane Doe. Description: I was charged twice. Resolution: Refunded the second charge. Last update: 2025-03-06.',
+    );
+
+    const missing = await ask('show complaint CMP-ZZZZ2222');
+    expect(missing.answer).toBe(
+      'Sorry, I could not look up complaint CMP-ZZZZ2222: Complaint CMP-ZZZZ2222 was not found.',
+    );
+
+    const vague = await ask('any news on my complaint?');
+    expect(vague.answer).toContain('Please give its reference');
+    expect(calls.map((c) => c.name)).toEqual(['get_complaint', 'get_complaint', 'get_complaint']);
+  });
+
+  it("lists a customer's complaints by e-mail address, or all of them with a status", async () => {
+    const { calls, ask } = setup();
+    const mine = await ask('list my complaints (jane@example.com)');
+    expect(calls).toEqual([
+      { name: 'list_complaints', args: { customer_email: 'jane@example.com', limit: 20, offset: 0 } },
+    ]);
+    expect(mine.answer).toBe(
+      [
+        'I found 2 complaints for jane@example.com:',
+        '- CMP-Q4RT8ZXC: billing, resolved, filed 2025-03-05',
+        '- CMP-7K2QX9AB: delivery, in progress, filed 2025-03-03, about order #42',
+      ].join('\n'),
+    );
+
+    const open = await ask('list all open complaints');
+    expect(calls[1]).toEqual({ name: 'list_complaints', args: { status: 'open', limit: 20, offset: 0 } });
+    expect(open.answer).toBe(
+      'I found 1 open complaint:\n- CMP-JJ3WW8RR: product, open, filed 2025-03-01, about order #7',
+    );
+
+    // Without an address, "my complaints" would show other customers' complaints.
+    const unknown = await ask('show my complaints');
+    expect(unknown.answer).toContain('Which e-mail address');
+    expect(calls).toHaveLength(2);
+
+    const none = await ask('list complaints of nobody@example.com');
+    expect(none.answer).toBe('I found no complaints for nobody@example.com.');
+  });
+
   it('asks for the missing details of a complaint instead of filing it', async () => {
     const { calls, ask } = setup();
     const result = await ask('I want to complain: my delivery was three weeks late');
@@ -371,6 +592,9 @@ describe('offline model', () => {
       expect(result.answer).toContain(example);
     }
     expect(result.answer).toContain('file a complaint');
+    expect(result.answer).toContain('yes, cancel order 42');
+    expect(result.answer).toContain('status of complaint CMP-7K2QX9AB');
+    expect(result.answer).toContain('list my complaints (jane@example.com)');
     expect(result.answer).toContain('AZURE_OPENAI_ENDPOINT');
     expect(result.answer).toContain('AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME');
     expect(result.answer).toContain('OPENAI_API_KEY');

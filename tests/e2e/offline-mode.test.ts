@@ -98,11 +98,21 @@ describe('offline mode end to end', () => {
     expect(reply.message).toContain('ada@example.com');
   });
 
-  it('cancels an order, and the change is real', async () => {
-    const reply = await ask('Cancel order 2 because I ordered it twice');
+  it('cancels an order once the customer confirms, and the change is real', async () => {
+    const asked = await ask('Cancel order 2 because I ordered it twice');
+    expect(asked.tool_calls).toEqual([]);
+    expect(asked.message).toContain('Reply "yes, cancel order 2" to confirm.');
+    const reply = await ask('yes, cancel order 2');
     expect(reply.tool_calls[0]).toMatchObject({ name: 'cancel_order', status: 'ok' });
     const check = await ask('What is the status of order 2?');
     expect(check.message).toMatch(/CANCELLED/i);
+  });
+
+  it('does not cancel when told not to', async () => {
+    const reply = await ask('Please do NOT cancel order 1', 'offline-negation');
+    expect(reply.tool_calls).toEqual([]);
+    const check = await ask('What is the status of order 1?', 'offline-negation');
+    expect(check.message).toMatch(/PENDING/i);
   });
 
   it('files a complaint through the MCP server', async () => {
@@ -110,7 +120,18 @@ describe('offline mode end to end', () => {
       'I want to file a complaint about order 1: the engine arrived broken. My name is Ada Lovelace, ada@example.com',
     );
     expect(reply.tool_calls[0]).toMatchObject({ name: 'create_complaint', status: 'ok' });
-    expect(reply.message).toMatch(/CMP-/);
+    const reference = /CMP-[A-Z0-9]+/.exec(reply.message)?.[0];
+    expect(reference).toBeDefined();
+
+    const shown = await ask(`What is the status of complaint ${reference}?`);
+    expect(shown.tool_calls.map((c) => [c.name, c.status])).toEqual([['get_complaint', 'ok']]);
+    expect(shown.message).toContain(`Complaint ${reference} about order #1 (product) is open`);
+
+    const listed = await ask('list my complaints (ada@example.com)');
+    expect(listed.tool_calls.map((c) => [c.name, c.status])).toEqual([['list_complaints', 'ok']]);
+    expect(listed.message).toContain(
+      `I found 1 complaint for ada@example.com:\n- ${reference}: product, open`,
+    );
   });
 
   it('says plainly that it is the offline mode and how to configure an LLM', async () => {

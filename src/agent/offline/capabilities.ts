@@ -13,7 +13,8 @@ export const CAPABILITIES = [
   {
     tool: 'cancel_order',
     label: 'Cancelling orders',
-    example: 'cancel an order: "cancel order 42 because I ordered it twice"',
+    example:
+      'cancel an order: "cancel order 42 because I ordered it twice", then confirm with "yes, cancel order 42"',
   },
   {
     tool: 'send_order_confirmation',
@@ -25,6 +26,16 @@ export const CAPABILITIES = [
     label: 'Filing complaints',
     example:
       'file a complaint: "I want to file a complaint about order 42: the parcel arrived damaged. My name is Jane Doe, jane@example.com"',
+  },
+  {
+    tool: 'get_complaint',
+    label: 'Looking up complaints',
+    example: 'check a complaint: "what is the status of complaint CMP-7K2QX9AB?"',
+  },
+  {
+    tool: 'list_complaints',
+    label: 'Listing complaints',
+    example: 'list complaints: "list my complaints (jane@example.com)"',
   },
 ] as const;
 
@@ -55,6 +66,6 @@ export function helpText(tools: readonly ModelToolSpec[]): string {
 
 export function unavailableText(tool: CapabilityTool): string {
   const label = CAPABILITIES.find((c) => c.tool === tool)?.label ?? 'This';
-  const why = tool === 'create_complaint' ? ' (the complaints service is not connected)' : '';
+  const why = tool.includes('complaint') ? ' (the complaints service is not connected)' : '';
   return `${label} is not available right now${why}. Please try again later.`;
 }

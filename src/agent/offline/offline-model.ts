@@ -43,8 +43,7 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
       reply = wordToolResults(messages);
     } else if (last?.role === 'user') {
       const intent = recogniseIntent(last.content);
-      const earlier = messages.slice(0, -1).flatMap((m) => (m.role === 'user' ? [m.content] : []));
-      const decision = routeUserMessage(intent, tools, earlier);
+      const decision = routeUserMessage(intent, tools, messages.slice(0, -1));
       logger.debug({ intent: intent.kind, decision: decision.kind }, 'offline model routed a message');
       if (decision.kind === 'call') {
         lastCall = { outcome: 'ok', at: new Date().toISOString() };

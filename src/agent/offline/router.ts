@@ -1,6 +1,8 @@
 import type { ModelToolSpec } from '../../tools/registry.js';
+import type { ModelMessage } from '../types.js';
+import { cancellationStep, recentOrderId } from './cancellation.js';
 import { CAPABILITIES, type CapabilityTool, helpText, unavailableText } from './capabilities.js';
-import { findOrderId, type Intent } from './intents.js';
+import type { Intent } from './intents.js';
 import { buildArguments, enumOf, findTool } from './tool-args.js';
 
 export type Decision =
@@ -55,26 +57,60 @@ function pickCategory(description: string | undefined, allowed: string[] | undef
   return allowed.find((value) => /other|general/i.test(value)) ?? allowed[0];
 }
 
-function askForOrder(kind: 'cancel' | 'confirmation', earlierUserMessages: readonly string[]): string {
-  const recent = earlierUserMessages
-    .map(findOrderId)
-    .filter((id): id is number => id !== undefined)
-    .at(-1);
-  if (kind === 'cancel') {
-    return recent === undefined
-      ? 'Which order should I cancel? Please give its number, for example "cancel order 42".'
-      : `Do you want me to cancel order #${recent}? If so, please say "cancel order ${recent}".`;
-  }
+function askForConfirmationOrder(conversation: readonly ModelMessage[]): string {
+  const recent = recentOrderId(conversation);
   return recent === undefined
     ? 'For which order should I send the confirmation? Please give its number, for example "send me the confirmation for order 42".'
     : `Should I send the confirmation for order #${recent}? If so, please say "send the confirmation for order ${recent}".`;
 }
 
-/** Turns one customer message into a tool call or a direct answer. */
+function cancel(
+  intent: Extract<Intent, { kind: 'cancel' | 'reply' }>,
+  tools: readonly ModelToolSpec[],
+  conversation: readonly ModelMessage[],
+): Decision {
+  // Asking to confirm a cancellation that cannot happen would only waste the customer's time.
+  if (intent.kind === 'cancel' && !intent.negated && !findTool(tools, 'cancel_order')) {
+    return say(unavailableText('cancel_order'));
+  }
+  const step = cancellationStep(intent, conversation);
+  switch (step.kind) {
+    case 'say':
+      return say(step.text);
+    case 'ask-for-order':
+      return say('Which order should I cancel? Please give its number, for example "cancel order 42".');
+    case 'cancel':
+      return callTool('cancel_order', tools, [
+        [ORDER_ID_KEYS, step.orderId],
+        [['reason', 'cancellation_reason', 'remarks'], step.reason],
+      ]);
+  }
+}
+
+function listComplaints(
+  intent: Extract<Intent, { kind: 'complaint_list' }>,
+  tools: readonly ModelToolSpec[],
+): Decision {
+  // Without an address, "my complaints" would list every customer's.
+  if (intent.own && intent.customerEmail === undefined) {
+    return say(
+      'Which e-mail address did you give with your complaints? Please include it, for example "list my complaints (jane@example.com)".',
+    );
+  }
+  return callTool('list_complaints', tools, [
+    [['customer_email', 'email'], intent.customerEmail],
+    [['status'], intent.status],
+  ]);
+}
+
+/**
+ * Turns one customer message into a tool call or a direct answer. `conversation` holds the messages
+ * before it: what was asked just before decides what a "yes" confirms.
+ */
 export function routeUserMessage(
   intent: Intent,
   tools: readonly ModelToolSpec[],
-  earlierUserMessages: readonly string[],
+  conversation: readonly ModelMessage[],
 ): Decision {
   switch (intent.kind) {
     case 'help':
@@ -93,13 +129,10 @@ export function routeUserMessage(
         [['customer_name', 'name'], intent.customerName],
       ]);
     case 'cancel':
-      if (intent.orderId === undefined) return say(askForOrder('cancel', earlierUserMessages));
-      return callTool('cancel_order', tools, [
-        [ORDER_ID_KEYS, intent.orderId],
-        [['reason', 'cancellation_reason', 'remarks'], intent.reason],
-      ]);
+    case 'reply':
+      return cancel(intent, tools, conversation);
     case 'confirmation':
-      if (intent.orderId === undefined) return say(askForOrder('confirmation', earlierUserMessages));
+      if (intent.orderId === undefined) return say(askForConfirmationOrder(conversation));
       return callTool('send_order_confirmation', tools, [
         [ORDER_ID_KEYS, intent.orderId],
         [['to', 'recipient', 'recipients', 'email'], intent.to],
@@ -115,5 +148,14 @@ export function routeUserMessage(
         [['description', 'details', 'complaint', 'text', 'message'], intent.description],
       ]);
     }
+    case 'complaint_lookup':
+      if (intent.complaintId === undefined) {
+        return say(
+          'Which complaint do you mean? Please give its reference, for example "show my complaint CMP-7K2QX9AB". To file a new one, say for example "I want to file a complaint about order 42: …".',
+        );
+      }
+      return callTool('get_complaint', tools, [[['complaint_id', 'id', 'complaintId'], intent.complaintId]]);
+    case 'complaint_list':
+      return listComplaints(intent, tools);
   }
 }

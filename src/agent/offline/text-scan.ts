@@ -60,3 +60,8 @@ export function trimTrailing(text: string, chars: string): string {
   while (end > 0 && chars.includes(text.charAt(end - 1))) end--;
   return text.slice(0, end);
 }
+
+/** `{ [key]: value }` when a value was found, else `{}` — for spreading found values into an intent. */
+export function optional<K extends string>(key: K, value: string | undefined): { [P in K]?: string } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: string };
+}

@@ -1,25 +1,8 @@
 import type { ModelMessage, ModelToolCall } from '../types.js';
 import { CAPABILITIES } from './capabilities.js';
+import { describeComplaint, listComplaints } from './complaint-wording.js';
 import { recogniseIntent } from './intents.js';
-
-type Json = Record<string, unknown>;
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Tool results are JSON; MCP tools return text that is often JSON itself. */
-function parseResult(content: string): unknown {
-  let value: unknown = content;
-  for (let i = 0; i < 2 && typeof value === 'string'; i++) {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch {
-      break;
-    }
-  }
-  return value;
-}
+import { day, isRecord, type Json, parseResult, sentence, text } from './result-values.js';
 
 function parseArgs(call: ModelToolCall | undefined): Json {
   if (!call) return {};
@@ -49,16 +32,6 @@ function findOrders(value: unknown): Json[] | undefined {
   const list = Object.values(value).find((v) => Array.isArray(v) && v.some(isOrder));
   return Array.isArray(list) ? list.filter(isOrder) : undefined;
 }
-
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== ''
-    ? value.trim()
-    : typeof value === 'number'
-      ? String(value)
-      : undefined;
-
-const sentence = (s: string): string => (/[.!?]$/.test(s) ? s : `${s}.`);
-const day = (iso: unknown): string | undefined => text(iso)?.slice(0, 10);
 
 function money(value: unknown): string | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value.toFixed(2) : text(value);
@@ -143,6 +116,8 @@ function failure(tool: string, args: Json, value: unknown): string | undefined {
     cancel_order: `cancel order #${id}`,
     send_order_confirmation: `send the confirmation for order #${id}`,
     create_complaint: 'file your complaint',
+    get_complaint: `look up complaint ${text(args.complaint_id) ?? ''}`.trim(),
+    list_complaints: 'list those complaints',
   };
   const detail = issues.length > 0 ? ` (${issues.join('; ')})` : '';
   return `Sorry, I could not ${action[tool] ?? `complete that (${tool})`}: ${sentence(`${message}${detail}`)}`;
@@ -188,6 +163,16 @@ function wordOne(tool: string, args: Json, value: unknown, askedForStatus: boole
         : undefined;
       const about = text(args.order_id) ? ` about order #${text(args.order_id)}` : '';
       return `Your complaint${about} has been filed${reference ? ` under reference ${reference}` : ''}. Our team will review it.`;
+    }
+    case 'get_complaint': {
+      const described = describeComplaint(value);
+      if (described) return described;
+      break;
+    }
+    case 'list_complaints': {
+      const listed = listComplaints(value, args);
+      if (listed) return listed;
+      break;
     }
   }
   const raw = typeof value === 'string' ? value : JSON.stringify(value);
