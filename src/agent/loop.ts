@@ -104,7 +104,7 @@ export function createAgent(deps: AgentDeps) {
           // Calls asked for in the last step are not run: nobody would read their results, and a
           // side effect the answer cannot mention is worse than none.
           ctx.logger.warn(
-            { request_id: ctx.requestId, steps: state.steps, skipped_tools: step.calls.map((c) => c.name) },
+            { steps: state.steps, skipped_tools: step.calls.map((c) => c.name) },
             'agent step limit reached',
           );
           if (needsSeparator(state.answer)) emitText('\n\n');
@@ -182,17 +182,13 @@ export function createAgent(deps: AgentDeps) {
       record.duration_ms = Math.round(performance.now() - started);
       ctx.logger.info(
         {
-          request_id: ctx.requestId,
           tool: call.name,
           status: outcome.status,
           duration_ms: record.duration_ms,
         },
         'tool call finished',
       );
-      ctx.logger.debug(
-        { request_id: ctx.requestId, tool: call.name, arguments: record.arguments },
-        'tool arguments',
-      );
+      ctx.logger.debug({ tool: call.name, arguments: record.arguments }, 'tool arguments');
       onEvent({ type: 'tool_result', id: call.id, name: call.name, status: outcome.status });
       return outcome.content;
     });

@@ -81,20 +81,14 @@ export async function runToolCall(
   } catch (err) {
     if (ctx.signal.aborted) throw abortReason(ctx.signal);
     if (timeout.signal.aborted) {
-      ctx.logger.warn(
-        { tool: call.name, tool_call_id: call.id, request_id: ctx.requestId, timeout_ms: options.timeoutMs },
-        'tool call timed out',
-      );
+      ctx.logger.warn({ tool_call_id: call.id, timeout_ms: options.timeoutMs }, 'tool call timed out');
       return errorOutcome({ error: `The ${call.name} call timed out after ${options.timeoutMs} ms.` });
     }
     if (err instanceof ToolError) {
       const { error: _shadowed, ...details } = err.details ?? {};
       return errorOutcome({ error: err.message, ...details });
     }
-    ctx.logger.error(
-      { err, tool: call.name, tool_call_id: call.id, request_id: ctx.requestId },
-      'tool call failed unexpectedly',
-    );
+    ctx.logger.error({ err, tool_call_id: call.id }, 'tool call failed unexpectedly');
     return errorOutcome({ error: `The ${call.name} call failed because of an internal error.` });
   } finally {
     clearTimeout(timer);

@@ -69,10 +69,14 @@ export function createChatService(deps: ChatServiceDeps) {
    * ClientDisconnectedError when the client left, or with an unexpected error (→ INTERNAL_ERROR).
    */
   async function runTurn(request: ChatTurnRequest, onEvent: AgentEventListener): Promise<ChatTurnResult> {
-    const log = (request.logger ?? deps.logger).child({
-      tenant_id: request.tenantId,
-      session_id: request.sessionId,
-    });
+    // The request's logger already carries request_id; only the service's own needs it added.
+    const log = request.logger
+      ? request.logger.child({ tenant_id: request.tenantId, session_id: request.sessionId })
+      : deps.logger.child({
+          request_id: request.requestId,
+          tenant_id: request.tenantId,
+          session_id: request.sessionId,
+        });
     const agent = getAgent();
     if (!agent) throw new AppError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
     if (request.signal.aborted) throw new ClientDisconnectedError(request.signal.reason);

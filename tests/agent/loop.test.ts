@@ -224,7 +224,8 @@ describe('agent loop', () => {
       [getOrder, crashing],
     );
     const turn = input('order 99');
-    turn.ctx.logger = logger;
+    // In the service the turn's logger is the request's, which already carries the request id.
+    turn.ctx.logger = logger.child({ request_id: 'req-crash' });
     turn.ctx.requestId = 'req-crash';
     const result = await agent.runTurn(turn, () => {});
 

@@ -214,7 +214,10 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
   it('logs a streamed request once, on completion', async () => {
     const capture = captureLogger('info');
     service = await startFullApp(llmEnv(), { listen: true, logger: capture.logger });
-    fake.script(step.text('short answer'));
+    fake.script(
+      step.toolCalls([{ name: 'get_order', arguments: { order_id: 5 } }]),
+      step.text('short answer'),
+    );
     const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-request-id': 'sse-log' },
@@ -225,6 +228,11 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ status: 200, session_id: 'logged', path: '/api/v1/chat/stream' });
     expect(capture.text()).not.toContain('a secret question');
+    // Every line is JSON without repeated keys (strict log pipelines reject those).
+    for (const line of capture.text().split('\n').filter(Boolean)) {
+      expect(line.match(/"request_id":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
+      expect(line.match(/"session_id":/g)?.length ?? 0, line).toBeLessThanOrEqual(1);
+    }
   });
 
   it('forwards each token before the model has finished', async () => {

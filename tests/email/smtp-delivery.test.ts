@@ -158,11 +158,11 @@ describe('e-mail tools over a real SMTP server', () => {
 
   it('order mails only see orders of the turn tenant', async () => {
     await expect(runTool(tools, 'send_order_confirmation', { order_id: 100 })).rejects.toThrow(
-      'Order 100 was not found.',
+      'Order 100 not found',
     );
     await expect(
       runTool(tools, 'send_order_status_update', { order_id: 7 }, toolContext('tenant-b')),
-    ).rejects.toThrow('Order 7 was not found.');
+    ).rejects.toThrow('Order 7 not found');
     expect(smtp.received).toHaveLength(0);
   });
 

@@ -2,42 +2,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { Usage } from '../../agent/types.js';
-import type { ToolCallRecord } from '../../sessions/types.js';
+import type { ChatService, ChatTurnRequest } from '../../chat/chat-service.js';
 import { AppError } from '../errors.js';
 import { type InflightTurns, ShutdownError } from '../inflight.js';
 import { toAppError } from '../plugins/error-handler.js';
 import { type ChatRequest, chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
 import { errorResponses } from '../schemas/error.js';
+import { publicToolCalls } from '../schemas/session.js';
 import { createEventStream } from '../sse.js';
 
-export type TurnEvent =
-  | { type: 'token'; content: string }
-  | { type: 'tool_call'; id: string; name: string; arguments: unknown }
-  | { type: 'tool_result'; id: string; name: string; status: 'ok' | 'error' };
-
-export interface TurnInput {
-  tenantId: string;
-  sessionId: string;
-  message: string;
-  requestId: string;
-  signal: AbortSignal;
-  logger: Logger;
-  streaming?: boolean;
-}
-
-export interface TurnOutcome {
-  answer: string;
-  messageCount: number;
-  toolCalls: ToolCallRecord[];
-  usage?: Usage;
-  timestamp: string;
-}
-
 /** What the chat routes need from the turn service. */
-export interface ChatTurns {
-  runTurn(input: TurnInput, onEvent: (event: TurnEvent) => void): Promise<TurnOutcome>;
-}
+export type ChatTurns = Pick<ChatService, 'runTurn'>;
 
 export interface ChatRouteOptions {
   /** Undefined while no agent could be initialised: the routes answer 503 AGENT_UNAVAILABLE. */
@@ -73,16 +48,6 @@ class ClientGoneError extends Error {
   }
 }
 
-function publicToolCalls(records: ToolCallRecord[]) {
-  return records.map(({ id, name, arguments: args, status, duration_ms }) => ({
-    id,
-    name,
-    arguments: args,
-    status,
-    duration_ms,
-  }));
-}
-
 function ensureAvailable(chat: ChatTurns | undefined, inflight: InflightTurns): ChatTurns {
   if (inflight.closing) throw new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly');
   if (!chat) throw new AppError('AGENT_UNAVAILABLE', 'The agent is not available right now; retry shortly');
@@ -99,7 +64,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
     const sessionId = body.session_id;
     request.sessionId = sessionId;
     const turn = turnController(reply, inflight);
-    const input: TurnInput = {
+    const input: ChatTurnRequest = {
       tenantId,
       sessionId,
       message: body.message,

@@ -7,6 +7,7 @@ import {
   deletedSchema,
   historySchema,
   listQuerySchema,
+  publicToolCalls,
   sessionListSchema,
   sessionParamsSchema,
   tenantQuerySchema,
@@ -44,17 +45,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore }> = async (
           role: m.role,
           content: m.content,
           timestamp: m.timestamp,
-          ...(m.tool_calls
-            ? {
-                tool_calls: m.tool_calls.map(({ id, name, arguments: args, status, duration_ms }) => ({
-                  id,
-                  name,
-                  arguments: args,
-                  status,
-                  duration_ms,
-                })),
-              }
-            : {}),
+          ...(m.tool_calls ? { tool_calls: publicToolCalls(m.tool_calls) } : {}),
           ...(m.interrupted ? { interrupted: true } : {}),
         })),
       };

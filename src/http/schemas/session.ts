@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ToolCallRecord } from '../../sessions/types.js';
 
 export const sessionIdSchema = z.string().min(1).max(255).describe('Conversation id chosen by the client');
 export const tenantIdSchema = z
@@ -17,6 +18,19 @@ export const toolCallRecordSchema = z.object({
   status: z.enum(['ok', 'error']),
   duration_ms: z.number(),
 });
+
+/** What clients see of a tool call: never the raw result the model read. */
+export function publicToolCalls(
+  records: readonly ToolCallRecord[],
+): Array<z.infer<typeof toolCallRecordSchema>> {
+  return records.map(({ id, name, arguments: args, status, duration_ms }) => ({
+    id,
+    name,
+    arguments: args,
+    status,
+    duration_ms,
+  }));
+}
 
 export const historyMessageSchema = z.object({
   role: z.enum(['user', 'assistant']),

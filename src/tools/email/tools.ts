@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import type { AppConfig } from '../../config/index.js';
 import type { Order, OrderReader } from '../../db/order-types.js';
+import { orderId } from '../orders/arguments.js';
+import { orderNotFound } from '../orders/tools.js';
 import { defineTool, type Tool, type ToolContext, ToolError } from '../registry.js';
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, prepareAttachments } from './attachments.js';
 import { MailerError } from './mail-errors.js';
@@ -43,8 +45,6 @@ const optionalRecipients = (what: string) =>
     .union([z.string(), z.array(z.string()), z.null()])
     .optional()
     .describe(`${what}: ${recipientsHelp}`);
-
-const orderId = z.number().int().positive().describe('The order number');
 
 const sendEmailArgs = z.object({
   to: recipients('Recipients'),
@@ -128,11 +128,7 @@ export function createEmailTools(deps: {
     if (ctx.signal.aborted) throw new ToolError('The request was cancelled before the e-mail was sent.');
     try {
       const result = await mailer.send({ ...mail, signal: ctx.signal });
-      ctx.logger.info(
-        { tool, messageId: result.messageId, recipients: result.accepted.length },
-        'e-mail tool sent',
-      );
-      ctx.logger.debug({ tool, to: result.accepted, rejected: result.rejected }, 'e-mail recipients');
+      ctx.logger.debug({ to: result.accepted, rejected: result.rejected }, 'e-mail recipients');
       return {
         status: 'sent',
         message_id: result.messageId,
@@ -148,7 +144,7 @@ export function createEmailTools(deps: {
 
   function loadOrder(ctx: ToolContext, id: number): Order {
     const order = orders.getOrder(ctx.tenantId, id);
-    if (!order) throw new ToolError(`Order ${id} was not found.`, { order_id: id });
+    if (!order) throw orderNotFound(id);
     return order;
   }
 

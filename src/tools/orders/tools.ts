@@ -19,7 +19,7 @@ const TRANSITIONS_TEXT =
   'PENDING → CONFIRMED → PROCESSING → SHIPPED → DELIVERED; an order can be CANCELLED while PENDING, CONFIRMED or PROCESSING; DELIVERED and CANCELLED are final.';
 
 /** The same message whether the order does not exist or belongs to another tenant. */
-function notFound(orderId: number): ToolError {
+export function orderNotFound(orderId: number): ToolError {
   return new ToolError(`Order ${orderId} not found`, { order_id: orderId });
 }
 
@@ -62,7 +62,7 @@ function run<T>(ctx: ToolContext, write: boolean, action: () => T): T {
 
 function statusChangeOutcome(orderId: number, requested: OrderStatus, result: StatusChangeResult) {
   if (result.ok) return { order: result.order, previous_status: result.previousStatus };
-  if (result.reason === 'not_found') throw notFound(orderId);
+  if (result.reason === 'not_found') throw orderNotFound(orderId);
   throw invalidTransition(orderId, result.status, requested);
 }
 
@@ -100,7 +100,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
       parameters: getOrderArgs,
       async execute(args, ctx) {
         const order = run(ctx, false, () => repo.getOrder(ctx.tenantId, args.order_id));
-        if (!order) throw notFound(args.order_id);
+        if (!order) throw orderNotFound(args.order_id);
         return { order };
       },
     }),
@@ -142,7 +142,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         };
         const result = run(ctx, true, () => repo.updateOrder(ctx.tenantId, args.order_id, changes));
         if (!result.ok) {
-          if (result.reason === 'not_found') throw notFound(args.order_id);
+          if (result.reason === 'not_found') throw orderNotFound(args.order_id);
           throw new ToolError(
             `Order ${args.order_id} is ${result.status}; only ${EDITABLE_STATUS_TEXT} orders can be changed`,
             { order_id: args.order_id, current_status: result.status },
