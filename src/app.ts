@@ -54,7 +54,7 @@ export async function buildApp(deps: AppDeps) {
     connectionTimeout: config.TURN_TIMEOUT_MS + 15_000,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
-    // While closing, chat answers AGENT_UNAVAILABLE and readiness not_ready in the envelope (below).
+    // While closing, chat answers AGENT_UNAVAILABLE in the envelope and readiness not_ready (see the routes).
     return503OnClosing: false,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,

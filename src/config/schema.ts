@@ -62,20 +62,24 @@ const optionalStr = z
   .optional()
   .transform((v) => (v === undefined || v === '' ? undefined : v));
 
+function isHttpUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
 const optionalUrl = z
   .string()
   .trim()
   .optional()
   .transform((v, ctx) => {
     if (v === undefined || v === '') return undefined;
-    try {
-      const u = new URL(v);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error('protocol');
-      return v;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected an http(s) URL' });
-      return z.NEVER;
-    }
+    if (isHttpUrl(v)) return v;
+    ctx.addIssue({ code: 'custom', message: 'expected an http(s) URL' });
+    return z.NEVER;
   });
 
 const list = z
@@ -221,13 +225,9 @@ export const envSchema = z.object({
       // Unset → the seed's default; explicitly empty → MCP disabled.
       if (v === undefined) return 'http://localhost:8000/mcp';
       if (v === '') return undefined;
-      try {
-        new URL(v);
-        return v;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'expected an http(s) URL, or empty to disable MCP' });
-        return z.NEVER;
-      }
+      if (isHttpUrl(v)) return v;
+      ctx.addIssue({ code: 'custom', message: 'expected an http(s) URL, or empty to disable MCP' });
+      return z.NEVER;
     }),
   MCP_SERVER_REQUIRED: bool(false),
   MCP_TIMEOUT_MS: int(15_000, 100, 600_000),

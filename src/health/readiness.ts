@@ -64,9 +64,6 @@ export function createReadinessRegistry(options: { timeoutMs?: number } = {}) {
     register(check: ReadinessCheck): void {
       checks.set(check.name, check);
     },
-    names(): string[] {
-      return [...checks.keys()];
-    },
     async run(): Promise<ReadinessReport> {
       const list = [...checks.values()];
       const reports = await Promise.all(list.map(runOne));

@@ -1,3 +1,5 @@
+export const SHUTTING_DOWN_MESSAGE = 'The server is shutting down; retry shortly';
+
 /**
  * Knows every chat turn that is running so that shutdown can refuse new ones, give the running ones
  * a grace period, and then abort what is left (streams get an `error` event rather than a cut).
@@ -43,7 +45,7 @@ export function createInflightTurns() {
 
 export class ShutdownError extends Error {
   constructor() {
-    super('The server is shutting down');
+    super(SHUTTING_DOWN_MESSAGE);
     this.name = 'ShutdownError';
   }
 }

@@ -34,7 +34,6 @@ export function baseLoggerOptions(level: string): LoggerOptions {
     base: { service: 'msev15e2e-ts' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
-    formatters: { level: (label) => ({ level: label }) },
   };
 }
 
@@ -73,7 +72,5 @@ export function createLogger(config: LoggingConfig, options: { isTty?: boolean }
       },
     });
   }
-  // formatters.level cannot be used with multi-target transports; pino writes numeric levels there.
-  const { formatters: _unused, ...opts } = baseLoggerOptions(config.LOG_LEVEL);
-  return pino(opts, pino.transport({ targets }) as DestinationStream);
+  return pino(baseLoggerOptions(config.LOG_LEVEL), pino.transport({ targets }) as DestinationStream);
 }

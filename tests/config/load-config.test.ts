@@ -74,6 +74,7 @@ describe('loadConfig', () => {
   it('refuses out-of-range ports and malformed URLs', () => {
     expect(problemsOf({ SERVER_PORT: '70000' })[0]!.variable).toBe('SERVER_PORT');
     expect(problemsOf({ OPENAI_BASE_URL: 'not a url' })[0]!.variable).toBe('OPENAI_BASE_URL');
+    expect(problemsOf({ MCP_SERVER_URL: 'ftp://files.example.com/mcp' })[0]!.variable).toBe('MCP_SERVER_URL');
   });
 
   it('resolves LLM_PROVIDER=auto: azure endpoint, then OpenAI settings, else offline', () => {

@@ -86,17 +86,13 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
   }
   const status = CLIENT_ERROR_STATUS[err.code ?? ''] ?? 400;
   const requestId = randomUUID();
-  const body = JSON.stringify({
-    error: 'VALIDATION_ERROR',
-    message:
-      status === 431
-        ? 'The request headers are too large'
-        : status === 408
-          ? 'The request took too long to arrive'
-          : 'The request is malformed',
-    request_id: requestId,
-    timestamp: new Date().toISOString(),
-  });
+  const message =
+    status === 431
+      ? 'The request headers are too large'
+      : status === 408
+        ? 'The request took too long to arrive'
+        : 'The request is malformed';
+  const body = JSON.stringify(envelope(new AppError('VALIDATION_ERROR', message), requestId));
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
       `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,

@@ -3,8 +3,9 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ChatService, ChatTurnRequest } from '../../chat/chat-service.js';
+import { AGENT_UNAVAILABLE_MESSAGE } from '../../chat/turn-errors.js';
 import { AppError } from '../errors.js';
-import { type InflightTurns, ShutdownError } from '../inflight.js';
+import { type InflightTurns, SHUTTING_DOWN_MESSAGE, ShutdownError } from '../inflight.js';
 import { toAppError } from '../plugins/error-handler.js';
 import { type ChatRequest, chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
 import { errorResponses } from '../schemas/error.js';
@@ -49,8 +50,8 @@ class ClientGoneError extends Error {
 }
 
 function ensureAvailable(chat: ChatTurns | undefined, inflight: InflightTurns): ChatTurns {
-  if (inflight.closing) throw new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly');
-  if (!chat) throw new AppError('AGENT_UNAVAILABLE', 'The agent is not available right now; retry shortly');
+  if (inflight.closing) throw new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);
+  if (!chat) throw new AppError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
   return chat;
 }
 
@@ -106,7 +107,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       } catch (err) {
         const reason: unknown = turn.signal.reason;
         if (reason instanceof ShutdownError) {
-          throw new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly');
+          throw new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);
         }
         if (reason instanceof ClientGoneError) {
           // Nobody is left to read an error: drop the response instead of logging a failure.
@@ -164,7 +165,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         }
         const appError =
           reason instanceof ShutdownError
-            ? new AppError('AGENT_UNAVAILABLE', 'The server is shutting down; retry shortly')
+            ? new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE)
             : toAppError(err as Error);
         // Nothing sent yet: an ordinary JSON error with its real status is more useful than a 200 stream.
         if (!stream.started) throw appError;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { ReadinessRegistry } from '../../health/readiness.js';
+import { SHUTTING_DOWN_MESSAGE } from '../inflight.js';
 import { healthSchema, livenessSchema, readinessSchema } from '../schemas/health.js';
 
 export interface HealthRouteOptions {
@@ -62,7 +63,7 @@ const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, opts
       const report = await opts.readiness.run();
       if (opts.isClosing?.()) {
         report.status = 'not_ready';
-        report.warnings.unshift('The server is shutting down');
+        report.warnings.unshift(SHUTTING_DOWN_MESSAGE);
       }
       return reply
         .code(report.status === 'not_ready' ? 503 : 200)

@@ -170,15 +170,6 @@ export function createMailer(deps: { config: MailerConfig; logger: Logger; optio
   return {
     transport: config.emailTransport,
 
-    /** Safe facts for the banner and logs: never the password. */
-    describe(): { transport: 'smtp' | 'file'; from: string; target: string } {
-      return {
-        transport: config.emailTransport,
-        from: senderAddress,
-        target: smtp ? `${config.SMTP_SERVER}:${config.SMTP_PORT}` : outbox!.dir,
-      };
-    },
-
     async send(message: OutgoingMail): Promise<SendResult> {
       if (closed)
         throw new MailerError('closed', 'The mail service is shutting down; the e-mail was not sent.');

@@ -25,7 +25,3 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 export function statusesLeadingTo(to: OrderStatus): OrderStatus[] {
   return ORDER_STATUSES.filter((from) => canTransition(from, to));
 }
-
-export function isFinalStatus(status: OrderStatus): boolean {
-  return NEXT_STATUSES[status].length === 0;
-}
