@@ -224,7 +224,9 @@ function classify(err: unknown, c: FailureCircumstances): unknown {
     return new AppError('TIMEOUT', TURN_TIMEOUT_MESSAGE);
   }
   if (c.clientGone) {
-    c.log.info({ duration_ms: c.durationMs }, 'client disconnected during the chat turn');
+    // The caller's signal also aborts on shutdown; its reason says which it was.
+    const reason = cause instanceof Error ? cause.message : 'aborted';
+    c.log.info({ duration_ms: c.durationMs, reason }, 'chat turn aborted by the caller');
     return new ClientDisconnectedError(cause);
   }
   if (cause instanceof ModelError) {
