@@ -72,18 +72,8 @@ CREATE INDEX IF NOT EXISTS complaints_tenant_status ON complaints (tenant_id, st
 CREATE INDEX IF NOT EXISTS complaints_tenant_email ON complaints (tenant_id, lower(customer_email));
 `;
 
-interface ComplaintRow {
-  id: string;
-  customer_name: string;
-  customer_email: string | null;
-  order_id: string | null;
-  category: ComplaintCategory;
-  description: string;
-  status: ComplaintStatus;
-  resolution_note: string | null;
-  created_at: string;
-  updated_at: string;
-}
+/** A stored row: the table's primary key is `id`. */
+type ComplaintRow = Omit<Complaint, 'complaint_id'> & { id: string };
 
 // Unambiguous characters only, so an id read out over the phone survives (no 0/O, 1/I/L).
 const ID_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';

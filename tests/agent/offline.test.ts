@@ -4,24 +4,13 @@ import { z } from 'zod';
 import { createAgent } from '../../src/agent/loop.js';
 import { createOfflineModel } from '../../src/agent/offline/offline-model.js';
 import type { AgentEvent } from '../../src/agent/turn-types.js';
+import type { Order } from '../../src/db/order-types.js';
 import type { StoredMessage } from '../../src/sessions/types.js';
 import { createToolRegistry, defineTool, type Tool, ToolError } from '../../src/tools/registry.js';
 
 const silent = pino({ level: 'silent' });
 
-interface TestOrder {
-  order_id: number;
-  customer_name: string;
-  customer_email: string | null;
-  billing_address: string;
-  product_sku: string;
-  quantity: number;
-  order_amount: number;
-  remarks: string | null;
-  status: string;
-  created_at: string;
-  updated_at: string;
-}
+type TestOrder = Omit<Order, 'status'> & { status: string };
 
 function makeOrders(): Map<number, TestOrder> {
   const base = {
