@@ -23,7 +23,10 @@ function maskOneUrl(text: string): string {
  * value (?token=…), in a URL or in any text that contains URLs.
  */
 export function maskUrlCredentials(value: string): string {
-  return value.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, maskOneUrl);
+  const parsed = value.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>,]+/gi, maskOneUrl);
+  // A second, purely textual pass catches user info the URL parser could not read (bad port, broken
+  // IPv6, URLs run together), so a password never survives because its URL was malformed.
+  return parsed.replace(/(\b[a-z][a-z0-9+.-]*:\/\/)[^/@\s:,]+(:[^/@\s,]*)?@/gi, '$1****@');
 }
 
 /**

@@ -13,6 +13,7 @@ export function createEventStream(reply: FastifyReply, options: { pingIntervalMs
   const res = reply.raw;
   const interval = options.pingIntervalMs ?? PING_INTERVAL_MS;
   let started = false;
+  let ended = false;
   let lastWrite = Date.now();
   let ping: NodeJS.Timeout | undefined;
 
@@ -23,7 +24,7 @@ export function createEventStream(reply: FastifyReply, options: { pingIntervalMs
   }
 
   function start(): void {
-    if (started) return;
+    if (started || ended) return;
     started = true;
     clearTimeout(opener);
     const headers: Record<string, string | number | string[]> = {};
@@ -54,10 +55,13 @@ export function createEventStream(reply: FastifyReply, options: { pingIntervalMs
       return started;
     },
     send(event: Record<string, unknown>): void {
+      // A late event after the request was answered some other way (as JSON) goes nowhere.
+      if (ended) return;
       start();
       write(`data: ${JSON.stringify(event)}\n\n`);
     },
     end(): void {
+      ended = true;
       clearTimeout(opener);
       clearInterval(ping);
       if (started && !res.writableEnded) res.end();

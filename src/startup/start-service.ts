@@ -56,7 +56,12 @@ async function start(
   closeWithGrace(
     {
       delay: config.SHUTDOWN_GRACE_MS + 10_000,
-      logger: { error: (msg: unknown) => logger.error({ msg }, 'shutdown') },
+      logger: {
+        error: (message: unknown) =>
+          message instanceof Error
+            ? logger.error({ err: message }, 'shutdown failed')
+            : logger.error(String(message)),
+      },
     },
     async ({ signal, err }) => {
       if (err) logger.fatal({ err }, 'uncaught error, shutting down');

@@ -173,6 +173,8 @@ describe('maskUrlCredentials', () => {
     );
     expect(maskUrlCredentials('http://localhost:8000/mcp')).toBe('http://localhost:8000/mcp');
     expect(maskUrlCredentials('no url here')).toBe('no url here');
+    expect(maskUrlCredentials('http://user:secret@host:99999/mcp')).not.toContain('secret');
+    expect(maskUrlCredentials('http://user:secret@host/a,http://u2:secret2@b/')).not.toContain('secret');
   });
 });
 

@@ -100,6 +100,20 @@ describe('rate limiting', () => {
     expect([c.statusCode, d.statusCode]).toEqual([200, 429]);
   });
 
+  it('limits requests with a wrong API key too, so keys cannot be guessed at full speed', async () => {
+    ({ app } = await buildTestApp({ ...KEYS, ENABLE_RATE_LIMITING: 'true', RATE_LIMIT_PER_MINUTE: '2' }));
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await app.inject({
+        method: 'GET',
+        url: '/api/v1/sessions',
+        headers: { 'x-api-key': `guess-${i}-0000` },
+      });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 429, 429]);
+  });
+
   it('keys the limit by API key when keys are on', async () => {
     ({ app } = await buildTestApp({ ...KEYS, ENABLE_RATE_LIMITING: 'true', RATE_LIMIT_PER_MINUTE: '1' }));
     const a = await app.inject({

@@ -17,7 +17,9 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { config: AppConfig }
   if (!config.ENABLE_RATE_LIMITING) return;
   const verifier = createApiKeyVerifier(config.API_KEYS);
   await app.register(rateLimit, {
-    global: true,
+    // Applied below as an app-wide onRequest hook instead of per route, so that it runs before the
+    // API-key check: requests with a wrong key must be limited too, or guessing keys is free.
+    global: false,
     max: config.RATE_LIMIT_PER_MINUTE,
     timeWindow: 60_000,
     cache: 50_000,
@@ -40,6 +42,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { config: AppConfig }
         },
       ),
   });
+  app.addHook('onRequest', app.rateLimit());
 }
 
 export default fp(rateLimitPlugin, { name: 'rate-limit' });

@@ -161,6 +161,8 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
             reply.hijack();
             reply.raw.destroy();
           }
+          // A dropped connection fires neither 'finish' nor 'error', so onResponse never logs it.
+          request.log.info({ session_id: sessionId, status: 499, stream: true }, 'client closed the request');
           return reply;
         }
         const appError =
