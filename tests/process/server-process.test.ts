@@ -23,7 +23,7 @@ function baseEnv(port: number, name: string): Record<string, string> {
   };
 }
 
-describe('the server process', () => {
+describe('the server process', { timeout: 60_000 }, () => {
   it('exits 1 naming the variable when the configuration is invalid', async () => {
     const proc = spawnServer({ SERVER_PORT: 'abc', ENABLE_CORS: 'perhaps' });
     const code = await proc.exited;
