@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/index.js';
 import type { ReadinessRegistry } from './health/readiness.js';
+import { createApiKeyVerifier } from './http/api-keys.js';
 import { createInflightTurns, type InflightTurns } from './http/inflight.js';
 import auth from './http/plugins/auth.js';
 import cors from './http/plugins/cors.js';
@@ -71,8 +72,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(errorHandler);
   await app.register(requestContext);
   await app.register(cors, { config });
-  await app.register(rateLimit, { config });
-  await app.register(auth, { config });
+  const verifier = createApiKeyVerifier(config.API_KEYS);
+  await app.register(rateLimit, { config, verifier });
+  await app.register(auth, { config, verifier });
   await app.register(swagger, { version: SERVICE_VERSION, authEnabled: config.authEnabled });
 
   await app.register(healthRoutes, {

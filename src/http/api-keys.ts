@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 
 export interface ApiKeyEntry {
   key: string;
@@ -18,16 +18,35 @@ export function createApiKeyVerifier(entries: readonly ApiKeyEntry[]) {
     tenantId: entry.tenantId,
     hash: digest(entry.key),
   }));
+  function verify(presented: string): ApiKeyMatch | undefined {
+    const candidate = digest(presented);
+    let match: (typeof hashed)[number] | undefined;
+    for (const entry of hashed) {
+      if (timingSafeEqual(candidate, entry.hash) && match === undefined) match = entry;
+    }
+    return match && { tenantId: match.tenantId, keyId: `key-${match.index + 1}` };
+  }
+  // The rate limiter and the auth check both ask about the same request; hash and compare once.
+  const verdicts = new WeakMap<IncomingMessage, ApiKeyMatch | null>();
   return {
-    verify(presented: string): { tenantId: string; keyId: string } | undefined {
-      const candidate = digest(presented);
-      let match: (typeof hashed)[number] | undefined;
-      for (const entry of hashed) {
-        if (timingSafeEqual(candidate, entry.hash) && match === undefined) match = entry;
+    verify,
+    /** The key a request presents, verified, remembered for the life of the request. */
+    verifyRequest(req: IncomingMessage): ApiKeyMatch | undefined {
+      let verdict = verdicts.get(req);
+      if (verdict === undefined) {
+        const key = presentedApiKey(req.headers);
+        verdict = (key === undefined ? undefined : verify(key)) ?? null;
+        verdicts.set(req, verdict);
       }
-      return match && { tenantId: match.tenantId, keyId: `key-${match.index + 1}` };
+      return verdict ?? undefined;
     },
   };
+}
+
+export interface ApiKeyMatch {
+  tenantId: string;
+  /** Names the key (its position in API_KEYS) without revealing it. */
+  keyId: string;
 }
 
 export type ApiKeyVerifier = ReturnType<typeof createApiKeyVerifier>;

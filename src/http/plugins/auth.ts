@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../../config/index.js';
-import { createApiKeyVerifier, presentedApiKey } from '../api-keys.js';
+import type { ApiKeyVerifier } from '../api-keys.js';
 import { AppError } from '../errors.js';
 
 declare module 'fastify' {
@@ -35,16 +35,17 @@ function suppliedTenants(body: unknown, query: unknown): string[] {
  * key's tenant; a tenant_id that says otherwise is refused rather than silently overridden. Without
  * keys the service is open, as in the original design, and the tenant comes from the request.
  */
-async function auth(app: FastifyInstance, opts: { config: AppConfig }): Promise<void> {
-  const { config } = opts;
-  const verifier = createApiKeyVerifier(config.API_KEYS);
+async function auth(
+  app: FastifyInstance,
+  opts: { config: AppConfig; verifier: ApiKeyVerifier },
+): Promise<void> {
+  const { config, verifier } = opts;
   app.decorateRequest('apiKeyId', undefined);
 
   if (config.authEnabled) {
     app.addHook('onRequest', async (request) => {
       if (!isApi(request)) return;
-      const key = presentedApiKey(request.headers);
-      const match = key === undefined ? undefined : verifier.verify(key);
+      const match = verifier.verifyRequest(request.raw);
       if (!match) {
         throw new AppError(
           'UNAUTHORIZED',

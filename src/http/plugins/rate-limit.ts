@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppConfig } from '../../config/index.js';
-import { createApiKeyVerifier, presentedApiKey } from '../api-keys.js';
+import type { ApiKeyVerifier } from '../api-keys.js';
 import { AppError } from '../errors.js';
 
 const EXEMPT = /^\/(health|docs)(\/|\?|$)/;
@@ -12,10 +12,12 @@ const EXEMPT = /^\/(health|docs)(\/|\?|$)/;
  * one NAT share nothing); anything else is keyed by IP, which honours X-Forwarded-For only when
  * TRUST_PROXY is set (Fastify's trustProxy decides request.ip).
  */
-async function rateLimitPlugin(app: FastifyInstance, opts: { config: AppConfig }): Promise<void> {
-  const { config } = opts;
+async function rateLimitPlugin(
+  app: FastifyInstance,
+  opts: { config: AppConfig; verifier: ApiKeyVerifier },
+): Promise<void> {
+  const { config, verifier } = opts;
   if (!config.ENABLE_RATE_LIMITING) return;
-  const verifier = createApiKeyVerifier(config.API_KEYS);
   await app.register(rateLimit, {
     // Applied below as an app-wide onRequest hook instead of per route, so that it runs before the
     // API-key check: requests with a wrong key must be limited too, or guessing keys is free.
@@ -26,8 +28,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: { config: AppConfig }
     allowList: (request) => EXEMPT.test(request.routeOptions.url ?? request.url),
     keyGenerator: (request) => {
       if (config.authEnabled) {
-        const key = presentedApiKey(request.headers);
-        const match = key === undefined ? undefined : verifier.verify(key);
+        const match = verifier.verifyRequest(request.raw);
         if (match) return `key:${match.keyId}`;
       }
       return `ip:${request.ip}`;
