@@ -6,6 +6,7 @@ import type {
   ChatCompletionTool,
 } from 'openai/resources/chat/completions';
 import type { Logger } from 'pino';
+import { raceAbort } from '../../lib/abort.js';
 import type { ModelToolSpec } from '../../tools/registry.js';
 import type {
   ChatModel,
@@ -87,22 +88,13 @@ function settleOnAbort<T extends { controller: AbortController }>(
   pending: Promise<T>,
   signal: AbortSignal,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    if (signal.aborted) onAbort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    pending.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        if (signal.aborted) value.controller.abort();
-        else resolve(value);
-      },
-      (err: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(err);
-      },
-    );
-  });
+  pending.then(
+    (value) => {
+      if (signal.aborted) value.controller.abort();
+    },
+    () => undefined,
+  );
+  return raceAbort(pending, signal);
 }
 
 /**
