@@ -1,9 +1,9 @@
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { createApiKeyVerifier } from './access/api-keys.js';
 import type { AppConfig } from './config/index.js';
 import type { ReadinessRegistry } from './health/readiness.js';
-import { createApiKeyVerifier } from './http/api-keys.js';
 import { createInflightTurns, type InflightTurns } from './http/inflight.js';
 import auth from './http/plugins/auth.js';
 import cors from './http/plugins/cors.js';

@@ -8,7 +8,10 @@ export interface DerivedConfig {
   /** Azure OpenAI resource endpoint (from AZURE_OPENAI_ENDPOINT or the origin of the project endpoint). */
   azureEndpoint: string | undefined;
   emailTransport: 'smtp' | 'file';
+  /** API_KEYS or a JWT setting: every /api/* request must authenticate. */
   authEnabled: boolean;
+  /** AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set. */
+  jwtEnabled: boolean;
   /** `true` = any origin, else the allow-list. */
   corsOrigins: true | string[];
   mcpEnabled: boolean;
@@ -89,6 +92,21 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
   if (raw.MCP_SERVER_REQUIRED && !raw.MCP_SERVER_URL) {
     problems.push({ variable: 'MCP_SERVER_URL', message: 'must be set when MCP_SERVER_REQUIRED=true' });
   }
+  const jwtEnabled = raw.AUTH_JWT_SECRET !== undefined || raw.AUTH_JWT_JWKS_URL !== undefined;
+  if (raw.AUTH_JWT_SECRET !== undefined && raw.AUTH_JWT_SECRET.length < 32) {
+    problems.push({
+      variable: 'AUTH_JWT_SECRET',
+      message: 'must be at least 32 characters (HS256 needs a 256-bit secret)',
+    });
+  }
+  if (jwtEnabled) {
+    // A token minted for another service or by another issuer must not be accepted here.
+    for (const variable of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+      if (raw[variable] === undefined) {
+        problems.push({ variable, message: 'required when AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set' });
+      }
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
 
   const origins = raw.CORS_ORIGINS.split(',')
@@ -102,7 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv | Record<string, string | unde
     llmProvider,
     azureEndpoint,
     emailTransport,
-    authEnabled: raw.API_KEYS.length > 0,
+    authEnabled: raw.API_KEYS.length > 0 || jwtEnabled,
+    jwtEnabled,
     corsOrigins: origins.length === 0 || origins.includes('*') ? true : origins,
     mcpEnabled: raw.MCP_SERVER_URL !== undefined,
   });

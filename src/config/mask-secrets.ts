@@ -37,10 +37,7 @@ export function maskSecrets<T extends object>(config: T): Record<string, unknown
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(config)) {
     if (name === 'API_KEYS' && Array.isArray(value)) {
-      out[name] = value.map((entry: { key: string; tenantId: string }) => ({
-        key: maskValue(entry.key),
-        tenantId: entry.tenantId,
-      }));
+      out[name] = value.map((entry: { key: string }) => ({ ...entry, key: maskValue(entry.key) }));
     } else if (typeof value === 'string' && SECRET_NAME.test(name)) {
       out[name] = value === '' ? value : maskValue(value);
     } else if (typeof value === 'string') {

@@ -151,25 +151,36 @@ const enumOf = <T extends string>(values: readonly [T, ...T[]], fallback: T | un
       return z.NEVER;
     });
 
+export const ROLES = ['client', 'service', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `key:tenant[:role]` entries; the role defaults to `client`. A key may itself contain colons. */
 const apiKeys = z
   .string()
   .optional()
   .transform((v, ctx) => {
-    const entries: Array<{ key: string; tenantId: string }> = [];
+    const entries: Array<{ key: string; tenantId: string; role: Role }> = [];
     for (const raw of (v ?? '').split(',')) {
       const item = raw.trim();
       if (item === '') continue;
-      const sep = item.lastIndexOf(':');
-      const key = sep > 0 ? item.slice(0, sep).trim() : '';
-      const tenantId = sep > 0 ? item.slice(sep + 1).trim() : '';
+      let parts = item.split(':').map((part) => part.trim());
+      let role: Role = 'client';
+      const last = parts.at(-1) ?? '';
+      if (parts.length >= 3 && (ROLES as readonly string[]).includes(last)) {
+        role = last as Role;
+        parts = parts.slice(0, -1);
+      }
+      const tenantId = parts.length >= 2 ? (parts.at(-1) ?? '') : '';
+      const key = parts.slice(0, -1).join(':');
       if (key.length < 8 || tenantId === '' || tenantId.length > 255) {
         ctx.addIssue({
           code: 'custom',
-          message: 'expected "key:tenant" pairs separated by commas, each key at least 8 characters',
+          message:
+            'expected "key:tenant" or "key:tenant:role" entries separated by commas, each key at least 8 characters',
         });
         return z.NEVER;
       }
-      entries.push({ key, tenantId });
+      entries.push({ key, tenantId, role });
     }
     return entries;
   });
@@ -245,6 +256,13 @@ export const envSchema = z.object({
   EMAIL_OUTBOX_DIR: str('./data/outbox'),
   EMAIL_ALLOWED_DOMAINS: list,
   EMAIL_MAX_RECIPIENTS: int(5, 1, 100),
+
+  // Access (DESIGN §11): JWT bearer tokens beside API_KEYS, and PII kept out of the logs.
+  AUTH_JWT_SECRET: optionalStr,
+  AUTH_JWT_JWKS_URL: optionalUrl,
+  AUTH_JWT_ISSUER: optionalStr,
+  AUTH_JWT_AUDIENCE: optionalStr,
+  LOG_REDACT_PII: bool(true),
 
   COMPLAINTS_MCP_PORT: int(8000, 0, 65535),
   COMPLAINTS_DB_PATH: str('./data/complaints.db'),

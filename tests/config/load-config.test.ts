@@ -127,12 +127,38 @@ describe('loadConfig', () => {
   it('parses API_KEYS into key/tenant pairs and refuses malformed ones', () => {
     const c = loadConfig({ API_KEYS: 'key-aaaa-1111:tenant-a, key-bbbb-2222:tenant-b' });
     expect(c.API_KEYS).toEqual([
-      { key: 'key-aaaa-1111', tenantId: 'tenant-a' },
-      { key: 'key-bbbb-2222', tenantId: 'tenant-b' },
+      { key: 'key-aaaa-1111', tenantId: 'tenant-a', role: 'client' },
+      { key: 'key-bbbb-2222', tenantId: 'tenant-b', role: 'client' },
     ]);
     expect(c.authEnabled).toBe(true);
     expect(problemsOf({ API_KEYS: 'short:t' })[0]!.variable).toBe('API_KEYS');
     expect(problemsOf({ API_KEYS: 'no-tenant-here' })[0]!.variable).toBe('API_KEYS');
+  });
+
+  it('reads an optional role per API key; a key may contain colons', () => {
+    const c = loadConfig({
+      API_KEYS: 'key-aaaa-1111:tenant-a:service, key-bbbb-2222:tenant-b:operator, key:cccc:3333:tenant-c',
+    });
+    expect(c.API_KEYS).toEqual([
+      { key: 'key-aaaa-1111', tenantId: 'tenant-a', role: 'service' },
+      { key: 'key-bbbb-2222', tenantId: 'tenant-b', role: 'operator' },
+      { key: 'key:cccc:3333', tenantId: 'tenant-c', role: 'client' },
+    ]);
+  });
+
+  it('JWT settings turn authentication on and need an issuer, an audience and a long secret', () => {
+    const jwt = {
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      AUTH_JWT_ISSUER: 'https://issuer.example',
+      AUTH_JWT_AUDIENCE: 'cs-agent',
+    };
+    const c = loadConfig(jwt);
+    expect([c.authEnabled, c.jwtEnabled]).toEqual([true, true]);
+    expect(problemsOf({ ...jwt, AUTH_JWT_SECRET: 'short-secret' })[0]!.variable).toBe('AUTH_JWT_SECRET');
+    expect(problemsOf({ ...jwt, AUTH_JWT_ISSUER: '' }).map((p) => p.variable)).toEqual(['AUTH_JWT_ISSUER']);
+    expect(
+      problemsOf({ AUTH_JWT_JWKS_URL: 'https://issuer.example/jwks.json' }).map((p) => p.variable),
+    ).toEqual(['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE']);
   });
 
   it('splits CORS_ORIGINS and treats * as any origin', () => {
@@ -195,6 +221,6 @@ describe('maskSecrets', () => {
     }
     expect(masked.SMTP_SERVER).toBe('smtp.example.com');
     expect(masked.MCP_SERVER_URL).toBe('https://****@mcp.example.com/mcp');
-    expect(masked.API_KEYS).toEqual([{ key: 'ke****11', tenantId: 'tenant-a' }]);
+    expect(masked.API_KEYS).toEqual([{ key: 'ke****11', tenantId: 'tenant-a', role: 'client' }]);
   });
 });
