@@ -48,3 +48,27 @@ export function maskSecrets<T extends object>(config: T): Record<string, unknown
   }
   return out;
 }
+
+/**
+ * The secret values a config holds (secret-named variables, API keys, passwords inside URLs), for the
+ * log redactor to cut wherever they appear, e.g. in a provider's error body that echoes the key.
+ */
+export function configSecrets(config: object): string[] {
+  const found: string[] = [];
+  for (const [name, value] of Object.entries(config)) {
+    if (name === 'API_KEYS' && Array.isArray(value)) {
+      for (const entry of value as Array<{ key?: unknown }>)
+        if (typeof entry.key === 'string') found.push(entry.key);
+    } else if (typeof value === 'string' && SECRET_NAME.test(name) && value !== '') {
+      found.push(value);
+    } else if (typeof value === 'string' && value.includes('://')) {
+      try {
+        const password = decodeURIComponent(new URL(value).password);
+        if (password) found.push(password);
+      } catch {
+        // Not a URL: nothing to take from it.
+      }
+    }
+  }
+  return found;
+}
