@@ -82,6 +82,22 @@ const optionalUrl = z
     return z.NEVER;
   });
 
+const optionalRedisUrl = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v, ctx) => {
+    if (v === undefined || v === '') return undefined;
+    try {
+      const { protocol } = new URL(v);
+      if (protocol === 'redis:' || protocol === 'rediss:') return v;
+    } catch {
+      // reported below
+    }
+    ctx.addIssue({ code: 'custom', message: 'expected a redis:// or rediss:// URL' });
+    return z.NEVER;
+  });
+
 const list = z
   .string()
   .optional()
@@ -245,6 +261,10 @@ export const envSchema = z.object({
   EMAIL_OUTBOX_DIR: str('./data/outbox'),
   EMAIL_ALLOWED_DOMAINS: list,
   EMAIL_MAX_RECIPIENTS: int(5, 1, 100),
+
+  // Many instances (DESIGN §9): what they share goes through one Redis when REDIS_URL is set.
+  REDIS_URL: optionalRedisUrl,
+  REDIS_KEY_PREFIX: str('msev:'),
 
   COMPLAINTS_MCP_PORT: int(8000, 0, 65535),
   COMPLAINTS_DB_PATH: str('./data/complaints.db'),
