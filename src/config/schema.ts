@@ -80,6 +80,19 @@ export const commaList = (value: string | undefined): string[] =>
 
 const list = z.string().optional().transform(commaList);
 
+function isRedisUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'redis:' || protocol === 'rediss:';
+  } catch {
+    return false;
+  }
+}
+
+const optionalRedisUrl = env(
+  z.string().refine(isRedisUrl, { error: 'expected a redis:// or rediss:// URL' }).optional(),
+);
+
 /**
  * false (default): X-Forwarded-For is ignored. A number: trust that many proxy hops (the client address is
  * taken that many entries from the right, so a client cannot choose it). Addresses/CIDRs: trust only
@@ -222,6 +235,10 @@ export const envVariables = z.object({
   EMAIL_OUTBOX_DIR: str('./data/outbox'),
   EMAIL_ALLOWED_DOMAINS: list,
   EMAIL_MAX_RECIPIENTS: int(5, 1, 100),
+
+  // Many instances (DESIGN §9): what they share goes through one Redis when REDIS_URL is set.
+  REDIS_URL: optionalRedisUrl,
+  REDIS_KEY_PREFIX: str('msev:'),
 });
 
 export type RawEnvConfig = z.output<typeof envVariables>;

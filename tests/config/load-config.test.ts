@@ -115,6 +115,20 @@ describe('loadConfig', () => {
     ).toBe('smtp');
   });
 
+  it('reads REDIS_URL as a redis:// or rediss:// URL, off when empty, with the msev: key prefix', () => {
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+    expect(loadConfig({}).REDIS_KEY_PREFIX).toBe('msev:');
+    expect(loadConfig({ REDIS_URL: 'rediss://:pw@cache.example:6380/2' }).REDIS_URL).toBe(
+      'rediss://:pw@cache.example:6380/2',
+    );
+    expect(problemsOf({ REDIS_URL: 'http://cache.example:6379' })).toEqual([
+      { variable: 'REDIS_URL', message: 'expected a redis:// or rediss:// URL' },
+    ]);
+    expect(maskUrlCredentials(loadConfig({ REDIS_URL: 'redis://user:secret@cache:6379/0' }).REDIS_URL!)).toBe(
+      'redis://****@cache:6379/0',
+    );
+  });
+
   it('an empty MCP_SERVER_URL disables MCP', () => {
     const c = loadConfig({ MCP_SERVER_URL: '' });
     expect(c.MCP_SERVER_URL).toBeUndefined();
