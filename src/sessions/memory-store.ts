@@ -1,7 +1,17 @@
 import type { AppConfig } from '../config/index.js';
 import { AppError } from '../http/errors.js';
+import { applyAttributesPatch, checkAttributesPatch, EMPTY_ATTRIBUTES } from './attributes.js';
 import { countConversationMessages } from './count.js';
-import type { SessionKey, SessionSnapshot, SessionStore, SessionSummary, StoredMessage } from './types.js';
+import { deepFreeze, trimStart } from './store-support.js';
+import type {
+  SessionAttributes,
+  SessionAttributesPatch,
+  SessionKey,
+  SessionSnapshot,
+  SessionStore,
+  SessionSummary,
+  StoredMessage,
+} from './types.js';
 
 export type SessionRemovalReason = 'expired' | 'evicted';
 
@@ -10,6 +20,11 @@ export interface MemorySessionStoreOptions {
   ttlMinutes: number;
   /** Most sessions held at once; the least recently active one goes first (MAX_SESSIONS). */
   maxSessions: number;
+  /**
+   * Most sessions one tenant holds (MAX_SESSIONS_PER_TENANT); a new one evicts that tenant's own least
+   * recently active, so one tenant cannot push out the others. Defaults to `maxSessions`.
+   */
+  maxSessionsPerTenant?: number;
   /** Most messages kept per session; the oldest go first (SESSION_MAX_MESSAGES). */
   maxMessages: number;
   /**
@@ -48,12 +63,17 @@ export class SessionBusyError extends AppError {
 export function memorySessionStoreOptions(
   config: Pick<
     AppConfig,
-    'SESSION_TTL_MINUTES' | 'MAX_SESSIONS' | 'SESSION_MAX_MESSAGES' | 'SESSION_STORE_MAX_MB'
+    | 'SESSION_TTL_MINUTES'
+    | 'MAX_SESSIONS'
+    | 'MAX_SESSIONS_PER_TENANT'
+    | 'SESSION_MAX_MESSAGES'
+    | 'SESSION_STORE_MAX_MB'
   >,
 ): MemorySessionStoreOptions {
   return {
     ttlMinutes: config.SESSION_TTL_MINUTES,
     maxSessions: config.MAX_SESSIONS,
+    maxSessionsPerTenant: config.MAX_SESSIONS_PER_TENANT,
     maxMessages: config.SESSION_MAX_MESSAGES,
     maxBytes: config.SESSION_STORE_MAX_MB * 1024 * 1024,
   };
@@ -68,6 +88,7 @@ interface Entry {
   /** Size of each message in `messages` (same index), measured once when it was stored. */
   readonly sizes: number[];
   bytes: number;
+  attributes: SessionAttributes;
 }
 
 interface Lock {
@@ -79,6 +100,10 @@ interface Lock {
 export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   const ttlMs = positive('ttlMinutes', options.ttlMinutes) * 60_000;
   const maxSessions = positiveInteger('maxSessions', options.maxSessions);
+  const maxPerTenant = positiveInteger(
+    'maxSessionsPerTenant',
+    options.maxSessionsPerTenant ?? options.maxSessions,
+  );
   const maxMessages = positiveInteger('maxMessages', options.maxMessages);
   const maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
   const maxWaiting = nonNegativeInteger(
@@ -158,6 +183,13 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 
   function create(key: SessionKey, at: number): Entry {
     sweepExpired(at);
+    const own = byTenant.get(key.tenantId);
+    if (own) {
+      for (const oldest of own.values()) {
+        if (own.size < maxPerTenant) break;
+        drop(oldest, 'evicted');
+      }
+    }
     for (const oldest of byActivity) {
       if (byActivity.size < maxSessions) break;
       drop(oldest, 'evicted');
@@ -170,6 +202,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       messages: [],
       sizes: [],
       bytes: 0,
+      attributes: EMPTY_ATTRIBUTES,
     };
     let sessions = byTenant.get(key.tenantId);
     if (!sessions) {
@@ -196,10 +229,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
    */
   function dropOldest(entry: Entry, minimum: number): void {
     const { messages, sizes } = entry;
-    let start = minimum;
-    while (start < messages.length && messages[start]?.role !== 'user') start++;
-    // No user message left in the window at all: keep the newest messages rather than none.
-    if (start === messages.length) start = minimum;
+    const start = trimStart(
+      messages.map((m) => m.role),
+      minimum,
+    );
     messages.splice(0, start);
     for (const size of sizes.splice(0, start)) {
       entry.bytes -= size;
@@ -238,7 +271,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       sessionId: entry.sessionId,
       createdAt: entry.createdAt,
       lastActivity: new Date(entry.lastActivityMs).toISOString(),
-      messages: entry.messages.slice(),
+      messages: Object.freeze(entry.messages.slice()),
+      attributes: entry.attributes,
     };
   }
 
@@ -248,6 +282,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       message_count: countConversationMessages(entry.messages),
       created_at: entry.createdAt,
       last_activity: new Date(entry.lastActivityMs).toISOString(),
+      attributes: entry.attributes,
     };
   }
 
@@ -262,18 +297,37 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       return entry ? snapshot(entry) : undefined;
     },
 
-    async append(key: SessionKey, messages: readonly StoredMessage[]): Promise<SessionSnapshot> {
+    async append(
+      key: SessionKey,
+      messages: readonly StoredMessage[],
+      attributes?: SessionAttributesPatch,
+    ): Promise<SessionSnapshot> {
+      const patch = attributes ? checkAttributesPatch(attributes) : [];
       // Cloned and frozen so that neither the caller's objects nor any snapshot can change history.
       const copies = messages.map((message) => deepFreeze(structuredClone(message)));
       const sizes = copies.map(messageBytes);
       const at = stamp();
       const existing = findLive(key, at);
+      // Computed before anything changes, so a patch that breaks the bounds changes nothing.
+      const nextAttributes = applyAttributesPatch(existing?.attributes ?? EMPTY_ATTRIBUTES, patch);
       const entry = existing ?? create(key, at);
       if (existing) touch(existing, at);
+      entry.attributes = nextAttributes;
       push(entry, copies, sizes);
       trimToCount(entry);
       trimToBudget(entry);
       evictForBudget(entry, at);
+      return snapshot(entry);
+    },
+
+    async setAttributes(
+      key: SessionKey,
+      patch: SessionAttributesPatch,
+    ): Promise<SessionSnapshot | undefined> {
+      const entries = checkAttributesPatch(patch);
+      const entry = findLive(key, now());
+      if (!entry) return undefined;
+      entry.attributes = applyAttributesPatch(entry.attributes, entries);
       return snapshot(entry);
     },
 
@@ -366,14 +420,6 @@ export type MemorySessionStore = ReturnType<typeof createMemorySessionStore>;
 function messageBytes(message: StoredMessage): number {
   const toolCalls = message.tool_calls === undefined ? 0 : JSON.stringify(message.tool_calls).length;
   return 2 * (message.content.length + toolCalls);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 function positive(name: string, value: number): number {
