@@ -292,6 +292,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   let closed = false;
 
   const store = {
+    kind: 'memory' as const,
+
     async get(key: SessionKey): Promise<SessionSnapshot | undefined> {
       const entry = findLive(key, now());
       return entry ? snapshot(entry) : undefined;
