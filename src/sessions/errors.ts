@@ -1,15 +1,23 @@
+import { ServiceError } from '../errors.js';
+
 /**
  * Errors the session stores raise. They carry no HTTP status: the HTTP layer decides how a client
- * sees them (an unreachable store is a 503, a bad attribute a programming error).
+ * sees them (an unreachable store is AGENT_UNAVAILABLE, a bad attribute a programming error).
  */
 
-/** The store's engine (Redis, the SQLite file) could not be reached or did not answer. */
-export class SessionStoreUnavailableError extends Error {
+/**
+ * The store's engine (Redis, the SQLite file) could not be reached or did not answer. The message is
+ * safe to show; the engine's own error is only the cause (logged, never sent).
+ */
+export class SessionStoreUnavailableError extends ServiceError {
   constructor(
-    readonly store: string,
-    options?: { cause?: unknown },
+    readonly store: 'memory' | 'sqlite' | 'redis',
+    options: { cause?: unknown } = {},
   ) {
-    super(`the ${store} session store is unavailable`, options);
+    super('AGENT_UNAVAILABLE', 'Conversation storage is unavailable right now; please retry shortly.', {
+      ...options,
+      retryAfterSeconds: 1,
+    });
     this.name = 'SessionStoreUnavailableError';
   }
 }

@@ -4,8 +4,8 @@ import { SessionAttributesError } from '../../src/sessions/errors.js';
 import type { SessionLimits } from '../../src/sessions/store-support.js';
 import type { SessionKey, SessionStore, StoredMessage } from '../../src/sessions/types.js';
 
-/** What the contract exercises; turn ordering is the TurnLock's job, not the store's. */
-export type ContractStore = Omit<SessionStore, 'runExclusive'>;
+/** Turn ordering is the TurnLock's job, not the store's: the contract covers data only. */
+export type ContractStore = SessionStore;
 
 export interface ContractEngine {
   /**

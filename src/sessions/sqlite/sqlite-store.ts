@@ -338,7 +338,7 @@ export function createSqliteSessionStore(options: SqliteSessionStoreOptions) {
     },
   };
 
-  return store satisfies Omit<SessionStore, 'runExclusive'>;
+  return store satisfies SessionStore;
 }
 
 export type SqliteSessionStore = ReturnType<typeof createSqliteSessionStore>;
