@@ -207,6 +207,9 @@ export const envVariables = z.object({
   SESSION_MAX_MESSAGES: int(200, 2, 100_000),
   SESSION_STORE_MAX_MB: int(256, 1, 65_536),
 
+  // Session stores (DESIGN §9): which engine holds conversations, and how much one tenant may hold.
+  MAX_SESSIONS_PER_TENANT: int(1000, 1, 10_000_000),
+
   MCP_SERVER_URL: z
     .string()
     .trim()
