@@ -5,6 +5,7 @@ import { createAgent } from '../../src/agent/loop.js';
 import { createChatService } from '../../src/chat/chat-service.js';
 import { createMemorySessionStore } from '../../src/sessions/memory-store.js';
 import { createToolRegistry, defineTool } from '../../src/tools/registry.js';
+import { createMemoryTurnLock } from '../../src/turns/memory-turn-lock.js';
 import { call, createScriptedModel, say } from '../helpers/scripted-model.js';
 
 /**
@@ -36,6 +37,12 @@ export function chatWithCustomerProbe() {
     logger: silent,
   });
   const sessions = createMemorySessionStore({ ttlMinutes: 60, maxSessions: 100, maxMessages: 1_000 });
-  const chat = createChatService({ agent, sessions, config: { TURN_TIMEOUT_MS: 10_000 }, logger: silent });
+  const chat = createChatService({
+    agent,
+    sessions,
+    turnLock: createMemoryTurnLock(),
+    config: { TURN_TIMEOUT_MS: 10_000 },
+    logger: silent,
+  });
   return { chat, sessions, seen };
 }
