@@ -71,6 +71,15 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(value);
+    return (protocol === 'postgres:' || protocol === 'postgresql:') && hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 const optionalUrl = z
   .string()
   .trim()
@@ -234,6 +243,14 @@ export const envSchema = z.object({
   MCP_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
 
   ORDER_DB_PATH: str('./data/orders.db'),
+  // Orders on Postgres (DESIGN §9): a URL moves the orders database from the SQLite file at
+  // ORDER_DB_PATH to Postgres, shared by every instance. The message never echoes the URL (password).
+  ORDER_DB_URL: optionalStr.refine(
+    (v) => v === undefined || isPostgresUrl(v),
+    'expected a postgres:// or postgresql:// URL, or empty for SQLite at ORDER_DB_PATH',
+  ),
+  ORDER_DB_POOL_MAX: int(10, 1, 1000),
+  ORDER_DB_TIMEOUT_MS: int(5_000, 100, 120_000),
   DEMO_ORDERS: enumOf(['auto', 'true', 'false'] as const, 'auto'),
 
   EMAIL_TRANSPORT: enumOf(['smtp', 'file'] as const, undefined),

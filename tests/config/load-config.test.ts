@@ -118,6 +118,22 @@ describe('loadConfig', () => {
     ).toBe('smtp');
   });
 
+  it('takes a postgres:// ORDER_DB_URL, empty means SQLite, and never echoes a refused one', () => {
+    expect(loadConfig({}).ORDER_DB_URL).toBeUndefined();
+    expect(loadConfig({ ORDER_DB_URL: '' }).ORDER_DB_URL).toBeUndefined();
+    for (const url of ['postgres://app:pw@db:5432/orders', 'postgresql://db/orders']) {
+      expect(loadConfig({ ORDER_DB_URL: url }).ORDER_DB_URL).toBe(url);
+    }
+    for (const bad of ['mysql://app:pw@db/orders', 'db:5432/orders', 'postgres://']) {
+      const [problem] = problemsOf({ ORDER_DB_URL: bad });
+      expect(problem).toMatchObject({ variable: 'ORDER_DB_URL' });
+      expect(problem!.message).not.toContain('pw');
+    }
+    expect(maskSecrets(loadConfig({ ORDER_DB_URL: 'postgres://app:pw@db:5432/orders' })).ORDER_DB_URL).toBe(
+      'postgres://****@db:5432/orders',
+    );
+  });
+
   it('an empty MCP_SERVER_URL disables MCP', () => {
     const c = loadConfig({ MCP_SERVER_URL: '' });
     expect(c.mcpEnabled).toBe(false);
