@@ -109,9 +109,16 @@ export async function openPostgresOrderDatabase(options: OpenPostgresOrderDataba
     if (!down) log.warn({ url: where, reason: err.message }, 'order database connection lost');
     down = true;
   });
-  pool.on('connect', () => {
+  pool.on('connect', (client) => {
     if (down) log.info({ url: where }, 'order database reachable again');
     down = false;
+    // The pool listens on idle connections only; one that is checked out (a transaction between
+    // two statements) when the server goes away would otherwise throw an uncaught 'error'. Its
+    // caller gets the failure from its next query, and the pool discards it on release.
+    client.on('error', (err) => {
+      if (!down) log.warn({ url: where, reason: err.message }, 'order database connection lost');
+      down = true;
+    });
   });
 
   let created = false;
