@@ -1,4 +1,4 @@
-const SECRET_NAME = /(KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL)/i;
+const SECRET_NAME = /(KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL|HEADERS)/i;
 
 /** Shows enough of a secret to tell which one is configured, never enough to use it. */
 export function maskValue(value: string): string {

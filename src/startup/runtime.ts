@@ -13,6 +13,8 @@ import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
 import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
+import { instrumentModel, instrumentTurns, toolCallInstrumentation } from '../telemetry/instrument.js';
+import { createMetrics } from '../telemetry/metrics.js';
 import { createEmailTools, createMailer, emailReadinessCheck } from '../tools/email/index.js';
 import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
@@ -83,19 +85,28 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     await mcp.start();
     tools.addProvider(() => mcp.tools());
 
+    const metrics = config.METRICS_ENABLED
+      ? createMetrics({ isLocalTool: (name) => tools.has(name) })
+      : undefined;
+    metrics?.observeMcp(() => mcp.status().state === 'connected');
+    const instruments = { metrics };
+
     let model: ChatModel | undefined;
     let agent: Agent | undefined;
     let agentProblem: string | undefined;
     try {
-      model =
+      model = instrumentModel(
         options.model ??
-        createChatModel({
-          config,
-          logger,
-          offlineModel: createOfflineModel({ logger }),
-          ...(options.credential ? { credential: options.credential } : {}),
-        });
-      agent = createAgent({ model, tools, config, logger });
+          createChatModel({
+            config,
+            logger,
+            offlineModel: createOfflineModel({ logger }),
+            ...(options.credential ? { credential: options.credential } : {}),
+          }),
+        instruments,
+      );
+      const aroundToolCall = toolCallInstrumentation(instruments);
+      agent = createAgent({ model, tools, config, logger, ...(aroundToolCall ? { aroundToolCall } : {}) });
     } catch (err) {
       agentProblem = `The agent could not be initialised: ${err instanceof Error ? err.message : String(err)}`;
       logger.error({ err }, 'agent initialisation failed');
@@ -103,9 +114,18 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     readiness.register(agentReadinessCheck(() => agent, agentProblem));
     readiness.register(llmReadinessCheck(model));
 
-    const chat = agent ? createChatService({ agent, sessions, config, logger }) : undefined;
+    const chat = agent
+      ? instrumentTurns(createChatService({ agent, sessions, config, logger }), instruments)
+      : undefined;
 
-    const deps: AppDeps = { config, logger, sessions, readiness, ...(chat ? { chat } : {}) };
+    const deps: AppDeps = {
+      config,
+      logger,
+      sessions,
+      readiness,
+      ...(chat ? { chat } : {}),
+      ...(metrics ? { metrics } : {}),
+    };
     return {
       deps,
       model,
