@@ -23,7 +23,12 @@ export class ClientDisconnectedError extends Error {
 export function modelErrorToAppError(err: ModelError): AppError {
   switch (err.kind) {
     case 'unavailable':
-      return new AppError('AGENT_UNAVAILABLE', LLM_UNAVAILABLE_MESSAGE, undefined, { cause: err });
+      return new AppError('AGENT_UNAVAILABLE', LLM_UNAVAILABLE_MESSAGE, undefined, {
+        cause: err,
+        ...(err.retryAfterMs === undefined
+          ? {}
+          : { headers: { 'retry-after': String(Math.max(1, Math.ceil(err.retryAfterMs / 1000))) } }),
+      });
     case 'timeout':
       return new AppError('TIMEOUT', LLM_TIMEOUT_MESSAGE, undefined, { cause: err });
     default:

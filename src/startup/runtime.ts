@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from 'pino';
 import { type Agent, createAgent } from '../agent/loop.js';
+import { createCircuitBreakerModel } from '../agent/models/breaker.js';
 import { createChatModel } from '../agent/models/create-model.js';
+import { createFallbackModel } from '../agent/models/fallback.js';
 import { createOfflineModel } from '../agent/offline/offline-model.js';
 import { agentReadinessCheck, llmReadinessCheck } from '../agent/readiness.js';
 import type { ChatModel } from '../agent/types.js';
@@ -95,7 +97,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     let agent: Agent | undefined;
     let agentProblem: string | undefined;
     try {
-      model = instrumentModel(
+      const primary = instrumentModel(
         options.model ??
           createChatModel({
             config,
@@ -105,6 +107,20 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
           }),
         instruments,
       );
+      const fallback = primary.provider === 'offline' ? undefined : createFallbackModel(config, logger);
+      // The offline router never fails like a remote provider does: no breaker in front of it.
+      model =
+        primary.provider === 'offline'
+          ? primary
+          : createCircuitBreakerModel({
+              primary,
+              fallback: fallback && instrumentModel(fallback, instruments),
+              failureThreshold: config.LLM_BREAKER_FAILURES,
+              cooldownMs: config.LLM_BREAKER_COOLDOWN_MS,
+              logger,
+            });
+      const breakerOf = model;
+      metrics?.observeBreaker(() => breakerOf.status().breaker?.state);
       const aroundToolCall = toolCallInstrumentation(instruments);
       agent = createAgent({ model, tools, config, logger, ...(aroundToolCall ? { aroundToolCall } : {}) });
     } catch (err) {
