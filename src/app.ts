@@ -12,6 +12,7 @@ import metricsPlugin from './http/plugins/metrics.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import requestContext from './http/plugins/request-context.js';
 import swagger from './http/plugins/swagger.js';
+import tracingPlugin from './http/plugins/tracing.js';
 import { requestIdFor } from './http/request-id.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import healthRoutes from './http/routes/health.js';
@@ -19,6 +20,7 @@ import sessionRoutes from './http/routes/sessions.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionStore } from './sessions/types.js';
 import type { Metrics } from './telemetry/metrics.js';
+import type { Tracing } from './telemetry/tracing.js';
 
 export interface AppDeps {
   config: AppConfig;
@@ -30,6 +32,8 @@ export interface AppDeps {
   inflight?: InflightTurns;
   /** The runtime's metrics (model, tool and turn instruments); the app makes its own when omitted. */
   metrics?: Metrics;
+  /** OpenTelemetry traces; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is not set. */
+  tracing?: Tracing;
   /** Tests shorten the SSE keep-alive comment interval. */
   pingIntervalMs?: number;
 }
@@ -75,7 +79,8 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(errorHandler);
   await app.register(requestContext);
-  // Before rate limiting and auth, so that the requests they refuse are counted too.
+  // Before rate limiting and auth, so that the requests they refuse are counted and traced too.
+  await app.register(tracingPlugin, { tracing: deps.tracing });
   await app.register(metricsPlugin, {
     config,
     sessions: deps.sessions,

@@ -31,6 +31,8 @@ export interface ModelRequest {
   signal: AbortSignal;
   /** The client reads the answer as a stream; a model that paces its own output only does so then. */
   streaming?: boolean;
+  /** Extra headers for this call's HTTP request (trace context); remote models send them, others ignore them. */
+  headers?: Record<string, string>;
 }
 
 export interface ModelStatus {

@@ -47,7 +47,10 @@ type LoggingConfig = Pick<
  * File: JSON through pino-roll, size-rotated, keeping LOG_BACKUP_COUNT old files.
  * Both run in pino's worker thread so formatting and disk writes stay off the event loop.
  */
-export function createLogger(config: LoggingConfig, options: { isTty?: boolean } = {}): Logger {
+export function createLogger(
+  config: LoggingConfig,
+  options: { isTty?: boolean; mixin?: () => Record<string, unknown> } = {},
+): Logger {
   const isTty = options.isTty ?? process.stdout.isTTY === true;
   const targets: TransportTargetOptions[] = [
     isTty
@@ -72,5 +75,8 @@ export function createLogger(config: LoggingConfig, options: { isTty?: boolean }
       },
     });
   }
-  return pino(baseLoggerOptions(config.LOG_LEVEL), pino.transport({ targets }) as DestinationStream);
+  return pino(
+    { ...baseLoggerOptions(config.LOG_LEVEL), ...(options.mixin ? { mixin: options.mixin } : {}) },
+    pino.transport({ targets }) as DestinationStream,
+  );
 }

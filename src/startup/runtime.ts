@@ -15,8 +15,14 @@ import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
 import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
-import { instrumentModel, instrumentTurns, toolCallInstrumentation } from '../telemetry/instrument.js';
+import {
+  instrumentAgent,
+  instrumentModel,
+  instrumentTurns,
+  toolCallInstrumentation,
+} from '../telemetry/instrument.js';
 import { createMetrics } from '../telemetry/metrics.js';
+import { createTracing, type Tracing, tracedFetch } from '../telemetry/tracing.js';
 import { createEmailTools, createMailer, emailReadinessCheck } from '../tools/email/index.js';
 import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
@@ -38,6 +44,8 @@ export interface RuntimeOptions {
   credential?: TokenCredential;
   /** Replaces the configured model (tests). */
   model?: ChatModel;
+  /** Traces made by the caller (server.ts, so that its logger can carry trace ids); else from the config. */
+  tracing?: Tracing;
 }
 
 /**
@@ -47,6 +55,9 @@ export interface RuntimeOptions {
 export async function createRuntime(config: AppConfig, logger: Logger, options: RuntimeOptions = {}) {
   const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
   const readiness = createReadinessRegistry();
+  // Closed last, so that the spans of everything closed before it are exported.
+  const tracing = options.tracing ?? (await createTracing(config));
+  if (tracing) closers.push({ name: 'tracing', close: () => tracing.shutdown() });
 
   const sessions = createMemorySessionStore({
     ...memorySessionStoreOptions(config),
@@ -81,6 +92,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       callTimeoutMs: config.MCP_TIMEOUT_MS,
       localToolNames: (name) => tools.has(name),
       logger,
+      ...(tracing ? { fetch: tracedFetch(tracing) } : {}),
     });
     closers.push({ name: 'MCP client', close: () => mcp.close() });
     readiness.register(mcp.readinessCheck());
@@ -91,7 +103,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       ? createMetrics({ isLocalTool: (name) => tools.has(name) })
       : undefined;
     metrics?.observeMcp(() => mcp.status().state === 'connected');
-    const instruments = { metrics };
+    const instruments = { metrics, tracing };
 
     let model: ChatModel | undefined;
     let agent: Agent | undefined;
@@ -131,7 +143,10 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     readiness.register(llmReadinessCheck(model));
 
     const chat = agent
-      ? instrumentTurns(createChatService({ agent, sessions, config, logger }), instruments)
+      ? instrumentTurns(
+          createChatService({ agent: instrumentAgent(agent, instruments), sessions, config, logger }),
+          instruments,
+        )
       : undefined;
 
     const deps: AppDeps = {
@@ -141,11 +156,13 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       readiness,
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),
+      ...(tracing ? { tracing } : {}),
     };
     return {
       deps,
       model,
       mcp,
+      tracing,
       /** Closes everything this runtime opened, newest first; never throws. */
       close: () => closeAll(closers, logger),
     };

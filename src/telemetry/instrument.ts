@@ -1,10 +1,18 @@
-import type { ToolCallWrapper } from '../agent/loop.js';
+import { type Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { Agent, ToolCallWrapper } from '../agent/loop.js';
 import { type ChatModel, ModelError, type ModelEvent, type ModelRequest } from '../agent/types.js';
 import type { LlmCallStatus, Metrics, TurnStatus } from './metrics.js';
+import { GEN_AI, type Tracing } from './tracing.js';
 
 export interface Instruments {
   metrics?: Metrics | undefined;
+  tracing?: Tracing | undefined;
 }
+
+/** The agent's name in `invoke_agent` spans. */
+export const AGENT_NAME = 'customer-service-agent';
+/** Span names carry tool names the model chose: keep them short. */
+const MAX_NAME_CHARS = 64;
 
 function llmStatusOf(err: unknown, signal: AbortSignal): LlmCallStatus {
   if (signal.aborted) return 'cancelled';
@@ -12,15 +20,25 @@ function llmStatusOf(err: unknown, signal: AbortSignal): LlmCallStatus {
   return 'error';
 }
 
+function errorType(err: unknown): string {
+  if (err instanceof ModelError) return err.kind;
+  return err instanceof Error ? err.name : 'error';
+}
+
+function failSpan(span: Span, type: string, message?: string): void {
+  span.setAttribute('error.type', type);
+  span.setStatus({ code: SpanStatusCode.ERROR, ...(message ? { message } : {}) });
+}
+
 /**
- * A ChatModel that measures every call of the model it wraps: outcome and duration, time to the
- * first text delta or tool call, and the reported tokens. A call the consumer stops early (the
- * client went away) counts as cancelled.
+ * A ChatModel that measures and traces every call of the model it wraps: outcome and duration, time
+ * to the first text delta or tool call and the reported tokens as metrics; a `chat {model}` client
+ * span with the GenAI attributes, whose `traceparent` goes to the provider with the request. A call
+ * the consumer stops early (the client went away) counts as cancelled.
  */
 export function instrumentModel(model: ChatModel, instruments: Instruments): ChatModel {
-  const metrics = instruments.metrics;
-  if (!metrics) return model;
-  const m: Metrics = metrics;
+  const { metrics, tracing } = instruments;
+  if (!metrics && !tracing) return model;
   const { provider } = model;
   const name = model.model;
 
@@ -28,41 +46,119 @@ export function instrumentModel(model: ChatModel, instruments: Instruments): Cha
     const started = performance.now();
     let status: LlmCallStatus | undefined;
     let first = true;
+    let toolCalls = false;
+    let outgoing = request;
+    const span = tracing?.startSpan(`chat ${name}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        [GEN_AI.operationName]: 'chat',
+        [GEN_AI.providerName]: provider,
+        [GEN_AI.requestModel]: name,
+      },
+    });
+    if (span && tracing) {
+      const headers: Record<string, string> = { ...request.headers };
+      tracing.inject(headers, span);
+      outgoing = { ...request, headers };
+    }
     try {
-      for await (const event of model.stream(request)) {
+      for await (const event of model.stream(outgoing)) {
         if (event.type === 'usage') {
-          m.recordTokens(event.usage.prompt_tokens, event.usage.completion_tokens);
-        } else if (first) {
-          first = false;
-          m.recordFirstToken(provider, name, (performance.now() - started) / 1000);
+          metrics?.recordTokens(event.usage.prompt_tokens, event.usage.completion_tokens);
+          span?.setAttribute(GEN_AI.usageInputTokens, event.usage.prompt_tokens);
+          span?.setAttribute(GEN_AI.usageOutputTokens, event.usage.completion_tokens);
+        } else {
+          if (event.type === 'tool_call') toolCalls = true;
+          if (first) {
+            first = false;
+            metrics?.recordFirstToken(provider, name, (performance.now() - started) / 1000);
+          }
         }
         yield event;
       }
       status = 'ok';
+      span?.setAttribute(GEN_AI.finishReasons, [toolCalls ? 'tool_calls' : 'stop']);
     } catch (err) {
       status = llmStatusOf(err, request.signal);
+      if (span) failSpan(span, errorType(err), err instanceof Error ? err.message : undefined);
       throw err;
     } finally {
-      m.recordLlmCall(provider, name, status ?? 'cancelled', (performance.now() - started) / 1000);
+      if (span && status === undefined) failSpan(span, 'cancelled');
+      span?.end();
+      metrics?.recordLlmCall(provider, name, status ?? 'cancelled', (performance.now() - started) / 1000);
     }
   }
 
-  return {
-    provider,
-    model: name,
-    stream,
-    status: () => model.status(),
+  return { provider, model: name, stream, status: () => model.status() };
+}
+
+/**
+ * The agent's tool-call hook: outcome and duration per tool as metrics (calls cut off by the turn's
+ * end are not counted), and an `execute_tool {name}` span that is active while the tool runs, so an
+ * MCP call carries its `traceparent`.
+ */
+export function toolCallInstrumentation({ metrics, tracing }: Instruments): ToolCallWrapper | undefined {
+  if (!metrics && !tracing) return undefined;
+  return async (info, run) => {
+    const started = performance.now();
+    const toolName = info.name.slice(0, MAX_NAME_CHARS);
+    const span = tracing?.startSpan(`execute_tool ${toolName}`, {
+      kind: SpanKind.INTERNAL,
+      attributes: {
+        [GEN_AI.operationName]: 'execute_tool',
+        [GEN_AI.toolName]: toolName,
+        [GEN_AI.toolCallId]: info.id,
+      },
+    });
+    try {
+      const outcome = await (span && tracing ? tracing.withSpan(span, run) : run());
+      metrics?.recordToolCall(info.name, info.known, outcome.status, (performance.now() - started) / 1000);
+      if (span && outcome.status === 'error') failSpan(span, info.known ? 'tool_error' : 'unknown_tool');
+      return outcome;
+    } catch (err) {
+      if (span) failSpan(span, 'cancelled');
+      throw err;
+    } finally {
+      span?.end();
+    }
   };
 }
 
-/** The agent's tool-call hook: outcome and duration per tool; calls cut off by the turn's end are not counted. */
-export function toolCallInstrumentation({ metrics }: Instruments): ToolCallWrapper | undefined {
-  if (!metrics) return undefined;
-  return async (info, run) => {
-    const started = performance.now();
-    const outcome = await run();
-    metrics.recordToolCall(info.name, info.known, outcome.status, (performance.now() - started) / 1000);
-    return outcome;
+/** Wraps each turn of the agent in an `invoke_agent` span, active for the turn's model and tool calls. */
+export function instrumentAgent(agent: Agent, { tracing }: Instruments): Agent {
+  if (!tracing) return agent;
+  return {
+    ...agent,
+    runTurn(input, onEvent) {
+      const span = tracing.startSpan('invoke_agent', {
+        kind: SpanKind.INTERNAL,
+        attributes: {
+          [GEN_AI.operationName]: 'invoke_agent',
+          [GEN_AI.agentName]: AGENT_NAME,
+          [GEN_AI.providerName]: agent.model.provider,
+          [GEN_AI.requestModel]: agent.model.model,
+          [GEN_AI.conversationId]: input.ctx.sessionId,
+        },
+      });
+      return tracing.withSpan(span, async () => {
+        try {
+          const result = await agent.runTurn(input, onEvent);
+          if (result.usage) {
+            span.setAttribute(GEN_AI.usageInputTokens, result.usage.prompt_tokens);
+            span.setAttribute(GEN_AI.usageOutputTokens, result.usage.completion_tokens);
+          }
+          return result;
+        } catch (err) {
+          failSpan(
+            span,
+            input.ctx.signal.aborted ? 'cancelled' : errorType((err as { cause?: unknown }).cause ?? err),
+          );
+          throw err;
+        } finally {
+          span.end();
+        }
+      });
+    },
   };
 }
 
