@@ -14,6 +14,7 @@ import type { AppConfig } from '../config/index.js';
 import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
+import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
 import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
 import {
   instrumentAgent,
@@ -28,6 +29,7 @@ import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
 import { createToolRegistry } from '../tools/registry.js';
+import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
 import { registerCoreChecks } from './core-checks.js';
 
 /**
@@ -38,6 +40,9 @@ function shouldSeedDemoOrders(config: AppConfig, isNewDatabase: boolean): boolea
   if (config.DEMO_ORDERS === 'true') return isNewDatabase;
   return config.DEMO_ORDERS === 'auto' && isNewDatabase && config.llmProvider === 'offline';
 }
+
+/** How long start-up waits for Redis before going on without it (not ready until it answers). */
+const REDIS_STARTUP_WAIT_MS = 5_000;
 
 export interface RuntimeOptions {
   /** Entra ID credential for Azure without an API key; DefaultAzureCredential when omitted. */
@@ -59,6 +64,19 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   const tracing = options.tracing ?? (await createTracing(config));
   if (tracing) closers.push({ name: 'tracing', close: () => tracing.shutdown() });
 
+  // The one shared Redis connection, opened first so that it closes last. Start-up waits briefly; if
+  // Redis is not there yet the service starts anyway, not ready, and the client keeps reconnecting.
+  const redis = config.REDIS_URL
+    ? createRedisClient({ url: config.REDIS_URL, logger, name: 'main' })
+    : undefined;
+  if (redis && config.REDIS_URL) {
+    closers.push({ name: 'redis', close: () => closeRedisClient(redis) });
+    readiness.register(redisReadinessCheck(redis, config.REDIS_URL));
+    if (!(await waitForRedis(redis, REDIS_STARTUP_WAIT_MS))) {
+      logger.warn('Redis not reachable yet; starting not ready, reconnecting in the background');
+    }
+  }
+
   const sessions = createMemorySessionStore({
     ...memorySessionStoreOptions(config),
     onRemove: (key, reason) =>
@@ -66,6 +84,8 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   });
   closers.push({ name: 'sessions', close: () => sessions.close() });
   registerCoreChecks(readiness, sessions);
+  const turnLock = createMemoryTurnLock();
+  closers.push({ name: 'turn lock', close: () => turnLock.close() });
 
   try {
     const isNewDatabase = !existsSync(config.ORDER_DB_PATH);
@@ -144,7 +164,13 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
 
     const chat = agent
       ? instrumentTurns(
-          createChatService({ agent: instrumentAgent(agent, instruments), sessions, config, logger }),
+          createChatService({
+            agent: instrumentAgent(agent, instruments),
+            sessions,
+            turnLock,
+            config,
+            logger,
+          }),
           instruments,
         )
       : undefined;
@@ -153,6 +179,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       config,
       logger,
       sessions,
+      turnLock,
       readiness,
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),
@@ -162,6 +189,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       deps,
       model,
       mcp,
+      redis,
       tracing,
       /** Closes everything this runtime opened, newest first; never throws. */
       close: () => closeAll(closers, logger),

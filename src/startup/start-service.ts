@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
-import type { AppConfig } from '../config/index.js';
+import { type AppConfig, configSecrets } from '../config/index.js';
 import { createInflightTurns } from '../http/inflight.js';
 import { createLogger } from '../logging/create-logger.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../project.js';
@@ -28,10 +28,10 @@ async function closeLingeringConnections(server: Server, closed: Promise<unknown
 export function startService(config: AppConfig): void {
   // With tracing on, every line written while a span is active carries its trace_id; off, no mixin runs.
   let tracing: Tracing | undefined;
-  const logger = createLogger(
-    config,
-    config.OTEL_EXPORTER_OTLP_ENDPOINT ? { mixin: () => tracing?.logFields() ?? {} } : {},
-  );
+  const logger = createLogger(config, {
+    secrets: configSecrets(config),
+    ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { mixin: () => tracing?.logFields() ?? {} } : {}),
+  });
   let runtime: Runtime | undefined;
 
   createTracing(config)
