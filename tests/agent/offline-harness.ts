@@ -64,6 +64,20 @@ function makeOrders(): Map<number, TestOrder> {
         status: 'DELIVERED',
       },
     ],
+    ...[1, 10].map((id): [number, TestOrder] => [
+      id,
+      {
+        ...base,
+        order_id: id,
+        customer_name: 'Ada Lovelace',
+        customer_email: 'ada@example.com',
+        billing_address: '12 Analytical Row',
+        product_sku: `ENGINE-${id}`,
+        quantity: 1,
+        order_amount: 100,
+        status: id === 1 ? 'SHIPPED' : 'PROCESSING',
+      },
+    ]),
   ]);
 }
 
@@ -190,7 +204,14 @@ export function makeTools(calls: Calls[], orders = makeOrders(), complaints = ma
         record('send_order_confirmation', args);
         const order = find(args.order_id);
         const to = args.to ?? order.customer_email;
-        if (!to) throw new ToolError('The order has no customer e-mail address; give a recipient');
+        if (!to)
+          throw new ToolError(
+            'The order has no customer e-mail address; ask the customer for one and pass it as "to".',
+            {
+              order_id: order.order_id,
+              field: 'to',
+            },
+          );
         return { status: 'sent', message_id: '<m1@test>', recipients: [to] };
       },
     }),

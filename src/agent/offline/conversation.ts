@@ -163,7 +163,12 @@ function pickCategory(description: string, allowed: readonly string[]): string {
 }
 
 /** Files the complaint once it has what the tool needs, or asks for what is still missing. */
-function complaint(draft: ComplaintDraft, tools: readonly ModelToolSpec[], state: State): Decision {
+function complaint(
+  draft: ComplaintDraft,
+  tools: readonly ModelToolSpec[],
+  state: State,
+  first = false,
+): Decision {
   const spec = findTool(tools, 'create_complaint');
   if (!spec) return say(unavailableText('create_complaint'), state);
   const wantsEmail = argumentFor(spec, 'email') !== undefined && !draft.noEmail;
@@ -175,8 +180,7 @@ function complaint(draft: ComplaintDraft, tools: readonly ModelToolSpec[], state
   if (missing.length > 0) {
     const list =
       missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}`;
-    const intro =
-      draft.description === undefined && draft.name === undefined ? 'I can file a complaint for you. ' : '';
+    const intro = first ? 'I can file a complaint for you. ' : '';
     return say(`${intro}Please tell me ${list}.`, state, { kind: 'complaint', draft });
   }
   const values: Values = {
@@ -323,6 +327,7 @@ function fresh(r: Request, tools: readonly ModelToolSpec[], state: State): Decis
         },
         tools,
         state,
+        true,
       );
     case 'complaint_lookup':
       if (r.complaintId !== undefined)
