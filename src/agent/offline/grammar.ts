@@ -6,47 +6,40 @@ import {
   findOwnName,
   indexOfPhrase,
   isOrderWord,
+  isWord,
   MAX_SCANNED_CHARS,
   nameAt,
+  phraseAt,
   type Token,
   tokenize,
   trimTrailing,
+  words,
 } from './text.js';
 
 /**
- * The small grammar of customer requests the offline assistant understands: each message is one
- * intent plus the slots it fills (order number, e-mail, name, reason, complaint text…). Words are
- * matched as whole tokens against small sets, never by patterns over the raw text.
+ * The small grammar of customer requests the offline assistant understands: a message is one intent
+ * plus the slots it fills. Words are matched as whole tokens against small sets, in English with a
+ * little German, French and Spanish; `details` is a message that only gives details (an e-mail
+ * address, a name, a number) for a question asked before.
  */
-export type Intent =
-  | 'lookup'
-  | 'status'
-  | 'list_orders'
-  | 'cancel'
-  | 'confirmation_mail'
-  | 'status_mail'
+export type Intent = 'lookup' | 'status' | 'list_orders' | 'cancel' | 'confirmation_mail' | 'status_mail';
+export type OtherIntent =
   | 'complaint'
   | 'complaint_lookup'
   | 'complaint_list'
   | 'human'
   | 'policy'
   | 'yes'
-  | 'no'
-  | 'greeting'
-  | 'goodbye'
-  | 'help'
-  /** Only details (an e-mail, a name, a number…), for a question asked before. */
-  | 'details'
-  | 'unknown';
-
+  | 'no';
+export type CourtesyIntent = 'greeting' | 'goodbye' | 'help' | 'details' | 'unknown';
 export type Lang = 'en' | 'de' | 'fr' | 'es';
 
 export interface Request {
-  intent: Intent;
+  intent: Intent | OtherIntent | CourtesyIntent;
   text: string;
   tokens: Token[];
   orderId?: number;
-  /** The only number of a short answer ("43"), for when the assistant asked for an order number. */
+  /** The order number, or the only number of a short answer ("43"). */
   number?: number;
   email?: string;
   /** The customer's own name ("my name is …"). */
@@ -69,42 +62,41 @@ export interface Request {
   lang: Lang;
   greeted: boolean;
   thanked: boolean;
+  farewell: boolean;
 }
 
-const words = (list: string): Set<string> => new Set(list.split(' '));
-
 const YES = words('yes yeah yep yup y sure ok okay ja oui si confirm confirmed correct go');
-const YES_FILLER = words('yes please do it go ahead that i confirm confirmed correct bitte right sure . ! ,');
+const YES_FILLER = words('please do it go ahead that i right bitte');
 const NO = words('no nope nah n nein non');
 const NEGATION = words("not never don't dont cannot can't won't nicht kein keine pas no");
 const CANCEL = words(
-  'cancel canceled cancelled canceling cancelling cancellation stornieren storniere storno stornierung annuler annulez annule annulation cancelar cancela cancele cancelacion',
+  'cancel canceled cancelled canceling cancelling cancellation stornieren storniere storno stornierung annuler annulez annule annulation cancelar cancela cancelacion',
 );
 const COMPLAINT = words(
-  'complaint complaints complain complaining complained beschwerde beschwerden reklamation plainte plaintes reclamation queja quejas reclamacion',
+  'complaint complain complaining complained beschwerde reklamation plainte reclamation queja reclamacion',
 );
+const COMPLAINTS = words('complaints beschwerden plaintes quejas');
 const FILE_VERBS = words('file make lodge submit raise register open have got faire deposer poner presentar');
 const ARTICLES = words('a an another my this new formal eine une una');
-const FILE_COMPLAINT = words('complain complaining beschweren einreichen');
-const COMPLAINTS_PLURAL = words('complaints beschwerden plaintes quejas');
+const FILES_COMPLAINT = words('complain complaining beschweren einreichen');
 const CONFIRMATION = words('confirmation bestatigung confirmacion');
 const SEND = words('send resend mail email e-mail senden envoyer enviar');
 const STATUS = words(
   'where status when arrive arrived arriving arrival ship shipped shipping shipment deliver delivered delivery track tracking wo wann ou quand statut donde cuando estado',
 );
+const STATUS_UPDATE = words('status update');
 const LIST = words('list all alle toutes todos');
-const PLURAL_ORDERS = words('orders bestellungen commandes pedidos');
+const ORDERS = words('orders bestellungen commandes pedidos');
 const HUMAN = words(
   'human person people someone somebody representative operator agent staff mensch mitarbeiter personne humain conseiller persona humano agente',
 );
 const POLICY = words(
-  'policy policies return returns returning refund refunds warranty guarantee exchange privacy terms hours',
+  'policy policies return returns returning refund refunds warranty guarantee exchange privacy terms',
 );
-const STATUS_UPDATE = words('status update');
 const HELP = words('help hilfe aide ayuda options menu');
 const GREETINGS = words('hi hello hey hallo servus moin bonjour salut bonsoir hola buenas buenos good guten');
 const THANKS = words('thanks thank thx ty cheers danke merci gracias');
-const BYE = words('bye goodbye ciao tschuss tschus adieu adios revoir');
+const BYE = words('bye goodbye ciao tschuss adieu adios revoir');
 const LANGS: ReadonlyArray<readonly [Lang, Set<string>]> = [
   [
     'de',
@@ -113,59 +105,47 @@ const LANGS: ReadonlyArray<readonly [Lang, Set<string>]> = [
   ['fr', words('bonjour salut bonsoir commande merci ou je ma mon plainte revoir')],
   ['es', words('hola pedido gracias buenos buenas donde mi quiero queja adios')],
 ];
-const COMPLAINT_STATUSES = ['open', 'in_progress', 'resolved', 'closed'];
+const OWN = words('my mine meine mein mes mon ma mis mi');
 /** Where a reason starts; the reason is the rest of that line. */
-const REASON_STARTS: readonly string[][] = [
-  ['because'],
-  ['since'],
-  ['due', 'to'],
-  ['reason', ':'],
-  ['reason', 'is'],
-  ['reason'],
-  ['weil'],
-  ['parce', 'que'],
-  ['porque'],
-];
+const REASON_STARTS = [
+  'because',
+  'since',
+  'due to',
+  'reason :',
+  'reason is',
+  'reason',
+  'weil',
+  'parce que',
+  'porque',
+].map((p) => p.split(' '));
+const COMPLAINT_STATUSES = words('open in_progress in-progress resolved closed');
 
-function languageOf(tokens: readonly Token[]): Lang {
-  for (const [lang, set] of LANGS) if (tokens.some((t) => set.has(t.word))) return lang;
-  return 'en';
-}
-
-/** The reason of a cancellation and the index of the first token after the request part. */
+/** The reason of a cancellation, and where the part before it (in which a negation counts) ends. */
 function reasonOf(text: string, tokens: readonly Token[]): { reason?: string; end: number } {
   for (let i = 0; i < tokens.length; i++) {
-    for (const start of REASON_STARTS) {
-      if (indexOfPhrase(tokens.slice(i, i + start.length), start) !== 0) continue;
-      const from = tokens[i + start.length]?.start ?? text.length;
-      const rest = text.slice(from);
-      const newline = rest.indexOf('\n');
-      const reason = trimTrailing(newline >= 0 ? rest.slice(0, newline) : rest, ') \t\r.').trim();
-      return { ...(reason === '' ? {} : { reason }), end: i };
-    }
+    const start = REASON_STARTS.find((phrase) => phraseAt(tokens, i, phrase));
+    if (!start) continue;
+    const rest = text.slice(tokens[i + start.length]?.start ?? text.length);
+    const line = rest.indexOf('\n') >= 0 ? rest.slice(0, rest.indexOf('\n')) : rest;
+    return { reason: trimTrailing(line, ') \t\r.').trim() || undefined, end: i };
   }
   return { end: tokens.length };
 }
 
 /** What went wrong: the text after a colon, or after the words that open the complaint. */
 function descriptionOf(text: string, tokens: readonly Token[]): string | undefined {
-  const colon = tokens.find((t) => t.raw === ':');
-  let from = colon?.end;
+  let from = tokens.find((t) => t.raw === ':')?.end;
   if (from === undefined) {
-    let i = tokens.findIndex((t) => COMPLAINT.has(t.word));
-    if (i < 0) return undefined;
-    i++;
+    let i = tokens.findIndex((t) => COMPLAINT.has(t.word)) + 1;
     // "… about (my) order 42", "… regarding order no. 12"
-    if (['about', 'regarding', 'concerning', 'for', 'on'].includes(tokens[i]?.word ?? '')) {
-      let j = i + 1;
-      if (tokens[j]?.word === 'my') j++;
-      if (tokens[j] && isOrderWord(tokens[j]!.word)) {
-        j++;
-        while (j < tokens.length && j < i + 7 && !/^\d+$/.test(tokens[j]!.raw)) j++;
-        if (j < tokens.length) i = j + 1;
+    if (words('about regarding concerning for on').has(tokens[i]?.word ?? '')) {
+      let j = tokens[i + 1]?.word === 'my' ? i + 2 : i + 1;
+      if (isOrderWord(tokens[j]?.word ?? '')) {
+        while (j < i + 7 && tokens[j] && !/^\d+$/.test(tokens[j]!.raw)) j++;
+        if (tokens[j]) i = j + 1;
       }
     }
-    while (tokens[i] && /^[,.:;!-]$/.test(tokens[i]!.raw)) i++;
+    while (tokens[i] && !isWord(tokens[i]!)) i++;
     from = tokens[i]?.start ?? text.length;
   }
   return cleanDescription(text.slice(from));
@@ -173,90 +153,74 @@ function descriptionOf(text: string, tokens: readonly Token[]): string | undefin
 
 /** The complaint text without the sentences that only give a name or an e-mail address. */
 export function cleanDescription(text: string): string | undefined {
-  const sentences = text
+  const kept = text
     .split(/(?<=[.!?])\s+/)
     .map((s) => s.trim())
     .filter((s) => s !== '' && findOwnName(tokenize(s)) === undefined && findEmail(s) === undefined);
-  const description = sentences.join(' ').trim();
+  const description = kept.join(' ').trim();
   return description.split(/\s+/).length >= 2 ? description : undefined;
 }
 
-/** "orders for Jane Doe", "orders of customer Bob Smith", "customer named Eve". */
-function customerNameOf(tokens: readonly Token[]): string | undefined {
+/** "orders for Jane Doe", "orders of the customer Bob Smith", "customer named Eve". */
+function customerOf(tokens: readonly Token[]): string | undefined {
   for (let i = 0; i < tokens.length; i++) {
-    const word = tokens[i]!.word;
-    let j = -1;
-    if (isOrderWord(word)) {
-      j = i + 1;
+    let j = i + 1;
+    if (isOrderWord(tokens[i]!.word)) {
       if (tokens[j]?.word === 'placed') j++;
-      if (!['for', 'of', 'by', 'from'].includes(tokens[j]?.word ?? '')) continue;
-      j++;
+      if (!words('for of by from').has(tokens[j++]?.word ?? '')) continue;
       if (tokens[j]?.word === 'the') j++;
       if (tokens[j]?.word === 'customer') j++;
-    } else if (word === 'customer') {
-      j = i + 1;
+    } else if (tokens[i]!.word === 'customer') {
       if (tokens[j]?.word === 'named') j++;
-    }
-    const name = j >= 0 ? nameAt(tokens, j) : undefined;
+    } else continue;
+    const name = nameAt(tokens, j);
     if (name !== undefined) return name;
-  }
-  return undefined;
-}
-
-function complaintStatusOf(tokens: readonly Token[]): string | undefined {
-  for (let i = 0; i < tokens.length; i++) {
-    const word = tokens[i]!.word;
-    if (word === 'in' && ['progress', '-'].includes(tokens[i + 1]?.word ?? '')) return 'in_progress';
-    if (COMPLAINT_STATUSES.includes(word) && COMPLAINTS_PLURAL.has(tokens[i + 1]?.word ?? '')) return word;
   }
   return undefined;
 }
 
 /** "file a complaint", "make a formal complaint", "have another complaint": a verb, articles, the noun. */
 function filesComplaint(tokens: readonly Token[]): boolean {
-  for (let i = 0; i < tokens.length; i++) {
-    if (!COMPLAINT.has(tokens[i]!.word) || COMPLAINTS_PLURAL.has(tokens[i]!.word)) continue;
+  return tokens.some((token, i) => {
+    if (!COMPLAINT.has(token.word)) return false;
     let j = i - 1;
-    while (j >= 0 && j >= i - 3 && ARTICLES.has(tokens[j]!.word)) j--;
-    if (j >= 0 && FILE_VERBS.has(tokens[j]!.word)) return true;
-  }
-  return false;
+    while (j >= i - 3 && ARTICLES.has(tokens[j]?.word ?? '')) j--;
+    return FILE_VERBS.has(tokens[j]?.word ?? '') || FILES_COMPLAINT.has(token.word);
+  });
 }
 
-function intentOf(r: Omit<Request, 'intent'>, has: (set: Set<string>) => boolean): Intent {
-  const { tokens } = r;
-  const plain = tokens.filter(isWord);
+/** "order no. 8": this "no" is a number sign, not a refusal. */
+const numberSign = (tokens: readonly Token[], i: number): boolean =>
+  tokens[i]!.word === 'no' && (isOrderWord(tokens[i - 1]?.word ?? '') || /^\d/.test(tokens[i + 1]?.raw ?? ''));
+
+function intentOf(r: Omit<Request, 'intent'>, has: (set: Set<string>) => boolean): Request['intent'] {
+  const plain = r.tokens.filter(isWord);
   const first = plain[0]?.word ?? '';
-  const orderWord = tokens.some((t) => isOrderWord(t.word));
-  if (has(COMPLAINT) || r.complaintId !== undefined) {
-    if (has(FILE_COMPLAINT) || filesComplaint(tokens)) return 'complaint';
-    if (r.complaintId !== undefined) return 'complaint_lookup';
-    if (has(COMPLAINTS_PLURAL) || r.email !== undefined) return 'complaint_list';
-    return 'complaint_lookup';
+  const orderWord = r.tokens.some((t) => isOrderWord(t.word));
+  const short = plain.length <= 6;
+  if (has(COMPLAINT) || has(COMPLAINTS) || r.complaintId) {
+    if (filesComplaint(r.tokens)) return 'complaint';
+    if (r.complaintId) return 'complaint_lookup';
+    return has(COMPLAINTS) || r.email ? 'complaint_list' : 'complaint_lookup';
   }
   if (has(CANCEL)) return 'cancel';
-  // "yes", "yes please", "please do", "go ahead"
   const yes =
-    plain.every((t) => YES_FILLER.has(t.word) || YES.has(t.word)) && (YES.has(first) || first === 'please');
-  if (!r.question && plain.length > 0 && plain.length <= 6 && yes) return 'yes';
-  if (!r.question && NO.has(first) && plain.length <= 6 && r.orderId === undefined) return 'no';
+    plain.every((t) => YES.has(t.word) || YES_FILLER.has(t.word)) && (YES.has(first) || first === 'please');
+  if (!r.question && plain.length > 0 && short && yes) return 'yes';
+  if (!r.question && NO.has(first) && short && r.orderId === undefined) return 'no';
   if (has(HUMAN)) return 'human';
-  if (has(CONFIRMATION) || (has(SEND) && tokens.some((t) => t.word.startsWith('confirm')))) {
+  if (has(CONFIRMATION) || (has(SEND) && r.tokens.some((t) => t.word.startsWith('confirm'))))
     return 'confirmation_mail';
-  }
-  if (has(SEND) && (has(STATUS_UPDATE) || has(STATUS)) && r.orderId !== undefined) return 'status_mail';
+  if (has(SEND) && (has(STATUS_UPDATE) || has(STATUS)) && r.orderId) return 'status_mail';
   if (has(POLICY)) return 'policy';
-  const listed = has(PLURAL_ORDERS) || (has(LIST) && orderWord);
-  if (listed && (r.email !== undefined || r.name !== undefined || r.orderId === undefined))
-    return 'list_orders';
-  if ((r.orderId !== undefined || orderWord) && has(STATUS)) return 'status';
-  if (r.orderId !== undefined || orderWord) return 'lookup';
-  if (has(HELP) || plain.length === 0 || indexOfPhrase(tokens, ['what', 'can', 'you']) >= 0) return 'help';
-  const courteous = (set: Set<string>) => plain.length <= 6 && plain.some((t) => set.has(t.word));
-  if (courteous(THANKS) || courteous(BYE)) return 'goodbye';
+  const listed = has(ORDERS) || (has(LIST) && orderWord);
+  if (listed && ((r.email ?? r.name ?? r.customer) !== undefined || !r.orderId)) return 'list_orders';
+  if ((r.orderId || orderWord) && has(STATUS)) return 'status';
+  if (r.orderId || orderWord) return 'lookup';
+  if (has(HELP) || plain.length === 0 || phraseAt(r.tokens, 0, ['what', 'can', 'you'])) return 'help';
+  if (short && (r.thanked || r.farewell)) return 'goodbye';
   if (r.greeted && plain.length <= 5) return 'greeting';
-  if (r.email !== undefined || r.name !== undefined || r.number !== undefined) return 'details';
-  return 'unknown';
+  return r.email || r.name || r.number ? 'details' : 'unknown';
 }
 
 /**
@@ -267,62 +231,41 @@ export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS): Req
   const text = message.length > maxChars ? message.slice(0, maxChars) : message;
   const tokens = tokenize(text);
   const present = new Set(tokens.map((t) => t.word));
-  const has = (set: Set<string>) => {
-    for (const word of set) if (present.has(word)) return true;
-    return false;
-  };
+  const has = (set: Set<string>) => [...set].some((word) => present.has(word));
   const { reason, end } = has(CANCEL) ? reasonOf(text, tokens) : { end: tokens.length };
-  const request = tokens.slice(0, end);
-  const plain = tokens.filter(isWord);
+  const first = tokens.find(isWord)?.word ?? '';
   const orderId = findOrderId(tokens);
-  const number = orderId ?? bareNumber(tokens);
-  const email = findEmail(text);
-  const name = findOwnName(tokens);
-  const customer = has(PLURAL_ORDERS) || has(LIST) ? customerNameOf(tokens) : undefined;
-  const complaintId = findComplaintId(tokens);
   const slots: Omit<Request, 'intent'> = {
     text,
     tokens,
-    ...(orderId === undefined ? {} : { orderId }),
-    ...(number === undefined ? {} : { number }),
-    ...(email === undefined ? {} : { email }),
-    ...(name === undefined ? {} : { name }),
-    ...(customer === undefined ? {} : { customer }),
-    ...(complaintId === undefined ? {} : { complaintId }),
-    ...(reason === undefined ? {} : { reason }),
-    negated: request.some(
-      (t, i) => NEGATION.has(t.word) && !(t.word === 'no' && i > 0 && isNumberWord(request, i)),
-    ),
-    affirmed: YES.has(plain[0]?.word ?? ''),
+    orderId,
+    number: orderId ?? bareNumber(tokens),
+    email: findEmail(text),
+    name: findOwnName(tokens),
+    customer: has(ORDERS) || has(LIST) ? customerOf(tokens) : undefined,
+    complaintId: findComplaintId(tokens),
+    reason,
+    negated: tokens.slice(0, end).some((t, i) => NEGATION.has(t.word) && !numberSign(tokens, i)),
+    affirmed: YES.has(first),
     question: text.includes('?'),
-    own:
-      present.has('my') ||
-      present.has('mine') ||
-      present.has('meine') ||
-      present.has('mes') ||
-      present.has('mis'),
-    lang: languageOf(tokens),
-    greeted: GREETINGS.has(plain[0]?.word ?? ''),
+    own: has(OWN),
+    lang: LANGS.find(([, set]) => has(set))?.[0] ?? 'en',
+    greeted: GREETINGS.has(first),
     thanked: has(THANKS),
+    farewell: has(BYE),
   };
   const intent = intentOf(slots, has);
-  const status = intent === 'complaint_list' ? complaintStatusOf(tokens) : undefined;
-  const description = intent === 'complaint' ? descriptionOf(text, tokens) : undefined;
+  const status = tokens.find(
+    (t, i) => COMPLAINT_STATUSES.has(t.word) && COMPLAINTS.has(tokens[i + 1]?.word ?? ''),
+  );
+  const inProgress = indexOfPhrase(tokens, ['in', 'progress', 'complaints']) >= 0;
   return {
     intent,
     ...slots,
-    ...(status === undefined ? {} : { status }),
-    ...(description === undefined ? {} : { description }),
+    status:
+      intent === 'complaint_list' && (status || inProgress)
+        ? (status?.word ?? 'in_progress').replace('-', '_')
+        : undefined,
+    description: intent === 'complaint' ? descriptionOf(text, tokens) : undefined,
   };
-}
-
-const isWord = (token: Token): boolean => /[\p{L}\p{N}]/u.test(token.raw);
-
-/** "order no. 8": this "no" means number, not a refusal. */
-function isNumberWord(tokens: readonly Token[], i: number): boolean {
-  return (
-    isOrderWord(tokens[i - 1]?.word ?? '') ||
-    /^\d/.test(tokens[i + 1]?.raw ?? '') ||
-    tokens[i + 1]?.raw === '.'
-  );
 }

@@ -1,11 +1,12 @@
 import type { ModelToolSpec } from '../../tools/registry.js';
-import type { Lang, Request } from './grammar.js';
+import type { CourtesyIntent, Intent, Lang, Request } from './grammar.js';
 import { findTool } from './schema.js';
 
 /**
- * What the offline assistant says on its own. Every text is for the customer: short, with an example
+ * What the offline assistant says on its own. Every text is for the customer: short, with examples
  * of what to ask, and never a word about configuration (that is in the banner, readiness and logs).
  */
+type Tools = readonly ModelToolSpec[];
 
 /** What the assistant can do with each tool, as examples a customer can copy. */
 const EXAMPLES: ReadonlyArray<readonly [tool: string, example: string]> = [
@@ -19,60 +20,45 @@ const EXAMPLES: ReadonlyArray<readonly [tool: string, example: string]> = [
   ['handoff_to_human', '"talk to a person"'],
 ];
 
-const available = (tools: readonly ModelToolSpec[]) => EXAMPLES.filter(([tool]) => findTool(tools, tool));
-const hasHandoff = (tools: readonly ModelToolSpec[]) => findTool(tools, 'handoff_to_human') !== undefined;
+const examples = (tools: Tools): string[] => EXAMPLES.filter(([t]) => findTool(tools, t)).map(([, e]) => e);
+const forExample = (tools: Tools, count: number): string =>
+  examples(tools).length > 0 ? ` — for example ${examples(tools).slice(0, count).join(', ')}` : '';
 
 /** "orders, e-mail confirmations and complaints", as far as the tools for them are there. */
-function topics(tools: readonly ModelToolSpec[]): string {
+function topics(tools: Tools): string {
   const list = [
-    findTool(tools, 'get_order') && 'orders',
-    findTool(tools, 'send_order_confirmation') && 'e-mail confirmations',
-    findTool(tools, 'create_complaint') && 'complaints',
-  ].filter((t): t is string => typeof t === 'string');
-  if (list.length === 0) return 'very little right now, sorry';
-  return list.length === 1 ? list[0]! : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
+    ['get_order', 'orders'],
+    ['send_order_confirmation', 'e-mail confirmations'],
+    ['create_complaint', 'complaints'],
+  ].flatMap(([tool, topic]) => (findTool(tools, tool!) ? [topic!] : []));
+  if (list.length < 2) return list[0] ?? 'very little right now, sorry';
+  return `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
 }
 
-function examples(tools: readonly ModelToolSpec[], count: number): string {
-  const picked = available(tools)
-    .slice(0, count)
-    .map(([, e]) => e);
-  return picked.length === 0 ? '' : ` — for example ${picked.join(', ')}`;
+export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'> | 'policy', (tools: Tools) => string> = {
+  help: (tools) =>
+    [
+      `I am an automated assistant with a fixed set of requests. I can help with ${topics(tools)}. You can say, for example:`,
+      ...examples(tools).map((e) => `- ${e}`),
+    ].join('\n'),
+  unknown: (tools) =>
+    `Sorry, I did not understand that. I can help with ${topics(tools)}${forExample(tools, 3)}.`,
+  greeting: (tools) => `Hello! I can help with ${topics(tools)}. What can I do for you?`,
+  details: (tools) =>
+    `Thank you, I have noted that. What can I do for you? I can help with ${topics(tools)}${forExample(tools, 2)}.`,
+  policy: (tools) =>
+    `I can't answer policy questions (returns, refunds, warranty and the like) here. I can help with ${topics(tools)}${findTool(tools, 'handoff_to_human') ? ', or hand you to a person' : ''}${forExample(tools, 2)}.`,
+};
+
+export const noPersonText = (tools: Tools): string =>
+  `Sorry, a person is not available in this set-up. I can still help with ${topics(tools)}${forExample(tools, 2)}.`;
+
+export function goodbyeText({ thanked, farewell }: Request): string {
+  if (thanked && farewell) return "You're welcome. Goodbye!";
+  return farewell
+    ? 'Goodbye, and thank you for getting in touch!'
+    : "You're welcome! Is there anything else I can do for you?";
 }
-
-export function helpText(tools: readonly ModelToolSpec[]): string {
-  const lines = available(tools).map(([, e]) => `- ${e}`);
-  return [
-    `I am an automated assistant with a fixed set of requests. I can help with ${topics(tools)}. You can say, for example:`,
-    ...lines,
-  ].join('\n');
-}
-
-export const unknownText = (tools: readonly ModelToolSpec[]): string =>
-  `Sorry, I did not understand that. I can help with ${topics(tools)}${examples(tools, 3)}.`;
-
-export const greetingText = (tools: readonly ModelToolSpec[]): string =>
-  `Hello! I can help with ${topics(tools)}. What can I do for you?`;
-
-export function goodbyeText(request: Request): string {
-  const bye = request.tokens.some((t) =>
-    ['bye', 'goodbye', 'ciao', 'tschuss', 'adios', 'revoir'].includes(t.word),
-  );
-  if (request.thanked && bye) return "You're welcome. Goodbye!";
-  if (bye) return 'Goodbye, and thank you for getting in touch!';
-  return "You're welcome! Is there anything else I can do for you?";
-}
-
-export function policyText(tools: readonly ModelToolSpec[]): string {
-  const person = hasHandoff(tools) ? ', or hand you to a person' : '';
-  return `I can't answer policy questions (returns, refunds, warranty and the like) here. I can help with ${topics(tools)}${person}${examples(tools, 2)}.`;
-}
-
-export const noPersonText = (tools: readonly ModelToolSpec[]): string =>
-  `Sorry, a person is not available in this set-up. I can still help with ${topics(tools)}${examples(tools, 2)}.`;
-
-export const notedText = (tools: readonly ModelToolSpec[]): string =>
-  `Thank you, I have noted that. What can I do for you? I can help with ${topics(tools)}${examples(tools, 2)}.`;
 
 const LABELS: Record<string, string> = {
   get_order: 'Looking up orders',
@@ -88,6 +74,18 @@ const LABELS: Record<string, string> = {
 export const unavailableText = (tool: string): string =>
   `${LABELS[tool] ?? 'That'} is not available right now. Please try again later.`;
 
+const ORDER_EXAMPLES: Partial<Record<Intent, string>> = {
+  cancel: 'cancel order 42',
+  confirmation_mail: 'send me the confirmation for order 42',
+  status_mail: 'send me a status update for order 42',
+};
+
+export const askOrderText = (action: Intent): string =>
+  `${action === 'cancel' ? 'Which order should I cancel?' : 'Which order do you mean?'} Please give its number, for example "${ORDER_EXAMPLES[action] ?? 'order 42'}".`;
+
+export const askComplaintText = (missing: readonly string[], first: boolean): string =>
+  `${first ? 'I can file a complaint for you. ' : ''}Please tell me ${missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}`}.`;
+
 export const confirmCancelText = (orderId: number, reason: string | undefined, suggested: boolean): string =>
   `${suggested ? `Do you want me to cancel order #${orderId}?` : `You are asking me to cancel order #${orderId}${reason ? ` (reason: ${reason})` : ''}.`} A cancellation cannot be undone. Reply "yes, cancel order ${orderId}" to confirm.`;
 
@@ -99,18 +97,27 @@ export const keptText = (orderId: number | undefined): string =>
 export const NOTHING_TO_CONFIRM =
   'There is nothing waiting for your confirmation. What can I do for you? For example, "show order 42".';
 export const ALL_RIGHT = 'All right. If there is anything else I can do for you, just ask.';
+export const NOT_FILED =
+  'All right, I have not filed a complaint. Is there anything else I can help you with?';
+export const ASK_CUSTOMER =
+  'Whose orders should I list? Please give the customer\'s name or e-mail address, for example "list orders for Jane Doe" or "orders of jane@example.com".';
+export const ASK_COMPLAINT_ID =
+  'Which complaint do you mean? Please give its reference, for example "show my complaint CMP-7K2QX9AB". To file a new one, say "I want to file a complaint".';
+export const ASK_COMPLAINTS_EMAIL =
+  'Which e-mail address did you give with your complaints? Please tell me, for example "list my complaints (jane@example.com)".';
 
-/** A first answer to a message in German, French or Spanish says, in that language, how it answers. */
-const COURTESY: Record<Exclude<Lang, 'en'>, { hello: string; thanks: string; note: string }> = {
-  de: { hello: 'Hallo!', thanks: 'Gern geschehen!', note: 'Ich antworte auf Englisch.' },
-  fr: { hello: 'Bonjour !', thanks: 'Avec plaisir !', note: 'Je réponds en anglais.' },
-  es: { hello: '¡Hola!', thanks: '¡De nada!', note: 'Respondo en inglés.' },
+/** The first answer to a message in German, French or Spanish says, in that language, how it answers. */
+const COURTESY: Record<Exclude<Lang, 'en'>, readonly [hello: string, thanks: string, note: string]> = {
+  de: ['Hallo!', 'Gern geschehen!', 'Ich antworte auf Englisch.'],
+  fr: ['Bonjour !', 'Avec plaisir !', 'Je réponds en anglais.'],
+  es: ['¡Hola!', '¡De nada!', 'Respondo en inglés.'],
 };
 
-export function courtesy(request: Request, firstInLanguage: boolean): string {
-  if (request.lang === 'en') return '';
-  const c = COURTESY[request.lang];
-  const parts = [request.greeted ? c.hello : request.thanked ? c.thanks : '', firstInLanguage ? c.note : ''];
-  const prefix = parts.filter(Boolean).join(' ');
+export function courtesy(r: Request, firstInLanguage: boolean): string {
+  if (r.lang === 'en') return '';
+  const [hello, thanks, note] = COURTESY[r.lang];
+  const prefix = [r.greeted ? hello : r.thanked ? thanks : '', firstInLanguage ? note : '']
+    .filter(Boolean)
+    .join(' ');
   return prefix === '' ? '' : `${prefix} `;
 }

@@ -1,4 +1,6 @@
-/** Words tool results for the customer: orders, mails, complaints, a hand-off, and failures. */
+import type { ModelMessage, ModelToolCall } from '../types.js';
+
+/** Tool results in words for the customer: orders, mails, complaints, a hand-off, and failures. */
 
 export type Json = Record<string, unknown>;
 
@@ -18,21 +20,17 @@ export function parseResult(content: string): unknown {
   return value;
 }
 
-export const text = (value: unknown): string | undefined =>
-  typeof value === 'string' && value.trim() !== ''
-    ? value.trim()
-    : typeof value === 'number'
-      ? String(value)
-      : undefined;
-
+const text = (v: unknown): string | undefined =>
+  typeof v === 'number' ? String(v) : typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 const sentence = (s: string): string => (/[.!?]$/.test(s) ? s : `${s}.`);
 const day = (iso: unknown): string | undefined => text(iso)?.slice(0, 10);
-const money = (value: unknown): string | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value.toFixed(2) : text(value);
+const money = (v: unknown): string | undefined => (typeof v === 'number' ? v.toFixed(2) : text(v));
 /** "in_progress" reads as "in progress". */
-const readable = (status: string): string => status.replaceAll('_', ' ');
+const readable = (status: unknown): string | undefined => text(status)?.replaceAll('_', ' ');
+const joined = (parts: ReadonlyArray<string | false | undefined>, by = ', '): string =>
+  parts.filter(Boolean).join(by);
 
-/** The error message of a failed call, with its validation issues; undefined when the call succeeded. */
+/** The message of a failed call with its validation issues, and the error's details. */
 export function failureOf(value: unknown): { message: string; details: Json } | undefined {
   if (isRecord(value) && typeof value.error === 'string') {
     const issues = Array.isArray(value.issues) ? value.issues.filter((i) => typeof i === 'string') : [];
@@ -44,181 +42,169 @@ export function failureOf(value: unknown): { message: string; details: Json } | 
   return undefined;
 }
 
-const hasKeys = (value: unknown, id: string): value is Json =>
-  isRecord(value) && (id in value || 'id' in value) && 'status' in value;
-
-function find(value: unknown, id: string, wrapper: string): Json | undefined {
-  if (hasKeys(value, id)) return value;
-  if (!isRecord(value)) return undefined;
-  if (hasKeys(value[wrapper], id)) return value[wrapper];
-  return Object.values(value).find((v): v is Json => hasKeys(v, id));
+/** A failed call that asks for an e-mail address, and the argument it names, if any. */
+export function emailDemand(value: unknown): { field?: string } | undefined {
+  const failed = failureOf(value);
+  if (!failed) return undefined;
+  const field = [text(failed.details.needs), text(failed.details.field)].find(
+    (f) => f && /email|^to$/i.test(f),
+  );
+  if (field) return { field };
+  const message = failed.message.toLowerCase();
+  const asks = ['ask', 'give', 'provide', 'need', 'verify', 'confirm'].some((w) => message.includes(w));
+  return asks && /e-?mail/.test(message) ? {} : undefined;
 }
 
+const isEntity = (value: unknown, id: string): value is Json =>
+  isRecord(value) && (id in value || 'id' in value) && 'status' in value;
+/** The order or complaint in a result: the result itself, or under `wrapper` or another key. */
+function find(value: unknown, id: string, wrapper: string): Json | undefined {
+  if (isEntity(value, id) || !isRecord(value)) return isEntity(value, id) ? value : undefined;
+  return isEntity(value[wrapper], id) ? value[wrapper] : Object.values(value).find((v) => isEntity(v, id));
+}
 function findAll(value: unknown, id: string, wrapper: string): Json[] | undefined {
   const list = Array.isArray(value) ? value : isRecord(value) ? value[wrapper] : undefined;
-  return Array.isArray(list) ? list.filter((v): v is Json => hasKeys(v, id)) : undefined;
+  return Array.isArray(list) ? list.filter((v) => isEntity(v, id)) : undefined;
 }
 
-const ORDER_STATUS: Record<string, string> = {
+const MEANINGS: Record<string, string> = {
   PENDING: 'it has been received and is waiting to be confirmed',
   CONFIRMED: 'it is confirmed and will be prepared for shipping soon',
   PROCESSING: 'it is being prepared for shipping',
   SHIPPED: 'it is on its way to you',
   DELIVERED: 'it has been delivered',
   CANCELLED: 'it has been cancelled',
-};
-const COMPLAINT_STATUS: Record<string, string> = {
   open: 'it has been received and is waiting to be handled',
   in_progress: 'our team is working on it',
   resolved: 'it has been resolved',
   closed: 'it is closed',
 };
+const statusLine = (status: unknown): string =>
+  joined([readable(status) ?? 'unknown', MEANINGS[text(status) ?? '']], ' — ');
 
-function statusLine(status: string | undefined, meanings: Record<string, string>): string {
-  const s = status ?? 'unknown';
-  const meaning = meanings[s] ?? meanings[s.toUpperCase()] ?? meanings[s.toLowerCase()];
-  return meaning ? `${readable(s)} — ${meaning}` : readable(s);
-}
-
-const orderIdOf = (order: Json): string | undefined => text(order.order_id) ?? text(order.id);
+const idOf = (j: Json, key: string): string | undefined => text(j[key]) ?? text(j.id);
 const item = (o: Json): string | undefined =>
   text(o.quantity) && text(o.product_sku)
     ? `${text(o.quantity)} × ${text(o.product_sku)}`
     : text(o.product_sku);
 
-function describeOrder(order: Json): string {
-  const customer = text(order.customer_name);
-  const amount = money(order.order_amount ?? order.amount);
-  const what = [item(order), amount ? `total ${amount}` : undefined].filter(Boolean).join(', ');
-  const lines = [
-    `Order #${orderIdOf(order)}${customer ? ` for ${customer}` : ''}${what ? `: ${what}` : ''}.`,
-    `Status: ${statusLine(text(order.status), ORDER_STATUS)}.`,
-  ];
-  if (day(order.created_at)) lines.push(`Placed on ${day(order.created_at)}.`);
-  if (text(order.billing_address)) lines.push(`Billing address: ${sentence(text(order.billing_address)!)}`);
-  if (text(order.remarks)) lines.push(`Remarks: ${sentence(text(order.remarks)!)}`);
-  return lines.join(' ');
-}
-
-function describeOrderStatus(order: Json): string {
-  const updated = day(order.updated_at);
-  return `Your order #${orderIdOf(order)} is ${statusLine(text(order.status), ORDER_STATUS)}.${updated ? ` Last update: ${updated}.` : ''}`;
+function describeOrder(o: Json): string {
+  const what = joined([
+    item(o),
+    money(o.order_amount ?? o.amount) && `total ${money(o.order_amount ?? o.amount)}`,
+  ]);
+  const customer = text(o.customer_name) ? ` for ${text(o.customer_name)}` : '';
+  return joined(
+    [
+      `Order #${idOf(o, 'order_id')}${customer}${what ? `: ${what}` : ''}.`,
+      `Status: ${statusLine(o.status)}.`,
+      day(o.created_at) && `Placed on ${day(o.created_at)}.`,
+      text(o.billing_address) && `Billing address: ${sentence(text(o.billing_address)!)}`,
+      text(o.remarks) && `Remarks: ${sentence(text(o.remarks)!)}`,
+    ],
+    ' ',
+  );
 }
 
 function describeComplaint(c: Json): string {
-  const order = text(c.order_id);
-  const category = text(c.category);
-  const about = `${order ? ` about order #${order}` : ''}${category ? ` (${category})` : ''}`;
-  const lines = [
-    `Complaint ${text(c.complaint_id) ?? text(c.id)}${about} is ${statusLine(text(c.status), COMPLAINT_STATUS)}.`,
-  ];
+  const about = `${text(c.order_id) ? ` about order #${text(c.order_id)}` : ''}${text(c.category) ? ` (${text(c.category)})` : ''}`;
   const filed = day(c.created_at);
   const by = text(c.customer_name);
-  if (filed || by) lines.push(`Filed${filed ? ` on ${filed}` : ''}${by ? ` by ${by}` : ''}.`);
-  if (text(c.description)) lines.push(`Description: ${sentence(text(c.description)!)}`);
-  if (text(c.resolution_note)) lines.push(`Resolution: ${sentence(text(c.resolution_note)!)}`);
-  const updated = day(c.updated_at);
-  if (updated && updated !== filed) lines.push(`Last update: ${updated}.`);
-  return lines.join(' ');
+  return joined(
+    [
+      `Complaint ${idOf(c, 'complaint_id')}${about} is ${statusLine(c.status)}.`,
+      (filed || by) && `Filed${filed ? ` on ${filed}` : ''}${by ? ` by ${by}` : ''}.`,
+      text(c.description) && `Description: ${sentence(text(c.description)!)}`,
+      text(c.resolution_note) && `Resolution: ${sentence(text(c.resolution_note)!)}`,
+      day(c.updated_at) !== filed && day(c.updated_at) && `Last update: ${day(c.updated_at)}.`,
+    ],
+    ' ',
+  );
 }
 
 function listOf(
   value: unknown,
   items: Json[],
   noun: string,
-  forWhom: string,
+  who: string | undefined,
   line: (j: Json) => string,
-): string {
+) {
+  const forWhom = who ? ` for ${who}` : '';
   if (items.length === 0) return `I found no ${noun}s${forWhom}.`;
   const total = isRecord(value) && typeof value.total === 'number' ? value.total : items.length;
-  const head = `I found ${total} ${noun}${total === 1 ? '' : 's'}${forWhom}:`;
   const more = total > items.length ? `\n(showing the first ${items.length})` : '';
-  return [head, ...items.map(line)].join('\n') + more;
+  return `${[`I found ${total} ${noun}${total === 1 ? '' : 's'}${forWhom}:`, ...items.map(line)].join('\n')}${more}`;
 }
 
 const orderLine = (o: Json): string =>
-  `- #${orderIdOf(o)}: ${[item(o), money(o.order_amount ?? o.amount), text(o.status), day(o.created_at) ? `placed ${day(o.created_at)}` : undefined].filter(Boolean).join(', ')}`;
-
+  `- #${idOf(o, 'order_id')}: ${joined([item(o), money(o.order_amount ?? o.amount), text(o.status), day(o.created_at) && `placed ${day(o.created_at)}`])}`;
 const complaintLine = (c: Json): string =>
-  `- ${text(c.complaint_id) ?? text(c.id)}: ${[text(c.category), text(c.status) ? readable(text(c.status)!) : undefined, day(c.created_at) ? `filed ${day(c.created_at)}` : undefined, text(c.order_id) ? `about order #${text(c.order_id)}` : undefined].filter(Boolean).join(', ')}`;
+  `- ${idOf(c, 'complaint_id')}: ${joined([text(c.category), readable(c.status), day(c.created_at) && `filed ${day(c.created_at)}`, text(c.order_id) && `about order #${text(c.order_id)}`])}`;
 
-export const KNOWN_TOOLS = [
-  'get_order',
-  'list_orders',
-  'cancel_order',
-  'send_order_confirmation',
-  'send_order_status_update',
-  'create_complaint',
-  'get_complaint',
-  'list_complaints',
-  'handoff_to_human',
-] as const;
+/** The tools the assistant drives; MCP may give them a prefix when their names clash. */
+const ACTIONS: Record<string, (order: string, args: Json) => string> = {
+  get_order: (order) => `look up ${order}`,
+  list_orders: () => 'list those orders',
+  cancel_order: (order) => `cancel ${order}`,
+  send_order_confirmation: (order) => `send the confirmation for ${order}`,
+  send_order_status_update: (order) => `send the status update for ${order}`,
+  create_complaint: () => 'file your complaint',
+  get_complaint: (_, args) => `look up complaint ${text(args.complaint_id) ?? ''}`.trim(),
+  list_complaints: () => 'list those complaints',
+  handoff_to_human: () => 'reach a person',
+};
+const canonical = (name: string): string =>
+  Object.keys(ACTIONS).find(
+    (tool) => name === tool || name.endsWith(`_${tool}`) || name.endsWith(`-${tool}`),
+  ) ?? name;
+const actionOf = (tool: string, args: Json): string =>
+  ACTIONS[tool]?.(`order #${text(args.order_id) ?? ''}`, args) ?? 'do that';
 
-/** What the call was meant to do, for "Sorry, I could not …" and "To …, I need …". */
-export function actionOf(tool: string, args: Json): string {
-  const order = `order #${text(args.order_id) ?? text(args.orderId) ?? text(args.id) ?? ''}`;
-  const actions: Record<string, string> = {
-    get_order: `look up ${order}`,
-    list_orders: 'list those orders',
-    cancel_order: `cancel ${order}`,
-    send_order_confirmation: `send the confirmation for ${order}`,
-    send_order_status_update: `send the status update for ${order}`,
-    create_complaint: 'file your complaint',
-    get_complaint: `look up complaint ${text(args.complaint_id) ?? ''}`.trim(),
-    list_complaints: 'list those complaints',
-    handoff_to_human: 'reach a person',
-  };
-  return actions[tool] ?? 'do that';
-}
-
-/** One result in words. `status` words an order look-up as an answer to "where is my order?". */
+/** One result in words. `status` words an order as the answer to "where is my order?". */
 export function wordResult(tool: string, args: Json, value: unknown, status: boolean): string {
   const failed = failureOf(value);
+  const demand = emailDemand(value);
+  if (demand?.field === 'to')
+    return `To ${actionOf(tool, args)}, I need the e-mail address to send it to. Which one should I use?`;
+  if (demand)
+    return `To ${actionOf(tool, args)}, I need the e-mail address on the order, so that I know it is yours. What is it?`;
   if (failed) return `Sorry, I could not ${actionOf(tool, args)}: ${sentence(failed.message)}`;
-  const who = text(args.customer_name) ?? text(args.customer_email) ?? text(args.name) ?? text(args.email);
-  const forWhom = who ? ` for ${who}` : '';
+  const order = find(value, 'order_id', 'order');
+  const complaint = find(value, 'complaint_id', 'complaint');
+  const who = text(args.customer_name) ?? text(args.customer_email);
   switch (tool) {
-    case 'get_order': {
-      const order = find(value, 'order_id', 'order');
-      if (order) return status ? describeOrderStatus(order) : describeOrder(order);
-      break;
-    }
+    case 'get_order':
+      if (order && status) {
+        const updated = day(order.updated_at) ? ` Last update: ${day(order.updated_at)}.` : '';
+        return `Your order #${idOf(order, 'order_id')} is ${statusLine(order.status)}.${updated}`;
+      }
+      return order ? describeOrder(order) : 'Done.';
     case 'list_orders': {
       const orders = findAll(value, 'order_id', 'orders');
-      if (orders) return listOf(value, orders, 'order', forWhom, orderLine);
-      break;
+      return orders ? listOf(value, orders, 'order', who, orderLine) : 'Done.';
     }
     case 'cancel_order': {
-      const order = find(value, 'order_id', 'order');
-      const reason = text(args.reason);
-      return `Order #${(order && orderIdOf(order)) ?? text(args.order_id)} has been cancelled.${reason ? ` Reason noted: ${sentence(reason)}` : ''}`;
+      const reason = text(args.reason) ? ` Reason noted: ${sentence(text(args.reason)!)}` : '';
+      return `Order #${(order && idOf(order, 'order_id')) ?? text(args.order_id)} has been cancelled.${reason}`;
     }
     case 'send_order_confirmation':
     case 'send_order_status_update': {
-      const sent = isRecord(value) ? value.recipients : undefined;
-      const to = Array.isArray(sent) ? sent.filter((r) => typeof r === 'string').join(', ') : text(args.to);
+      const sent =
+        isRecord(value) && Array.isArray(value.recipients) ? value.recipients.join(', ') : text(args.to);
       const what = tool === 'send_order_confirmation' ? 'confirmation' : 'status update';
-      return `I have sent the ${what} for order #${text(args.order_id)}${to ? ` to ${to}` : " to the customer's e-mail address"}.`;
+      return `I have sent the ${what} for order #${text(args.order_id)} to ${sent || "the customer's e-mail address"}.`;
     }
     case 'create_complaint': {
-      const complaint = isRecord(value) && isRecord(value.complaint) ? value.complaint : value;
-      const reference = isRecord(complaint)
-        ? (text(complaint.complaint_id) ?? text(complaint.id))
-        : undefined;
+      const reference = complaint ? ` under reference ${idOf(complaint, 'complaint_id')}` : '';
       const about = text(args.order_id) ? ` about order #${text(args.order_id)}` : '';
-      return `Your complaint${about} has been filed${reference ? ` under reference ${reference}` : ''}. Our team will review it.`;
+      return `Your complaint${about} has been filed${reference}. Our team will review it.`;
     }
-    case 'get_complaint': {
-      const complaint = find(value, 'complaint_id', 'complaint');
-      if (complaint) return describeComplaint(complaint);
-      break;
-    }
+    case 'get_complaint':
+      return complaint ? describeComplaint(complaint) : 'Done.';
     case 'list_complaints': {
       const complaints = findAll(value, 'complaint_id', 'complaints');
-      const kind = text(args.status) ? `${readable(text(args.status)!)} complaint` : 'complaint';
-      const mail = text(args.customer_email) ?? text(args.email);
-      if (complaints) return listOf(value, complaints, kind, mail ? ` for ${mail}` : '', complaintLine);
-      break;
+      const noun = joined([readable(args.status), 'complaint'], ' ');
+      return complaints ? listOf(value, complaints, noun, text(args.customer_email), complaintLine) : 'Done.';
     }
     case 'handoff_to_human':
       return 'I have asked a person from our team to take over. They will reply here as soon as they can.';
@@ -226,15 +212,29 @@ export function wordResult(tool: string, args: Json, value: unknown, status: boo
   return 'Done.';
 }
 
-/** A failed call that asks for an e-mail address, and the argument it names, if any. */
-export function emailDemand(value: unknown): { field?: string } | undefined {
-  const failed = failureOf(value);
-  if (!failed) return undefined;
-  for (const key of ['needs', 'field']) {
-    const field = text(failed.details[key]);
-    if (field && (field.toLowerCase().includes('email') || field === 'to')) return { field };
+/** The answer to the results of the tool step that ends `messages`. */
+export function wordStep(messages: readonly ModelMessage[], status: boolean): string {
+  let start = messages.length;
+  while (start > 0 && messages[start - 1]?.role === 'tool') start--;
+  const step = messages[start - 1];
+  const calls = new Map<string, ModelToolCall>();
+  if (step?.role === 'assistant') for (const c of step.toolCalls ?? []) calls.set(c.id, c);
+  return messages
+    .slice(start)
+    .map((m) => {
+      const call = m.role === 'tool' ? calls.get(m.toolCallId) : undefined;
+      if (m.role !== 'tool' || !call) return '';
+      return wordResult(canonical(call.name), parseArgs(call), parseResult(m.content), status);
+    })
+    .filter(Boolean)
+    .join('\n\n');
+}
+
+export function parseArgs(call: ModelToolCall): Json {
+  try {
+    const value = JSON.parse(call.arguments) as unknown;
+    return isRecord(value) ? value : {};
+  } catch {
+    return {};
   }
-  const message = failed.message.toLowerCase();
-  const asks = ['ask', 'give', 'provide', 'need', 'verify', 'confirm'].some((w) => message.includes(w));
-  return asks && (message.includes('e-mail') || message.includes('email')) ? {} : undefined;
 }

@@ -1,132 +1,103 @@
 /**
  * The offline assistant's view of a customer message: words with their positions, and finders for the
- * values it reads (order numbers, e-mail addresses, complaint references, names). Customer text is
- * untrusted and can be long, so everything here runs in time linear in its input: the one tokenising
- * regex has no nested quantifiers, and every finder walks the tokens once with bounded look-ahead.
+ * values it reads. Customer text is untrusted and can be long, so everything here is linear in its
+ * input: the tokenising regex has no two quantifiers that can match the same characters, and every
+ * finder walks the tokens once with a bounded look-ahead.
  */
 
 /** The assistant reads at most this much of any one message; a request is never longer in practice. */
 export const MAX_SCANNED_CHARS = 2_000;
 
 export interface Token {
-  /** Lower-cased, without accents ("Dónde" → "donde"); punctuation tokens are the character itself. */
+  /** Lower-cased, without accents ("Dónde" → "donde"); punctuation is the character itself. */
   word: string;
-  /** The token as written. */
+  /** As written. */
   raw: string;
   start: number;
   end: number;
 }
 
-const TOKEN = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?|\S/gu;
+/** Words joined by an apostrophe or a hyphen stay one token: "don't", "e-mail", "CMP-7K2QX9AB". */
+const TOKEN = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*|\S/gu;
 
-export function fold(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replaceAll('’', "'");
-}
+export const words = (list: string): Set<string> => new Set(list.split(' '));
 
 export function tokenize(text: string): Token[] {
-  const tokens: Token[] = [];
-  for (const match of text.matchAll(TOKEN)) {
-    tokens.push({
-      word: fold(match[0]),
-      raw: match[0],
-      start: match.index,
-      end: match.index + match[0].length,
-    });
-  }
-  return tokens;
+  return [...text.matchAll(TOKEN)].map((m) => ({
+    word: m[0].normalize('NFD').replace(/\p{M}/gu, '').toLowerCase().replaceAll('’', "'"),
+    raw: m[0],
+    start: m.index,
+    end: m.index + m[0].length,
+  }));
 }
+
+export const isWord = (token: Token): boolean => /[\p{L}\p{N}]/u.test(token.raw);
+
+/** Whether `phrase` starts at token `i`. */
+export const phraseAt = (tokens: readonly Token[], i: number, phrase: readonly string[]): boolean =>
+  phrase.every((word, k) => tokens[i + k]?.word === word);
+
+/** Where `phrase` first starts in `tokens`, or -1. */
+export const indexOfPhrase = (tokens: readonly Token[], phrase: readonly string[]): number =>
+  tokens.findIndex((_, i) => phraseAt(tokens, i, phrase));
 
 /** The Damerau–Levenshtein distance is at most 1 (one letter missing, extra, wrong or swapped). */
 function nearly(a: string, b: string): boolean {
-  if (a === b) return true;
-  if (Math.abs(a.length - b.length) > 1) return false;
   let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  while (i < a.length && a[i] === b[i]) i++;
   if (a.length === b.length) {
-    return (
-      a.slice(i + 1) === b.slice(i + 1) ||
-      (a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2))
-    );
+    const swapped = a[i] === b[i + 1] && a[i + 1] === b[i];
+    return a.slice(i + 1) === b.slice(i + 1) || (swapped && a.slice(i + 2) === b.slice(i + 2));
   }
+  if (Math.abs(a.length - b.length) > 1) return false;
   return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
+const ORDER_WORDS = words('bestellung bestellnummer auftrag commande pedido pedidos');
+
 /** "order" in English (also misspelt: "ordr", "oder", "odrer"), German, French and Spanish. */
-const ORDER_WORDS = new Set(['bestellung', 'bestellnummer', 'auftrag', 'commande', 'pedido', 'pedidos']);
-export function isOrderWord(word: string): boolean {
-  if (ORDER_WORDS.has(word)) return true;
-  return word.length >= 4 && word.length <= 7 && (nearly(word, 'order') || nearly(word, 'orders'));
-}
+export const isOrderWord = (word: string): boolean =>
+  ORDER_WORDS.has(word) ||
+  (word.length >= 4 && word.length <= 7 && (nearly(word, 'order') || nearly(word, 'orders')));
 
 /** Between "order" and its number: "order no. 42", "order number #42", "Bestellung Nr. 1", "n° 5". */
-const NUMBER_WORDS = new Set([
-  'number',
-  'no',
-  'nr',
-  'num',
-  'id',
-  'nummer',
-  'numero',
-  'n',
-  '°',
-  '.',
-  ':',
-  '#',
-  '-',
-]);
+const NUMBER_WORDS = words('number no nr num id nummer numero n ° . : # -');
 
-/**
- * A number as written, also with letters typed for digits where that is unambiguous: "1O" → 10,
- * "l2" → 12 (at least one real digit, every other character an O or an l/I).
- */
+/** A number as written, also with O for 0 and l/I for 1 where a real digit shows it is one: "1O" → 10. */
 export function readNumber(raw: string): number | undefined {
-  if (raw.length > 12 || !/\d/.test(raw)) return undefined;
-  let digits = '';
-  for (const char of raw) {
-    if (char >= '0' && char <= '9') digits += char;
-    else if (char === 'O' || char === 'o') digits += '0';
-    else if (char === 'l' || char === 'I') digits += '1';
-    else return undefined;
-  }
-  const value = Number(digits);
+  if (raw.length > 12 || !/\d/.test(raw) || !/^[\dOolI]+$/.test(raw)) return undefined;
+  const value = Number(raw.replace(/[Oo]/g, '0').replace(/[lI]/g, '1'));
   return value > 0 ? value : undefined;
 }
 
 /** The order number the message names: after an order word ("order 42", "ordr #1O") or a bare "#42". */
 export function findOrderId(tokens: readonly Token[]): number | undefined {
   for (let i = 0; i < tokens.length; i++) {
-    const word = tokens[i]!.word;
-    // "order42", as typed in a hurry
-    if (word.startsWith('order') && word.length > 5) {
-      const glued = readNumber(tokens[i]!.raw.slice(5));
-      if (glued !== undefined) return glued;
-    }
+    const { word, raw } = tokens[i]!;
+    const glued = word.startsWith('order') ? readNumber(raw.slice(5)) : undefined; // "order42"
+    if (glued !== undefined) return glued;
     if (word !== '#' && !isOrderWord(word)) continue;
     let j = i + 1;
-    while (j < tokens.length && j <= i + 4 && NUMBER_WORDS.has(tokens[j]!.word) && !isNumber(tokens[j])) j++;
-    const id = tokens[j] === undefined ? undefined : readNumber(tokens[j]!.raw);
+    while (j <= i + 4 && NUMBER_WORDS.has(tokens[j]?.word ?? '') && readNumber(tokens[j]!.raw) === undefined)
+      j++;
+    const id = tokens[j] && readNumber(tokens[j]!.raw);
     if (id !== undefined) return id;
   }
   return undefined;
 }
 
-const isNumber = (token: Token | undefined): boolean => token !== undefined && /^\d+$/.test(token.raw);
-
 /** The only number in a short answer ("43", "it's 43"), for a question that asked for one. */
 export function bareNumber(tokens: readonly Token[]): number | undefined {
-  const numbers = tokens.filter(isNumber);
+  const numbers = tokens.filter((t) => /^\d+$/.test(t.raw));
   return numbers.length === 1 && tokens.length <= 6 ? readNumber(numbers[0]!.raw) : undefined;
 }
 
 /** Complaint references as the complaints service issues them ("CMP-7K2QX9AB"). */
 export function findComplaintId(tokens: readonly Token[]): string | undefined {
-  for (let i = 0; i + 2 < tokens.length; i++) {
-    const code = tokens[i + 2]!;
-    if (tokens[i]!.word === 'cmp' && tokens[i + 1]!.raw === '-' && /^[a-z0-9]{4,16}$/.test(code.word)) {
-      if (tokens[i + 1]!.start === tokens[i]!.end && code.start === tokens[i + 1]!.end) {
-        return `CMP-${code.raw.toUpperCase()}`;
-      }
-    }
+  for (const { word } of tokens) {
+    const parts = word.split('-');
+    const k = parts.findIndex((p, i) => p === 'cmp' && /^[a-z0-9]{4,16}$/.test(parts[i + 1] ?? ''));
+    if (k >= 0) return `CMP-${parts[k + 1]!.toUpperCase()}`;
   }
   return undefined;
 }
@@ -163,53 +134,34 @@ export function trimTrailing(text: string, chars: string): string {
 }
 
 /** Words that end a name taken from free text. */
-const NAME_STOP = new Set(
-  'and or but with from email e-mail mail at my i please for about to because the order orders who placed by on in is was have has und et y'.split(
-    ' ',
-  ),
+const NAME_STOP = words(
+  'and or but with from email e-mail mail at my i please for about to because the order orders who placed by on in is was have has und et y',
 );
 
-/** Up to four words of a name starting at token `from`, ended by punctuation, a digit or a linking word. */
+/** Up to four words of a name from token `from`, ended by punctuation, a digit, an e-mail or a linking word. */
 export function nameAt(tokens: readonly Token[], from: number): string | undefined {
   const name: string[] = [];
   for (let i = from; i < tokens.length && name.length < 4; i++) {
-    const token = tokens[i]!;
-    if (!/^[\p{L}'’-]+$/u.test(token.raw) || NAME_STOP.has(token.word)) break;
-    // the local part of an e-mail address is not a name
-    if (tokens[i + 1]?.raw === '@' && tokens[i + 1]!.start === token.end) break;
-    // "Jane Doe-Smith": a hyphen glued to both neighbours joins them into one word
-    name.push(token.raw);
-    const next = tokens[i + 1];
-    if (next?.raw === '-' && next.start === token.end && tokens[i + 2]?.start === next.end) {
-      name[name.length - 1] += `-${tokens[i + 2]!.raw}`;
-      i += 2;
-    }
+    const { raw, word, end } = tokens[i]!;
+    const email = tokens[i + 1]?.raw === '@' && tokens[i + 1]!.start === end;
+    if (!/^[\p{L}'’-]+$/u.test(raw) || NAME_STOP.has(word) || email) break;
+    name.push(raw);
   }
   return name.length > 0 ? name.join(' ') : undefined;
 }
 
-/** Phrases after which a customer gives their own name, in the four languages the assistant greets in. */
-const NAME_INTROS: readonly string[][] = [
-  ['my', 'name', 'is'],
-  ['name', ':'],
-  ['name', 'is'],
-  ['mein', 'name', 'ist'],
-  ['ich', 'heisse'],
-  ['ich', 'heiße'],
-  ['je', "m'appelle"],
-  ['me', 'llamo'],
-  ['mi', 'nombre', 'es'],
-];
-
-/** Where `phrase` starts in `tokens` at or after `from`, or -1. */
-export function indexOfPhrase(tokens: readonly Token[], phrase: readonly string[], from = 0): number {
-  for (let i = from; i + phrase.length <= tokens.length; i++) {
-    let k = 0;
-    while (k < phrase.length && tokens[i + k]!.word === phrase[k]) k++;
-    if (k === phrase.length) return i;
-  }
-  return -1;
-}
+/** Phrases after which customers give their own name, in the four languages the assistant greets in. */
+const NAME_INTROS = [
+  'my name is',
+  'name :',
+  'name is',
+  'mein name ist',
+  'ich heisse',
+  'ich heiße',
+  "je m'appelle",
+  'me llamo',
+  'mi nombre es',
+].map((p) => p.split(' '));
 
 /** The customer's own name ("my name is Jane Doe", "name: Jane Doe", "I'm Jane Doe"). */
 export function findOwnName(tokens: readonly Token[]): string | undefined {
@@ -217,21 +169,21 @@ export function findOwnName(tokens: readonly Token[]): string | undefined {
     const at = indexOfPhrase(tokens, intro);
     if (at >= 0) return nameAt(tokens, at + intro.length);
   }
-  // "I am Jane" / "I'm Jane" — only with a capital, so that "I'm angry" is not a name
+  // "I am Jane" / "I'm Jane" only with a capital, so that "I'm angry" is not a name
   for (const intro of [["i'm"], ['i', 'am']]) {
     const at = indexOfPhrase(tokens, intro);
-    const first = tokens[at + intro.length];
-    if (at >= 0 && first && /^\p{Lu}/u.test(first.raw)) return nameAt(tokens, at + intro.length);
+    if (at >= 0 && /^\p{Lu}/u.test(tokens[at + intro.length]?.raw ?? ''))
+      return nameAt(tokens, at + intro.length);
   }
   return undefined;
 }
 
-/** A message that is only a name ("Jane Doe"): one to four capitalised words and nothing else. */
-export function isBareName(tokens: readonly Token[]): boolean {
-  const words = tokens.filter((t) => t.raw !== '.' && t.raw !== '!');
-  return (
-    words.length > 0 &&
-    words.length <= 4 &&
-    words.every((t) => /^\p{Lu}[\p{L}'’-]*$/u.test(t.raw) && !NAME_STOP.has(t.word))
-  );
+/** The message when it is only a name ("Jane Doe"): one to four capitalised words. */
+export function bareName(tokens: readonly Token[]): string | undefined {
+  const name = tokens.filter(isWord);
+  const capitalised = name.every((t) => /^\p{Lu}[\p{L}'’-]*$/u.test(t.raw) && !NAME_STOP.has(t.word));
+  const onlyDots = tokens.every((t) => isWord(t) || t.raw === '.' || t.raw === '!');
+  return name.length > 0 && name.length <= 4 && capitalised && onlyDots
+    ? name.map((t) => t.raw).join(' ')
+    : undefined;
 }
