@@ -191,7 +191,8 @@ function filesComplaint(tokens: readonly Token[]): boolean {
 
 /** "order no. 8": this "no" is a number sign, not a refusal. */
 const numberSign = (tokens: readonly Token[], i: number): boolean =>
-  tokens[i]!.word === 'no' && (isOrderWord(tokens[i - 1]?.word ?? '') || /^\d/.test(tokens[i + 1]?.raw ?? ''));
+  tokens[i]!.word === 'no' &&
+  (isOrderWord(tokens[i - 1]?.word ?? '') || /^\d/.test(tokens[i + 1]?.raw ?? ''));
 
 function intentOf(r: Omit<Request, 'intent'>, has: (set: Set<string>) => boolean): Request['intent'] {
   const plain = r.tokens.filter(isWord);
