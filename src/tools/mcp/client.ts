@@ -26,6 +26,8 @@ export interface McpToolSourceOptions {
   /** How often an idle connection is pinged to notice a server that went away; default 15 s. */
   pingIntervalMs?: number;
   clientInfo?: { name: string; version: string };
+  /** Replaces the global fetch for the MCP requests (e.g. to carry the trace context). */
+  fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }
 
 /**
@@ -48,6 +50,7 @@ export function createMcpToolSource(options: McpToolSourceOptions) {
     backoff: options.backoff ?? DEFAULT_BACKOFF,
     pingIntervalMs: options.pingIntervalMs ?? 15_000,
     clientInfo: options.clientInfo ?? { name: 'customer-service-agent', version: '1.0.0' },
+    ...(options.fetch ? { fetch: options.fetch } : {}),
     // Called only once connected, by which time `calls` exists.
     adapt: (definitions) =>
       adaptRemoteTools(definitions, { isLocalName: options.localToolNames, call: calls.call, logger }),

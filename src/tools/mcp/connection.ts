@@ -33,6 +33,8 @@ export interface McpConnectionOptions {
   backoff: BackoffOptions;
   pingIntervalMs: number;
   clientInfo: { name: string; version: string };
+  /** Replaces the global fetch for the MCP requests (e.g. to carry the trace context). */
+  fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
   /** Turns the server's tool definitions into registry tools. */
   adapt: (definitions: readonly McpToolDefinition[]) => Tool[];
   logger: Logger;
@@ -99,7 +101,10 @@ export function createMcpConnection(options: McpConnectionOptions) {
    * deadline signal would send stray cancellations for requests that had long succeeded.)
    */
   async function connect(target: string): Promise<Connection> {
-    const transport = new StreamableHTTPClientTransport(new URL(target));
+    const transport = new StreamableHTTPClientTransport(
+      new URL(target),
+      options.fetch ? { fetch: options.fetch } : undefined,
+    );
     const conn: Connection = {
       transport,
       tools: [],
