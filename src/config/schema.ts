@@ -284,6 +284,20 @@ export const envVariables = z.object({
   AUTH_JWT_ISSUER: optionalStr,
   AUTH_JWT_AUDIENCE: optionalStr,
   LOG_REDACT_PII: bool(true),
+
+  // Observability (§12): Prometheus metrics, OpenTelemetry traces, the model provider's breaker and
+  // fallback. The OTEL_* names are the standard ones; the exporter is given them explicitly.
+  METRICS_ENABLED: bool(true),
+  METRICS_TOKEN: optionalStr,
+  LLM_BREAKER_FAILURES: int(5, 0, 1000),
+  LLM_BREAKER_COOLDOWN_MS: int(30_000, 100, 3_600_000),
+  FALLBACK_OPENAI_BASE_URL: optionalUrl,
+  FALLBACK_OPENAI_MODEL: optionalStr,
+  FALLBACK_OPENAI_API_KEY: optionalStr,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_HEADERS: optionalStr,
+  OTEL_SERVICE_NAME: str('msev15e2e-ts'),
+  OTEL_TRACES_SAMPLER_ARG: decimal(1, 0, 1),
 });
 
 export type RawEnvConfig = z.output<typeof envVariables>;
