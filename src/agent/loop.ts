@@ -188,6 +188,7 @@ export function createAgent(deps: AgentDeps) {
         sessionId: ctx.sessionId,
         requestId: ctx.requestId,
         ...(ctx.customer ? { customer: ctx.customer } : {}),
+        ...(ctx.orderProof ? { orderProof: ctx.orderProof } : {}),
         signal: ctx.signal,
         logger: ctx.logger.child({ tool: call.name }),
       };

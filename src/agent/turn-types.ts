@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { OrderAccessProof } from '../access/order-access.js';
 import type { VerifiedCustomer } from '../access/principal.js';
 import type { StoredMessage, ToolCallRecord } from '../sessions/types.js';
 import type { Usage } from './types.js';
@@ -21,6 +22,8 @@ export interface TurnContext {
   requestId: string;
   /** The customer the turn acts for, when the caller vouched for one (tools scope by it). */
   customer?: VerifiedCustomer;
+  /** What the conversation proved about the customer; the order tools read it. */
+  orderProof?: OrderAccessProof;
   /** Aborting it stops the model call and the running tools at once. */
   signal: AbortSignal;
   logger: Logger;

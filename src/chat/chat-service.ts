@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { createOrderAccessProof } from '../access/order-access.js';
 import type { Role, VerifiedCustomer } from '../access/principal.js';
 import { bindingFor, mayUseSession } from '../access/session-access.js';
 import type { Agent, AgentEventListener } from '../agent/loop.js';
@@ -152,6 +153,14 @@ export function createChatService(deps: ChatServiceDeps) {
     }
     // The first verified customer to speak in a session binds it to themselves.
     const binding = bindingFor(caller, key.tenantId, session?.attributes);
+    // Without a verified address the order tools accept the e-mail addresses typed in the session.
+    const orderProof = request.customer?.email
+      ? undefined
+      : createOrderAccessProof(key.tenantId, session?.attributes, request.message);
+    const attributesAfter = () => {
+      const proved = orderProof?.patch();
+      return proved || binding ? { ...binding, ...proved } : undefined;
+    };
     const history = session?.messages ?? [];
     const userMessage: StoredMessage = { role: 'user', content: request.message, timestamp: receivedAt };
     const ctx = {
@@ -159,6 +168,7 @@ export function createChatService(deps: ChatServiceDeps) {
       sessionId: key.sessionId,
       requestId: request.requestId,
       ...(request.customer ? { customer: request.customer } : {}),
+      ...(orderProof ? { orderProof } : {}),
       signal,
       logger: log,
       streaming: request.streaming === true,
@@ -169,7 +179,7 @@ export function createChatService(deps: ChatServiceDeps) {
       const snapshot = await sessions.append(
         key,
         [userMessage, assistantMessage(result.answer, result.toolCalls, timestamp, false)],
-        binding,
+        attributesAfter(),
       );
       return {
         answer: result.answer,
@@ -188,7 +198,7 @@ export function createChatService(deps: ChatServiceDeps) {
           await sessions.append(
             key,
             [userMessage, assistantMessage(partial.answer, partial.toolCalls, timestamp, true)],
-            binding,
+            attributesAfter(),
           );
           log.info(
             { tool_calls: partial.toolCalls.length, steps: partial.steps },

@@ -285,6 +285,9 @@ export const envVariables = z.object({
   AUTH_JWT_AUDIENCE: optionalStr,
   LOG_REDACT_PII: bool(true),
 
+  // Customers, access and audit (DESIGN §11): whose orders the tools may touch.
+  ORDER_ACCESS: enumOf(['customer', 'tenant'] as const, 'customer'),
+
   // Observability (§12): Prometheus metrics, OpenTelemetry traces, the model provider's breaker and
   // fallback. The OTEL_* names are the standard ones; the exporter is given them explicitly.
   METRICS_ENABLED: bool(true),

@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from 'pino';
+import { agentInstructions } from '../agent/instructions.js';
 import { type Agent, createAgent } from '../agent/loop.js';
 import { createCircuitBreakerModel } from '../agent/models/breaker.js';
 import { createChatModel } from '../agent/models/create-model.js';
@@ -108,7 +109,11 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     readiness.register(emailReadinessCheck(mailer));
 
     const tools = createToolRegistry();
-    tools.register(...createOrderTools(orders), ...createEmailTools({ mailer, orders, config }));
+    const access = config.ORDER_ACCESS ?? 'customer';
+    tools.register(
+      ...createOrderTools(orders, { access }),
+      ...createEmailTools({ mailer, orders, config, access }),
+    );
 
     const mcp = createMcpToolSource({
       url: config.MCP_SERVER_URL,
@@ -159,7 +164,14 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       const breakerOf = model;
       metrics?.observeBreaker(() => breakerOf.status().breaker?.state);
       const aroundToolCall = toolCallInstrumentation(instruments);
-      agent = createAgent({ model, tools, config, logger, ...(aroundToolCall ? { aroundToolCall } : {}) });
+      agent = createAgent({
+        model,
+        tools,
+        config,
+        logger,
+        instructions: agentInstructions(config.ORDER_ACCESS ?? 'customer'),
+        ...(aroundToolCall ? { aroundToolCall } : {}),
+      });
     } catch (err) {
       agentProblem = `The agent could not be initialised: ${err instanceof Error ? err.message : String(err)}`;
       logger.error({ err }, 'agent initialisation failed');
