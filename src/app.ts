@@ -2,6 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
+import type { AuditStore } from './audit/types.js';
 import type { AppConfig } from './config/index.js';
 import type { ReadinessRegistry } from './health/readiness.js';
 import { createInflightTurns, type InflightTurns } from './http/inflight.js';
@@ -14,6 +15,7 @@ import requestContext from './http/plugins/request-context.js';
 import swagger from './http/plugins/swagger.js';
 import tracingPlugin from './http/plugins/tracing.js';
 import { requestIdFor } from './http/request-id.js';
+import auditRoutes from './http/routes/audit.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import healthRoutes from './http/routes/health.js';
 import sessionRoutes from './http/routes/sessions.js';
@@ -30,6 +32,8 @@ export interface AppDeps {
   /** Serialises turns (and deletes) on one session; shared through Redis across instances. */
   turnLock: TurnLock;
   readiness: ReadinessRegistry;
+  /** The audit log's read side (GET /api/v1/audit); absent: the route answers 503. */
+  audit?: AuditStore;
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
   chat?: ChatTurns;
   inflight?: InflightTurns;
@@ -117,6 +121,7 @@ export async function buildApp(deps: AppDeps) {
     isClosing: () => inflight.closing,
   });
   await app.register(sessionRoutes, { sessions: deps.sessions, turnLock: deps.turnLock });
+  await app.register(auditRoutes, { audit: deps.audit });
   await app.register(chatRoutes, { chat: deps.chat, inflight, pingIntervalMs: deps.pingIntervalMs });
 
   return app;

@@ -5,6 +5,7 @@ import { bindingFor, mayUseSession } from '../access/session-access.js';
 import type { Agent, AgentEventListener } from '../agent/loop.js';
 import { TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
+import type { AuditActor } from '../audit/types.js';
 import { ServiceError } from '../errors.js';
 import { abortReason } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
@@ -41,6 +42,8 @@ export interface ChatTurnRequest {
   customer?: VerifiedCustomer;
   /** The caller's role (`client` when absent): decides who may continue a customer's session. */
   role?: Role;
+  /** Who called, as the audit log names it. */
+  actor?: AuditActor;
   requestId: string;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
@@ -169,6 +172,7 @@ export function createChatService(deps: ChatServiceDeps) {
       requestId: request.requestId,
       ...(request.customer ? { customer: request.customer } : {}),
       ...(orderProof ? { orderProof } : {}),
+      ...(request.actor ? { actor: request.actor } : {}),
       signal,
       logger: log,
       streaming: request.streaming === true,

@@ -287,6 +287,7 @@ export const envVariables = z.object({
 
   // Customers, access and audit (DESIGN §11): whose orders the tools may touch.
   ORDER_ACCESS: enumOf(['customer', 'tenant'] as const, 'customer'),
+  AUDIT_RETENTION_DAYS: int(90, 1, 36_500),
 
   // Observability (§12): Prometheus metrics, OpenTelemetry traces, the model provider's breaker and
   // fallback. The OTEL_* names are the standard ones; the exporter is given them explicitly.

@@ -9,6 +9,8 @@ import { createOfflineModel } from '../agent/offline/offline-model.js';
 import { agentReadinessCheck, llmReadinessCheck } from '../agent/readiness.js';
 import type { ChatModel } from '../agent/types.js';
 import type { AppDeps } from '../app.js';
+import { createAuditRecorder, createAuditStore } from '../audit/index.js';
+import { auditToolCalls } from '../audit/tool-calls.js';
 import { createChatService } from '../chat/chat-service.js';
 import type { AppConfig } from '../config/index.js';
 import { seedDemoOrders } from '../db/demo-orders.js';
@@ -98,6 +100,14 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     closers.push({ name: 'order database', close: () => orderDb.close() });
     readiness.register(orderDbReadinessCheck(orderDb));
     const orders = createOrdersRepository(orderDb);
+    // After the database in the list, so it is flushed before the database closes.
+    const auditStore = createAuditStore(orderDb);
+    const audit = createAuditRecorder({
+      store: auditStore,
+      logger,
+      retentionDays: config.AUDIT_RETENTION_DAYS,
+    });
+    closers.push({ name: 'audit log', close: () => audit.close() });
     // With several instances on one Postgres only the one that created the schema seeds.
     if (shouldSeedDemoOrders(config, orderDb.created)) {
       const count = await seedDemoOrders(orders);
@@ -170,6 +180,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
         config,
         logger,
         instructions: agentInstructions(config.ORDER_ACCESS ?? 'customer'),
+        onToolCallDone: auditToolCalls(audit),
         ...(aroundToolCall ? { aroundToolCall } : {}),
       });
     } catch (err) {
@@ -198,6 +209,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       sessions,
       turnLock,
       readiness,
+      audit: auditStore,
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),
       ...(tracing ? { tracing } : {}),
@@ -208,6 +220,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       mcp,
       redis,
       tracing,
+      audit,
       /** Closes everything this runtime opened, newest first; never throws. */
       close: () => closeAll(closers, logger),
     };
