@@ -32,7 +32,20 @@ export interface ChatServiceDeps {
   turnLock: TurnLock;
   config: ChatServiceConfig;
   logger: Logger;
+  /** TENANT_TOKEN_QUOTAS: checked before a turn, fed with its usage after it. */
+  quotas?: TurnQuotas;
 }
+
+/** The part of the token quotas a turn needs. */
+export interface TurnQuotas {
+  check(
+    tenantId: string,
+  ): Promise<{ ok: true; remaining?: number } | { ok: false; limit: number; retryAfterSeconds: number }>;
+  consume(tenantId: string, tokens: number): Promise<number | undefined>;
+}
+
+export const QUOTA_EXCEEDED_MESSAGE =
+  "This tenant's daily token quota is used up; try again after it resets (see Retry-After)";
 
 export interface ChatTurnRequest {
   tenantId: string;
@@ -58,7 +71,7 @@ export interface ChatTurnResult {
   /** User + assistant messages in the session after this turn. */
   messageCount: number;
   toolCalls: ToolCallRecord[];
-  usage?: Usage;
+  usage?: Usage & { quota_remaining?: number };
   /** When the answer was completed (ISO-8601). */
   timestamp: string;
 }
@@ -95,6 +108,16 @@ export function createChatService(deps: ChatServiceDeps) {
     const agent = getAgent();
     if (!agent) throw new ServiceError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
     if (request.signal.aborted) throw new ClientDisconnectedError(request.signal.reason);
+    if (deps.quotas) {
+      const quota = await deps.quotas.check(request.tenantId);
+      if (!quota.ok) {
+        log.warn({ limit: quota.limit, retry_after_s: quota.retryAfterSeconds }, 'token quota exceeded');
+        throw new ServiceError('QUOTA_EXCEEDED', QUOTA_EXCEEDED_MESSAGE, {
+          retryAfterSeconds: quota.retryAfterSeconds,
+          details: { limit: quota.limit, window: 'day' },
+        });
+      }
+    }
 
     const key: SessionKey = { tenantId: request.tenantId, sessionId: request.sessionId };
     const receivedAt = new Date().toISOString();
@@ -185,16 +208,23 @@ export function createChatService(deps: ChatServiceDeps) {
         [userMessage, assistantMessage(result.answer, result.toolCalls, timestamp, false)],
         attributesAfter(),
       );
+      const remaining = await countTokens(key.tenantId, result.usage);
       return {
         answer: result.answer,
         messageCount: countConversationMessages(snapshot.messages),
         toolCalls: result.toolCalls,
-        ...(result.usage ? { usage: result.usage } : {}),
+        ...(result.usage
+          ? {
+              usage: remaining === undefined ? result.usage : { ...result.usage, quota_remaining: remaining },
+            }
+          : {}),
         timestamp,
       };
     } catch (err) {
       if (!(err instanceof TurnInterruptedError)) throw err;
       const { partial } = err;
+      // Tokens spent on an interrupted turn count too.
+      await countTokens(key.tenantId, partial.usage);
       // A tool may have had side effects, or the client saw text: the conversation must show it.
       if (partial.toolCalls.length > 0 || partial.answer !== '') {
         const timestamp = new Date().toISOString();
@@ -214,6 +244,11 @@ export function createChatService(deps: ChatServiceDeps) {
       }
       throw err;
     }
+  }
+
+  async function countTokens(tenantId: string, usage: Usage | undefined): Promise<number | undefined> {
+    if (!deps.quotas) return undefined;
+    return deps.quotas.consume(tenantId, usage?.total_tokens ?? 0);
   }
 
   return { runTurn };

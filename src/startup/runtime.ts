@@ -16,7 +16,13 @@ import type { AppConfig } from '../config/index.js';
 import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
+import {
+  createMemoryTokenCounter,
+  createRedisTokenCounter,
+  createTokenQuotas,
+} from '../quotas/token-quotas.js';
 import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
+import { createKeyspace } from '../redis/keys.js';
 import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
 import {
   instrumentAgent,
@@ -190,6 +196,19 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     readiness.register(agentReadinessCheck(() => agent, agentProblem));
     readiness.register(llmReadinessCheck(model));
 
+    // Token quotas per tenant and day: in Redis when it is configured (shared by every instance).
+    const quotas =
+      Object.keys(config.TENANT_TOKEN_QUOTAS).length > 0
+        ? createTokenQuotas({
+            quotas: config.TENANT_TOKEN_QUOTAS,
+            counter: redis
+              ? createRedisTokenCounter(redis, createKeyspace(config.REDIS_KEY_PREFIX))
+              : createMemoryTokenCounter(),
+            logger,
+          })
+        : undefined;
+    if (quotas) readiness.register(quotas.readinessCheck());
+
     const chat = agent
       ? instrumentTurns(
           createChatService({
@@ -198,6 +217,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
             turnLock,
             config,
             logger,
+            ...(quotas ? { quotas } : {}),
           }),
           instruments,
         )

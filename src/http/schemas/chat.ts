@@ -31,6 +31,11 @@ export const usageSchema = z.object({
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),
   total_tokens: z.number().int(),
+  quota_remaining: z
+    .number()
+    .int()
+    .optional()
+    .describe("Tokens left of the tenant's daily quota after this turn (TENANT_TOKEN_QUOTAS)"),
 });
 
 export const chatResponseSchema = z
