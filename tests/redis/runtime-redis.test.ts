@@ -7,7 +7,7 @@ let full: FullApp;
 
 beforeAll(async () => {
   redis = await startRedis();
-  full = await startFullApp({ REDIS_URL: redis.url });
+  full = await startFullApp({ REDIS_URL: redis.url, REDIS_KEY_PREFIX: 'rt:' });
 }, 30_000);
 
 afterAll(async () => {
@@ -15,14 +15,67 @@ afterAll(async () => {
   await redis?.close();
 });
 
+function chat(sessionId: string, message: string) {
+  return full.app.inject({
+    method: 'POST',
+    url: '/api/v1/chat',
+    payload: { session_id: sessionId, message },
+  });
+}
+
+function readiness() {
+  return full.app.inject({ method: 'GET', url: '/health/readiness' });
+}
+
 describe('runtime with REDIS_URL', () => {
-  it('opens one shared client and reports Redis in readiness as a critical check', async () => {
-    const response = await full.app.inject({ method: 'GET', url: '/health/readiness' });
+  it('opens the shared client and a subscriber, and reports Redis in readiness as a critical check', async () => {
+    const response = await readiness();
     expect(response.statusCode).toBe(200);
     const body = response.json();
     expect(body.checks.redis).toMatchObject({ status: 'healthy' });
     expect(body.checks.redis.details.url).toBe(redis.url);
-    const clients = await redis.client().client('LIST');
-    expect(String(clients)).toContain('name=msev15e2e:main');
+    const clients = String(await redis.client().client('LIST'));
+    expect(clients).toContain('name=msev15e2e:main');
+    expect(clients).toContain('name=msev15e2e:subscriber');
   });
+
+  it('runs chat turns under the Redis turn lock and leaves no lock behind', async () => {
+    const first = await chat('rt-1', 'hello');
+    expect(first.statusCode).toBe(200);
+    const second = await chat('rt-1', 'what can you do?');
+    expect(second.json().message_count).toBe(4);
+    expect(await redis.client().keys('rt:lock:*')).toEqual([]);
+  });
+
+  it('Redis stopped mid-run: chat answers 503 AGENT_UNAVAILABLE, readiness not_ready; both recover without a restart', async () => {
+    await redis.stop();
+
+    const refused = await chat('rt-2', 'hello');
+    expect(refused.statusCode).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json()).toMatchObject({
+      error: 'AGENT_UNAVAILABLE',
+      message: 'Conversation state is not reachable right now. Please try again later.',
+      request_id: refused.headers['x-request-id'],
+    });
+    expect(refused.body).not.toContain('127.0.0.1');
+
+    const notReady = await readiness();
+    expect(notReady.statusCode).toBe(503);
+    expect(notReady.json()).toMatchObject({
+      status: 'not_ready',
+      checks: { redis: { status: 'unhealthy' } },
+    });
+
+    // The process is still up and answers what does not need Redis.
+    expect((await full.app.inject({ method: 'GET', url: '/health/liveness' })).statusCode).toBe(200);
+
+    await redis.start();
+    await expect
+      .poll(async () => (await readiness()).statusCode, { timeout: 15_000, interval: 200 })
+      .toBe(200);
+    const back = await chat('rt-2', 'hello');
+    expect(back.statusCode).toBe(200);
+    expect(back.json().message_count).toBe(2);
+  }, 40_000);
 });
