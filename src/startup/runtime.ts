@@ -141,7 +141,15 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
 
     const chat = agent ? createChatService({ agent, sessions, turnLock, config, logger }) : undefined;
 
-    const deps: AppDeps = { config, logger, sessions, turnLock, readiness, ...(chat ? { chat } : {}) };
+    const deps: AppDeps = {
+      config,
+      logger,
+      sessions,
+      turnLock,
+      readiness,
+      ...(redis ? { redis } : {}),
+      ...(chat ? { chat } : {}),
+    };
     return {
       deps,
       model,
