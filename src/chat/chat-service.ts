@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { VerifiedCustomer } from '../access/principal.js';
 import type { Agent, AgentEventListener } from '../agent/loop.js';
 import { TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
@@ -34,6 +35,8 @@ export interface ChatTurnRequest {
   tenantId: string;
   sessionId: string;
   message: string;
+  /** The customer the turn acts for, when the caller vouched for one. */
+  customer?: VerifiedCustomer;
   requestId: string;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
@@ -146,6 +149,7 @@ export function createChatService(deps: ChatServiceDeps) {
       tenantId: key.tenantId,
       sessionId: key.sessionId,
       requestId: request.requestId,
+      ...(request.customer ? { customer: request.customer } : {}),
       signal,
       logger: log,
       streaming: request.streaming === true,
