@@ -6,7 +6,7 @@ import type { ApiKeyVerifier } from '../../access/api-keys.js';
 import type { AppConfig } from '../../config/index.js';
 import { AppError } from '../errors.js';
 
-const EXEMPT = /^\/(health|docs)(\/|\?|$)/;
+const EXEMPT = /^\/(health|docs|metrics)(\/|\?|$)/;
 
 export interface RateLimitOptions {
   config: AppConfig;
