@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { envVariables } from '../../src/config/schema.js';
-import { type FakeOpenAI, lastUserMessage, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
+import {
+  type FakeOpenAI,
+  type FakeStep,
+  lastUserMessage,
+  type RecordedRequest,
+  startFakeOpenAI,
+  step,
+} from '../helpers/fake-openai-server.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres-server.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { freePort, type ServerProcess, spawnServer, waitForHttp } from '../helpers/server-process.js';
 
@@ -14,14 +22,15 @@ const INSTANCES = 3;
 const RATE_LIMIT = 5;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'multi-instance-'));
 let redis: TestRedis;
+let postgres: TestPostgres;
 let fake: FakeOpenAI;
 const servers: ServerProcess[] = [];
 
 beforeAll(async () => {
-  [redis, fake] = await Promise.all([
+  [redis, postgres, fake] = await Promise.all([
     startRedis(),
-    // Deterministic answers that name their question, so the order of a history can be checked.
-    startFakeOpenAI({ fallback: (request) => step.text(`Answer to: ${lastUserMessage(request)}`) }),
+    startPostgres(),
+    startFakeOpenAI({ fallback: model }),
   ]);
   for (let i = 0; i < INSTANCES; i++) {
     const port = await freePort();
@@ -37,6 +46,7 @@ beforeAll(async () => {
         OPENAI_BASE_URL: fake.baseURL,
         OPENAI_API_KEY: 'sk-test-multi-instance',
         LLM_MAX_RETRIES: '0',
+        ORDER_DB_URL: postgres.url,
         ORDER_DB_PATH: path.join(tmp, `instance-${i}`, 'orders.db'),
         EMAIL_OUTBOX_DIR: path.join(tmp, `instance-${i}`, 'outbox'),
         REDIS_URL: redis.url,
@@ -53,9 +63,37 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(servers.map((s) => s.stop()));
-  await Promise.all([fake?.close(), redis?.close()]);
+  await Promise.all([fake?.close(), redis?.close(), postgres?.close()]);
   rmSync(tmp, { recursive: true, force: true });
 });
+
+/**
+ * The model: deterministic answers that name their question (so the order of a history can be
+ * checked), and two order requests that go through the real order tools.
+ */
+function model(request: RecordedRequest): FakeStep {
+  const last = request.body.messages?.at(-1);
+  if (last?.role === 'tool') return step.text(`Tool result: ${last.content ?? ''}`);
+  const question = lastUserMessage(request);
+  const create = /^create an order for (.+)$/.exec(question);
+  if (create) {
+    return step.toolCalls([
+      {
+        name: 'create_order',
+        arguments: {
+          customer_name: create[1] ?? '',
+          billing_address: '1 Main Street, Springfield',
+          product_sku: 'SKU-42',
+          quantity: 2,
+          order_amount: 39.98,
+        },
+      },
+    ]);
+  }
+  const find = /^find order (\d+)$/.exec(question);
+  if (find) return step.toolCalls([{ name: 'get_order', arguments: { order_id: Number(find[1]) } }]);
+  return step.text(`Answer to: ${question}`);
+}
 
 /** Round-robin across the instances, no affinity, as a plain balancer spreads requests. */
 let next = 0;
@@ -101,6 +139,30 @@ describe('three instances sharing one Redis', { timeout: 120_000 }, () => {
       const readiness = await call(server, 'GET', '/health/readiness');
       expect(readiness.status).toBe(200);
       expect(readiness.json.checks.redis.status).toBe('healthy');
+    }
+  });
+
+  it('report the shared Postgres order database as healthy', async () => {
+    for (const server of servers) {
+      const readiness = await call(server, 'GET', '/health/readiness');
+      expect(readiness.json.checks.order_db.status).toBe('healthy');
+    }
+  });
+
+  it('see an order created through one instance from the tools of another', async () => {
+    const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess];
+    const created = await chat(a, `order-a-${Date.now()}`, 'create an order for Ada Lovelace');
+    expect(created.status).toBe(200);
+    expect(created.json.tool_calls).toMatchObject([{ name: 'create_order', status: 'ok' }]);
+    const orderId = Number(/"order_id":\s*(\d+)/.exec(created.json.message)?.[1]);
+    expect(orderId).toBeGreaterThan(0);
+
+    for (const other of [b, c]) {
+      const found = await chat(other, `order-b-${Date.now()}`, `find order ${orderId}`);
+      expect(found.status).toBe(200);
+      expect(found.json.tool_calls).toMatchObject([{ name: 'get_order', status: 'ok' }]);
+      expect(found.json.message).toContain('Ada Lovelace');
+      expect(found.json.message).toContain('SKU-42');
     }
   });
 
