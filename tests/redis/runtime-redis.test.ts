@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TURN_LOCK_LOST_MESSAGE } from '../../src/turns/redis-turn-lock.js';
 import { type FullApp, startFullApp } from '../helpers/full-app.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { createScriptedModel } from '../helpers/scripted-model.js';
 
 let redis: TestRedis;
 let full: FullApp;
@@ -78,4 +80,36 @@ describe('runtime with REDIS_URL', () => {
     expect(back.statusCode).toBe(200);
     expect(back.json().message_count).toBe(2);
   }, 40_000);
+});
+
+describe('a turn running when Redis goes away', () => {
+  it('is stopped with 503 AGENT_UNAVAILABLE once its lock lease can no longer be renewed', async () => {
+    const model = createScriptedModel([[{ hang: true }]]);
+    const app = await startFullApp(
+      {
+        REDIS_URL: redis.url,
+        REDIS_KEY_PREFIX: 'lost:',
+        TURN_LOCK_TTL_MS: '1000',
+        TURN_TIMEOUT_MS: '120000',
+      },
+      { model },
+    );
+    try {
+      const pending = app.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat',
+        payload: { session_id: 'long-turn', message: 'hello' },
+      });
+      await expect.poll(() => model.requests.length).toBe(1);
+      await redis.stop();
+      // Another instance could take the session once the lease runs out, so this turn must stop.
+      const response = await pending;
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ error: 'AGENT_UNAVAILABLE', message: TURN_LOCK_LOST_MESSAGE });
+      expect(model.requests[0]!.signal.aborted).toBe(true);
+    } finally {
+      await redis.start();
+      await app.close();
+    }
+  }, 30_000);
 });

@@ -163,8 +163,10 @@ describe('redis turn lock across instances', () => {
 });
 
 /** Waits until `count` waiters are queued in Redis for the session. */
+let inspector: Redis | undefined;
 async function untilWaiting(k: SessionKey, count: number): Promise<void> {
-  const check = redis.client();
+  inspector ??= redis.client();
+  const check = inspector;
   const lockKey = keyspace.turnLock(k.tenantId, k.sessionId);
   await expect
     .poll(async () => (await check.hkeys(lockKey)).filter((f) => f.startsWith('q:')).length)
