@@ -264,4 +264,35 @@ describe('three instances sharing one Redis', { timeout: 120_000 }, () => {
       expect((await call(server, 'DELETE', `/api/v1/sessions/s-a?tenant_id=${tenant}`)).status).toBe(404);
     }
   });
+
+  it('answer 503 while Redis is down, stay up, and serve again once it is back, without a restart', async () => {
+    await redis.stop();
+    try {
+      for (const server of servers) {
+        const refused = await chat(server, `outage-${Date.now()}`, 'hello');
+        expect(refused.status).toBe(503);
+        expect(refused.json).toMatchObject({ error: 'AGENT_UNAVAILABLE' });
+        const readiness = await call(server, 'GET', '/health/readiness');
+        expect(readiness.status).toBe(503);
+        expect(readiness.json).toMatchObject({
+          status: 'not_ready',
+          checks: { redis: { status: 'unhealthy' } },
+        });
+      }
+    } finally {
+      await redis.start();
+    }
+    for (const server of servers) {
+      expect(server.child.exitCode).toBeNull();
+      await expect
+        .poll(async () => (await call(server, 'GET', '/health/readiness')).status, {
+          timeout: 20_000,
+          interval: 250,
+        })
+        .toBe(200);
+      const back = await chat(server, `after-outage-${Date.now()}`, 'hello again');
+      expect(back.status).toBe(200);
+      expect(back.json.message).toBe('Answer to: hello again');
+    }
+  });
 });
