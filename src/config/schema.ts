@@ -248,6 +248,9 @@ export const envSchema = z.object({
 
   COMPLAINTS_MCP_PORT: int(8000, 0, 65535),
   COMPLAINTS_DB_PATH: str('./data/complaints.db'),
+
+  // Web chat page (DESIGN §13): the static page at GET /; when off, / redirects to /docs.
+  WEB_CHAT_ENABLED: bool(true),
 });
 
 export type RawEnvConfig = z.output<typeof envSchema>;

@@ -5,7 +5,8 @@ import type { AppConfig } from '../../config/index.js';
 import type { ApiKeyVerifier } from '../api-keys.js';
 import { AppError } from '../errors.js';
 
-const EXEMPT = /^\/(health|docs)(\/|\?|$)/;
+// The probes, the API docs and the web chat page (`/` and its assets under /web/).
+const EXEMPT = /^\/((health|docs|web)(\/|\?|$)|\?|$)/;
 
 /**
  * Fixed one-minute windows per client. With API keys on, a valid key is the client (many users behind
