@@ -18,11 +18,14 @@ import healthRoutes from './http/routes/health.js';
 import sessionRoutes from './http/routes/sessions.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionStore } from './sessions/types.js';
+import type { TurnLock } from './turns/turn-lock.js';
 
 export interface AppDeps {
   config: AppConfig;
   logger: Logger;
   sessions: SessionStore;
+  /** Serialises turns (and deletes) on one session; shared through Redis across instances. */
+  turnLock: TurnLock;
   readiness: ReadinessRegistry;
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
   chat?: ChatTurns;
@@ -85,7 +88,7 @@ export async function buildApp(deps: AppDeps) {
     startedAt: Date.now(),
     isClosing: () => inflight.closing,
   });
-  await app.register(sessionRoutes, { sessions: deps.sessions });
+  await app.register(sessionRoutes, { sessions: deps.sessions, turnLock: deps.turnLock });
   await app.register(chatRoutes, { chat: deps.chat, inflight, pingIntervalMs: deps.pingIntervalMs });
 
   return app;

@@ -2,10 +2,12 @@ import type { Logger } from 'pino';
 import type { Agent, AgentEventListener } from '../agent/loop.js';
 import { TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
+import { ServiceError } from '../errors.js';
 import { AppError } from '../http/errors.js';
 import { abortReason } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
+import { runExclusive, type TurnLock } from '../turns/turn-lock.js';
 import {
   AGENT_UNAVAILABLE_MESSAGE,
   ClientDisconnectedError,
@@ -23,6 +25,8 @@ export type AgentSource = Agent | (() => Agent | undefined);
 export interface ChatServiceDeps {
   agent: AgentSource;
   sessions: SessionStore;
+  /** Serialises the turns of one session (arrival order, bounded waiting). */
+  turnLock: TurnLock;
   config: ChatServiceConfig;
   logger: Logger;
 }
@@ -59,7 +63,7 @@ class TurnDeadlineReached extends Error {
 }
 
 export function createChatService(deps: ChatServiceDeps) {
-  const { sessions, config } = deps;
+  const { sessions, turnLock, config } = deps;
   const source = deps.agent;
   const getAgent = typeof source === 'function' ? source : () => source;
 
@@ -91,27 +95,18 @@ export function createChatService(deps: ChatServiceDeps) {
     const startedAt = performance.now();
     log.debug({ message: request.message }, 'chat turn received');
 
-    let running = false;
-    const work = sessions.runExclusive(key, async () => {
-      running = true;
-      if (signal.aborted) throw abortReason(signal);
-      return runLocked(agent, request, key, receivedAt, signal, log, onEvent);
-    });
-    // While the turn only waits for the lock, an abort ends the wait at once; once it runs, the
-    // agent stops promptly by itself and the interrupted turn is stored before we return.
-    let removeAbortListener = () => {};
-    const abandoned = new Promise<never>((_, reject) => {
-      const onAbort = () => {
-        if (!running) reject(abortReason(signal));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      removeAbortListener = () => signal.removeEventListener('abort', onAbort);
-    });
-    work.catch(() => undefined);
-    abandoned.catch(() => undefined);
-
     try {
-      const result = await Promise.race([work, abandoned]);
+      // While the turn only waits for the lock, an abort ends the wait at once; once it runs, the
+      // agent stops promptly by itself and the interrupted turn is stored before we return.
+      const result = await runExclusive(
+        turnLock,
+        key,
+        () => {
+          if (signal.aborted) throw abortReason(signal);
+          return runLocked(agent, request, key, receivedAt, signal, log, onEvent);
+        },
+        { signal },
+      );
       log.info(
         {
           duration_ms: Math.round(performance.now() - startedAt),
@@ -131,7 +126,6 @@ export function createChatService(deps: ChatServiceDeps) {
       });
     } finally {
       clearTimeout(timer);
-      removeAbortListener();
     }
   }
 
@@ -238,7 +232,7 @@ function classify(err: unknown, c: FailureCircumstances): unknown {
     c.log.debug({ err: cause.cause }, 'model error cause');
     return modelErrorToAppError(cause);
   }
-  if (cause instanceof AppError) return cause;
+  if (cause instanceof AppError || cause instanceof ServiceError) return cause;
   c.log.error({ err: cause }, 'chat turn failed');
   return cause;
 }

@@ -1,66 +1,64 @@
 import { z } from 'zod';
 
-/** Accepts the spellings operators actually type into env files. */
+/**
+ * Every variable arrives as a string or not at all. Unset and blank both mean "use the default", so a
+ * line emptied in .env resets a value; surrounding white space is ignored.
+ */
+const blankAsUnset = (value: unknown): unknown => {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+};
+
+const env = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, schema);
+
+const TRUTHY = ['true', '1', 'yes', 'on'];
+const FALSY = ['false', '0', 'no', 'off'];
+
+/** The spellings operators actually type into env files, in any case. */
 const bool = (fallback: boolean) =>
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      if (['true', '1', 'yes', 'on'].includes(v)) return true;
-      if (['false', '0', 'no', 'off'].includes(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `expected true/false/1/0/yes/no, got "${v}"` });
-      return z.NEVER;
-    });
+  env(
+    z
+      .stringbool({
+        truthy: TRUTHY,
+        falsy: FALSY,
+        case: 'insensitive',
+        error: (issue) => `expected true/false/1/0/yes/no, got "${String(issue.input)}"`,
+      })
+      .default(fallback),
+  );
 
+const integerText = /^-?\d+$/;
 const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      if (!/^-?\d+$/.test(v)) {
-        ctx.addIssue({ code: 'custom', message: `expected an integer, got "${v}"` });
-        return z.NEVER;
-      }
-      const n = Number(v);
-      if (n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+  env(
+    z
+      .string()
+      .regex(integerText, { error: (issue) => `expected an integer, got "${String(issue.input)}"` })
+      .pipe(
+        z.coerce
+          .number<string>()
+          .int()
+          .min(min, { error: (issue) => `must be between ${min} and ${max}, got ${String(issue.input)}` })
+          .max(max, { error: (issue) => `must be between ${min} and ${max}, got ${String(issue.input)}` }),
+      )
+      .default(fallback),
+  );
 
-const decimal = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a number between ${min} and ${max}, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const decimal = (fallback: number, min: number, max: number) => {
+  const message = (issue: { input?: unknown }) =>
+    `expected a number between ${min} and ${max}, got "${String(issue.input)}"`;
+  return env(
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: message })
+      .pipe(z.coerce.number<string>().min(min, { error: message }).max(max, { error: message }))
+      .default(fallback),
+  );
+};
 
-const str = (fallback: string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? fallback : v));
+const str = (fallback: string) => env(z.string().default(fallback));
 
-const optionalStr = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
+const optionalStr = env(z.string().optional());
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -71,85 +69,78 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-const optionalUrl = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v === '') return undefined;
-    if (isHttpUrl(v)) return v;
-    ctx.addIssue({ code: 'custom', message: 'expected an http(s) URL' });
-    return z.NEVER;
-  });
+const optionalUrl = env(z.string().refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional());
 
-const list = z
-  .string()
-  .optional()
-  .transform((v) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  );
+/** A comma-separated list; empty entries are dropped. */
+export const commaList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+const list = z.string().optional().transform(commaList);
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'redis:' || protocol === 'rediss:';
+  } catch {
+    return false;
+  }
+}
+
+const optionalRedisUrl = env(
+  z.string().refine(isRedisUrl, { error: 'expected a redis:// or rediss:// URL' }).optional(),
+);
 
 /**
  * false (default): X-Forwarded-For is ignored. A number: trust that many proxy hops (the client address is
  * taken that many entries from the right, so a client cannot choose it). Addresses/CIDRs: trust only
  * those proxies. `true` trusts every hop, which lets any client pick its own address.
  */
-const trustProxy = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx): boolean | number | string[] => {
-    const value = (v ?? '').toLowerCase();
-    if (value === '' || ['false', '0', 'no', 'off'].includes(value)) return false;
-    if (['true', 'yes', 'on'].includes(value)) return true;
-    if (/^\d+$/.test(value)) return Number(value);
-    const list = value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (list.every((s) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(s))) return list;
-    ctx.addIssue({
-      code: 'custom',
-      message: 'expected false, true, a hop count, or a comma list of proxy addresses/CIDRs',
-    });
-    return z.NEVER;
+const trustProxy = env(z.string().optional()).transform((v, ctx): boolean | number | string[] => {
+  const value = (v ?? '').toLowerCase();
+  if (value === '' || FALSY.includes(value)) return false;
+  if (TRUTHY.includes(value)) return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const proxies = commaList(value);
+  if (proxies.every((s) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(s))) return proxies;
+  ctx.addIssue({
+    code: 'custom',
+    message: 'expected false, true, a hop count, or a comma list of proxy addresses/CIDRs',
   });
+  return z.NEVER;
+});
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 /** The seed uses Python's names (INFO, WARNING, CRITICAL); pino has its own. */
 const LOG_LEVEL_ALIASES: Record<string, (typeof LOG_LEVELS)[number]> = { warning: 'warn', critical: 'fatal' };
 
-const logLevel = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v === '') return 'info' as const;
-    const level = LOG_LEVEL_ALIASES[v] ?? v;
-    if ((LOG_LEVELS as readonly string[]).includes(level)) return level as (typeof LOG_LEVELS)[number];
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected one of ${LOG_LEVELS.join(', ')} (any case), got "${v}"`,
-    });
-    return z.NEVER;
-  });
-
-const enumOf = <T extends string>(values: readonly [T, ...T[]], fallback: T | undefined) =>
+const logLevel = env(
   z
     .string()
-    .trim()
     .toLowerCase()
-    .optional()
-    .transform((v, ctx): T | undefined => {
-      if (v === undefined || v === '') return fallback;
-      if ((values as readonly string[]).includes(v)) return v as T;
-      ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}, got "${v}"` });
-      return z.NEVER;
-    });
+    .transform((level) => LOG_LEVEL_ALIASES[level] ?? level)
+    .pipe(
+      z.enum(LOG_LEVELS, {
+        error: (issue) => `expected one of ${LOG_LEVELS.join(', ')} (any case), got "${String(issue.input)}"`,
+      }),
+    )
+    .default('info'),
+);
+
+const enumOf = <T extends string>(values: readonly [T, ...T[]], fallback: T | undefined) =>
+  env(
+    z
+      .string()
+      .toLowerCase()
+      .pipe(
+        z.enum(values, {
+          error: (issue) => `expected one of ${values.join(', ')}, got "${String(issue.input)}"`,
+        }),
+      )
+      .optional(),
+  ).transform((value): T | undefined => (value as T | undefined) ?? fallback);
 
 const apiKeys = z
   .string()
@@ -175,8 +166,7 @@ const apiKeys = z
   });
 
 /** Every environment variable the service reads, with the seed's names and defaults. */
-export const envSchema = z.object({
-  NODE_ENV: str('production'),
+export const envVariables = z.object({
   SERVER_HOST: str('0.0.0.0'),
   SERVER_PORT: int(9080, 0, 65535),
   LOG_LEVEL: logLevel,
@@ -246,11 +236,89 @@ export const envSchema = z.object({
   EMAIL_ALLOWED_DOMAINS: list,
   EMAIL_MAX_RECIPIENTS: int(5, 1, 100),
 
-  COMPLAINTS_MCP_PORT: int(8000, 0, 65535),
-  COMPLAINTS_DB_PATH: str('./data/complaints.db'),
+  // Many instances (DESIGN §9): what they share goes through one Redis when REDIS_URL is set.
+  REDIS_URL: optionalRedisUrl,
+  REDIS_KEY_PREFIX: str('msev:'),
 
   // Web chat page (DESIGN §13): the static page at GET /; when off, / redirects to /docs.
   WEB_CHAT_ENABLED: bool(true),
 });
 
-export type RawEnvConfig = z.output<typeof envSchema>;
+export type RawEnvConfig = z.output<typeof envVariables>;
+
+export type LlmProvider = 'azure' | 'openai' | 'offline';
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Azure OpenAI resource endpoint: AZURE_OPENAI_ENDPOINT, else the origin of the project endpoint. */
+const azureEndpointOf = (env: RawEnvConfig) =>
+  env.AZURE_OPENAI_ENDPOINT ?? originOf(env.AZURE_AI_PROJECT_ENDPOINT);
+
+/** `LLM_PROVIDER=auto`: Azure when an Azure endpoint is set, OpenAI-compatible when its settings are, else offline. */
+function providerOf(env: RawEnvConfig): LlmProvider {
+  if (env.LLM_PROVIDER !== 'auto' && env.LLM_PROVIDER !== undefined) return env.LLM_PROVIDER;
+  if (azureEndpointOf(env)) return 'azure';
+  if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) return 'openai';
+  return 'offline';
+}
+
+const emailTransportOf = (env: RawEnvConfig): 'smtp' | 'file' =>
+  env.EMAIL_TRANSPORT ?? (env.SMTP_SERVER ? 'smtp' : 'file');
+
+/**
+ * The configuration as the service reads it: every variable parsed, the rules that span several
+ * variables checked (each problem names the variable to fix), and the derived settings added.
+ */
+export const envSchema = envVariables
+  .superRefine((env, ctx) => {
+    const problem = (variable: keyof RawEnvConfig, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [variable], message });
+    const provider = providerOf(env);
+    if (provider === 'azure') {
+      if (!azureEndpointOf(env)) {
+        problem(
+          'AZURE_OPENAI_ENDPOINT',
+          'required when LLM_PROVIDER=azure (or set AZURE_AI_PROJECT_ENDPOINT)',
+        );
+      }
+      if (!env.AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME) {
+        problem('AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME', 'required when the Azure provider is used');
+      }
+    }
+    if (provider === 'openai' && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+      problem(
+        'OPENAI_API_KEY',
+        'required when LLM_PROVIDER=openai (or set OPENAI_BASE_URL for a local endpoint)',
+      );
+    }
+    if (emailTransportOf(env) === 'smtp') {
+      if (!env.SMTP_SERVER) problem('SMTP_SERVER', 'required when EMAIL_TRANSPORT=smtp');
+      if (!env.SENDER_EMAIL) problem('SENDER_EMAIL', 'required when EMAIL_TRANSPORT=smtp');
+    }
+    if (env.MCP_SERVER_REQUIRED && !env.MCP_SERVER_URL) {
+      problem('MCP_SERVER_URL', 'must be set when MCP_SERVER_REQUIRED=true');
+    }
+  })
+  .transform((env) => {
+    const origins = commaList(env.CORS_ORIGINS);
+    return {
+      ...env,
+      EMAIL_ALLOWED_DOMAINS: env.EMAIL_ALLOWED_DOMAINS.map((domain) => domain.toLowerCase()),
+      /** `LLM_PROVIDER=auto` resolved against what is configured. */
+      llmProvider: providerOf(env),
+      azureEndpoint: azureEndpointOf(env),
+      emailTransport: emailTransportOf(env),
+      authEnabled: env.API_KEYS.length > 0,
+      /** `true` = any origin, else the allow-list. */
+      corsOrigins: origins.length === 0 || origins.includes('*') ? (true as const) : origins,
+    };
+  });
+
+export type ParsedConfig = z.output<typeof envSchema>;

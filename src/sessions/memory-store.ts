@@ -1,5 +1,4 @@
 import type { AppConfig } from '../config/index.js';
-import { AppError } from '../http/errors.js';
 import { countConversationMessages } from './count.js';
 import type { SessionKey, SessionSnapshot, SessionStore, SessionSummary, StoredMessage } from './types.js';
 
@@ -22,28 +21,12 @@ export interface MemorySessionStoreOptions {
   now?: () => number;
   /** How often expired sessions are released; defaults to min(60 s, TTL). */
   sweepIntervalMs?: number;
-  /** Turns allowed to wait behind the running one on a single session before new ones are refused. */
-  maxWaitingPerSession?: number;
   /** Told whenever the store drops a session on its own (not on delete), e.g. to log or count it. */
   onRemove?: (key: SessionKey, reason: SessionRemovalReason) => void;
 }
 
-export const DEFAULT_MAX_WAITING_PER_SESSION = 100;
 /** Same as the SESSION_STORE_MAX_MB default, so a store built without the config is still bounded. */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
-
-/** Too many turns are already queued on one session; the client should retry later. */
-export class SessionBusyError extends AppError {
-  constructor(readonly waiting: number) {
-    super(
-      'RATE_LIMIT_EXCEEDED',
-      'Too many requests are already waiting on this session; retry after the current ones finish.',
-      undefined,
-      { headers: { 'Retry-After': '1' } },
-    );
-    this.name = 'SessionBusyError';
-  }
-}
 
 export function memorySessionStoreOptions(
   config: Pick<
@@ -70,21 +53,11 @@ interface Entry {
   bytes: number;
 }
 
-interface Lock {
-  tail: Promise<void>;
-  /** Works queued or running; the entry is dropped when it reaches zero. */
-  pending: number;
-}
-
 export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   const ttlMs = positive('ttlMinutes', options.ttlMinutes) * 60_000;
   const maxSessions = positiveInteger('maxSessions', options.maxSessions);
   const maxMessages = positiveInteger('maxMessages', options.maxMessages);
   const maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
-  const maxWaiting = nonNegativeInteger(
-    'maxWaitingPerSession',
-    options.maxWaitingPerSession ?? DEFAULT_MAX_WAITING_PER_SESSION,
-  );
   // Node turns delays above 2^31-1 ms into 1 ms, which would make the sweeper spin.
   const sweepIntervalMs = Math.min(
     2_147_483_647,
@@ -99,7 +72,6 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   // activity, which gives LRU eviction, expiry sweeps and "most recent first" listing without sorting.
   const byTenant = new Map<string, Map<string, Entry>>();
   const byActivity = new Set<Entry>();
-  const locks = new Map<string, Lock>();
   // Sum of every held entry's `bytes`; kept exact by changing it only where messages come and go.
   let totalBytes = 0;
 
@@ -307,36 +279,6 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       return { total: live.length, sessions: result };
     },
 
-    runExclusive<T>(key: SessionKey, work: () => Promise<T>): Promise<T> {
-      const lockKey = JSON.stringify([key.tenantId, key.sessionId]);
-      let lock = locks.get(lockKey);
-      if (lock && lock.pending - 1 >= maxWaiting) {
-        return Promise.reject(new SessionBusyError(lock.pending - 1));
-      }
-      if (!lock) {
-        lock = { tail: Promise.resolve(), pending: 0 };
-        locks.set(lockKey, lock);
-      }
-      const held = lock;
-      held.pending++;
-      const result = held.tail.then(() => work());
-      // The chain continues whether this work resolved or rejected.
-      held.tail = result.then(
-        () => release(),
-        () => release(),
-      );
-      function release(): void {
-        held.pending--;
-        if (held.pending === 0 && locks.get(lockKey) === held) locks.delete(lockKey);
-      }
-      return result;
-    },
-
-    /** Sessions with a turn running or waiting; drained sessions hold no lock state. */
-    busySessions(): number {
-      return locks.size;
-    },
-
     /** Approximate bytes of message data held, as counted against `maxBytes`. */
     bytesHeld(): number {
       return totalBytes;
@@ -355,7 +297,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     },
   };
 
-  // Checked against the interface here so the extras (`busySessions`, `bytesHeld`) are allowed but
+  // Checked against the interface here so the extra (`bytesHeld`) are allowed but
   // nothing can be missing.
   return store satisfies SessionStore;
 }
@@ -383,10 +325,5 @@ function positive(name: string, value: number): number {
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
   return value;
 }

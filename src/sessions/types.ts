@@ -52,8 +52,6 @@ export interface SessionStore {
     tenantId: string,
     page: { limit: number; offset: number },
   ): Promise<{ total: number; sessions: SessionSummary[] }>;
-  /** Runs `work` after every earlier work queued for the same session has finished (arrival order). */
-  runExclusive<T>(key: SessionKey, work: () => Promise<T>): Promise<T>;
   count(): Promise<number>;
   close(): Promise<void>;
 }

@@ -12,12 +12,14 @@ import type { AppConfig } from '../config/index.js';
 import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
+import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
 import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
 import { createEmailTools, createMailer, emailReadinessCheck } from '../tools/email/index.js';
 import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
 import { createToolRegistry } from '../tools/registry.js';
+import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
 import { registerCoreChecks } from './core-checks.js';
 
 /**
@@ -28,6 +30,9 @@ function shouldSeedDemoOrders(config: AppConfig, isNewDatabase: boolean): boolea
   if (config.DEMO_ORDERS === 'true') return isNewDatabase;
   return config.DEMO_ORDERS === 'auto' && isNewDatabase && config.llmProvider === 'offline';
 }
+
+/** How long start-up waits for Redis before going on without it (not ready until it answers). */
+const REDIS_STARTUP_WAIT_MS = 5_000;
 
 export interface RuntimeOptions {
   /** Entra ID credential for Azure without an API key; DefaultAzureCredential when omitted. */
@@ -44,6 +49,19 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
   const readiness = createReadinessRegistry();
 
+  // The one shared Redis connection, opened first so that it closes last. Start-up waits briefly; if
+  // Redis is not there yet the service starts anyway, not ready, and the client keeps reconnecting.
+  const redis = config.REDIS_URL
+    ? createRedisClient({ url: config.REDIS_URL, logger, name: 'main' })
+    : undefined;
+  if (redis && config.REDIS_URL) {
+    closers.push({ name: 'redis', close: () => closeRedisClient(redis) });
+    readiness.register(redisReadinessCheck(redis, config.REDIS_URL));
+    if (!(await waitForRedis(redis, REDIS_STARTUP_WAIT_MS))) {
+      logger.warn('Redis not reachable yet; starting not ready, reconnecting in the background');
+    }
+  }
+
   const sessions = createMemorySessionStore({
     ...memorySessionStoreOptions(config),
     onRemove: (key, reason) =>
@@ -51,6 +69,8 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   });
   closers.push({ name: 'sessions', close: () => sessions.close() });
   registerCoreChecks(readiness, sessions);
+  const turnLock = createMemoryTurnLock();
+  closers.push({ name: 'turn lock', close: () => turnLock.close() });
 
   try {
     const isNewDatabase = !existsSync(config.ORDER_DB_PATH);
@@ -103,13 +123,14 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     readiness.register(agentReadinessCheck(() => agent, agentProblem));
     readiness.register(llmReadinessCheck(model));
 
-    const chat = agent ? createChatService({ agent, sessions, config, logger }) : undefined;
+    const chat = agent ? createChatService({ agent, sessions, turnLock, config, logger }) : undefined;
 
-    const deps: AppDeps = { config, logger, sessions, readiness, ...(chat ? { chat } : {}) };
+    const deps: AppDeps = { config, logger, sessions, turnLock, readiness, ...(chat ? { chat } : {}) };
     return {
       deps,
       model,
       mcp,
+      redis,
       /** Closes everything this runtime opened, newest first; never throws. */
       close: () => closeAll(closers, logger),
     };

@@ -11,6 +11,7 @@ import { AppError } from '../../src/http/errors.js';
 import { createMemorySessionStore } from '../../src/sessions/memory-store.js';
 import type { SessionStore } from '../../src/sessions/types.js';
 import { createToolRegistry, defineTool, type Tool } from '../../src/tools/registry.js';
+import { createMemoryTurnLock } from '../../src/turns/memory-turn-lock.js';
 import { call, createScriptedModel, type ScriptedModel, say } from '../helpers/scripted-model.js';
 
 const silent = pino({ level: 'silent' });
@@ -36,6 +37,7 @@ function setup(script: Parameters<typeof createScriptedModel>[0], tools: Tool[] 
   const chat = createChatService({
     agent,
     sessions,
+    turnLock: createMemoryTurnLock(),
     config: { TURN_TIMEOUT_MS: turnTimeoutMs },
     logger: silent,
   });
@@ -206,6 +208,7 @@ describe('chat service', () => {
     const chat = createChatService({
       agent: () => undefined,
       sessions,
+      turnLock: createMemoryTurnLock(),
       config: { TURN_TIMEOUT_MS: 1_000 },
       logger: silent,
     });

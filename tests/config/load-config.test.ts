@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, maskSecrets, maskUrlCredentials } from '../../src/config/index.js';
+import { ConfigError, loadConfig, maskUrlCredentials } from '../../src/config/index.js';
 
 function problemsOf(env: Record<string, string>): Array<{ variable: string; message: string }> {
   try {
@@ -34,14 +34,11 @@ describe('loadConfig', () => {
       HISTORY_MAX_MESSAGES: 50,
       AGENT_MAX_STEPS: 8,
       BODY_LIMIT_BYTES: 65_536,
-      COMPLAINTS_MCP_PORT: 8000,
-      COMPLAINTS_DB_PATH: './data/complaints.db',
     });
     expect(c.llmProvider).toBe('offline');
     expect(c.emailTransport).toBe('file');
     expect(c.authEnabled).toBe(false);
     expect(c.corsOrigins).toBe(true);
-    expect(c.mcpEnabled).toBe(true);
   });
 
   it('accepts true/false/1/0/yes/no for booleans and the seed upper-case log levels', () => {
@@ -118,9 +115,22 @@ describe('loadConfig', () => {
     ).toBe('smtp');
   });
 
+  it('reads REDIS_URL as a redis:// or rediss:// URL, off when empty, with the msev: key prefix', () => {
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+    expect(loadConfig({}).REDIS_KEY_PREFIX).toBe('msev:');
+    expect(loadConfig({ REDIS_URL: 'rediss://:pw@cache.example:6380/2' }).REDIS_URL).toBe(
+      'rediss://:pw@cache.example:6380/2',
+    );
+    expect(problemsOf({ REDIS_URL: 'http://cache.example:6379' })).toEqual([
+      { variable: 'REDIS_URL', message: 'expected a redis:// or rediss:// URL' },
+    ]);
+    expect(maskUrlCredentials(loadConfig({ REDIS_URL: 'redis://user:secret@cache:6379/0' }).REDIS_URL!)).toBe(
+      'redis://****@cache:6379/0',
+    );
+  });
+
   it('an empty MCP_SERVER_URL disables MCP', () => {
     const c = loadConfig({ MCP_SERVER_URL: '' });
-    expect(c.mcpEnabled).toBe(false);
     expect(c.MCP_SERVER_URL).toBeUndefined();
   });
 
@@ -175,26 +185,5 @@ describe('maskUrlCredentials', () => {
     expect(maskUrlCredentials('no url here')).toBe('no url here');
     expect(maskUrlCredentials('http://user:secret@host:99999/mcp')).not.toContain('secret');
     expect(maskUrlCredentials('http://user:secret@host/a,http://u2:secret2@b/')).not.toContain('secret');
-  });
-});
-
-describe('maskSecrets', () => {
-  it('masks keys, passwords and URL credentials and leaves the rest readable', () => {
-    const c = loadConfig({
-      OPENAI_API_KEY: 'sk-live-abcdefghijklmnop',
-      SENDER_PASSWORD: 'hunter2-hunter2',
-      API_KEYS: 'key-aaaa-1111:tenant-a',
-      MCP_SERVER_URL: 'https://user:pa55word@mcp.example.com/mcp',
-      SMTP_SERVER: 'smtp.example.com',
-      SENDER_EMAIL: 'a@example.com',
-    });
-    const masked = maskSecrets(c);
-    const text = JSON.stringify(masked);
-    for (const secret of ['sk-live-abcdefghijklmnop', 'hunter2-hunter2', 'key-aaaa-1111', 'pa55word']) {
-      expect(text).not.toContain(secret);
-    }
-    expect(masked.SMTP_SERVER).toBe('smtp.example.com');
-    expect(masked.MCP_SERVER_URL).toBe('https://****@mcp.example.com/mcp');
-    expect(masked.API_KEYS).toEqual([{ key: 'ke****11', tenantId: 'tenant-a' }]);
   });
 });
