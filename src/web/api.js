@@ -75,32 +75,42 @@ export async function* readSse(body) {
   let id;
   /** @type {string | undefined} */
   let event;
+  /** @type {{ data: string, id?: string, event?: string }[]} */
+  const ready = [];
+
+  /** Consumes the complete lines in the buffer; at the end of the stream a trailing \r ends a line too. */
+  const drain = (final) => {
+    for (;;) {
+      const match = /\r\n|\r|\n/.exec(buffer);
+      // A lone \r at the end may be the first half of \r\n: wait for the next chunk.
+      if (!match || (!final && match[0] === '\r' && match.index === buffer.length - 1)) return;
+      const line = buffer.slice(0, match.index);
+      buffer = buffer.slice(match.index + match[0].length);
+      if (line === '') {
+        if (data.length > 0) ready.push({ data: data.join('\n'), id, event });
+        data = [];
+        event = undefined;
+        continue;
+      }
+      if (line.startsWith(':')) continue;
+      const colon = line.indexOf(':');
+      const field = colon === -1 ? line : line.slice(0, colon);
+      let value = colon === -1 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'data') data.push(value);
+      else if (field === 'id') id = value;
+      else if (field === 'event') event = value;
+    }
+  };
+
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      for (;;) {
-        const match = /\r\n|\r|\n/.exec(buffer);
-        // A lone \r at the end may be the first half of \r\n: wait for the next chunk.
-        if (!match || (match[0] === '\r' && match.index === buffer.length - 1)) break;
-        const line = buffer.slice(0, match.index);
-        buffer = buffer.slice(match.index + match[0].length);
-        if (line === '') {
-          if (data.length > 0) yield { data: data.join('\n'), id, event };
-          data = [];
-          event = undefined;
-          continue;
-        }
-        if (line.startsWith(':')) continue;
-        const colon = line.indexOf(':');
-        const field = colon === -1 ? line : line.slice(0, colon);
-        let fieldValue = colon === -1 ? '' : line.slice(colon + 1);
-        if (fieldValue.startsWith(' ')) fieldValue = fieldValue.slice(1);
-        if (field === 'data') data.push(fieldValue);
-        else if (field === 'id') id = fieldValue;
-        else if (field === 'event') event = fieldValue;
-      }
+      if (!done) buffer += value;
+      drain(done);
+      while (ready.length > 0)
+        yield/** @type {{ data: string, id?: string, event?: string }} */ (ready.shift());
+      if (done) return;
     }
   } finally {
     reader.releaseLock();
@@ -160,15 +170,20 @@ async function forwardEvents(response, onEvent) {
   /** @type {string | undefined} */
   let lastId;
   if (!response.body) return lastId;
-  for await (const message of readSse(response.body)) {
-    if (message.id) lastId = message.id;
-    let event;
-    try {
-      event = JSON.parse(message.data);
-    } catch {
-      continue;
+  try {
+    for await (const message of readSse(response.body)) {
+      if (message.id) lastId = message.id;
+      let event;
+      try {
+        event = JSON.parse(message.data);
+      } catch {
+        continue;
+      }
+      if (event && typeof event === 'object') onEvent(event, message.id);
     }
-    if (event && typeof event === 'object') onEvent(event, message.id);
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    // The connection broke mid-stream: the caller sees a stream that ended without its last event.
   }
   return lastId;
 }

@@ -243,6 +243,24 @@ describe.skipIf(!chromiumAvailable())('web chat page in Chromium', () => {
       expect(await texts(page, '#messages > li.msg-assistant .bubble')).toEqual(['Hello! How can I help?']);
     });
 
+    it('stops an answer with the Stop button, which ends the model call on the server', async () => {
+      const { page } = chat;
+      fake.script(step.hang());
+      const before = fake.requests.length;
+      await page.type('#message', 'Take your time');
+      await page.keyboard.press('Enter');
+      await fake.waitForRequests(before + 1);
+      expect(await page.$eval('#send', (n) => n.getAttribute('aria-label'))).toBe('Stop the answer');
+      await page.click('#send');
+      await waitForIdle(page, 4);
+      expect(await texts(page, '#messages > li:last-child .notice-text')).toEqual([
+        'You stopped this answer.',
+      ]);
+      expect((await fake.waitForClientGone(before)).clientWentAway).toBe(true);
+      expect(await page.$eval('#send', (n) => n.getAttribute('aria-label'))).toBe('Send');
+      expect(await page.evaluate('document.activeElement.id')).toBe('message');
+    });
+
     it('raised no console error and no CSP violation', () => {
       expect(chat.problems.csp).toEqual([]);
       // The provider failure above is a 502 the page asked for and showed.
