@@ -1,6 +1,6 @@
 /**
  * Screenshots of the web chat page, for reviewing how it looks: desktop and a 360 px phone, light and
- * dark, the empty page, a conversation with tool activity, and the API-key prompt.
+ * dark, the empty page, a conversation with tool activity, the settings and the API-key prompt.
  *
  *   npx tsx scripts/screenshots.ts [output folder]     (default ./screenshots, git-ignored)
  *
@@ -67,6 +67,9 @@ async function main(): Promise<void> {
         await ask(empty.page, 'Where is my order 1?');
         await ask(empty.page, 'Cancel order 2 because I ordered it twice');
         await shoot(empty.page, `${tag}-conversation`);
+        await empty.page.click('#settings summary');
+        await empty.page.waitForSelector('#settings[open] #tenant');
+        await shoot(empty.page, `${tag}-settings`);
         await empty.close();
 
         const locked = await openPage(chromium.browser, keyed.baseUrl, viewport, scheme);

@@ -153,7 +153,7 @@ async function send(url, init) {
  * @param {Credentials} credentials
  */
 export async function fetchHistory(sessionId, credentials) {
-  const url = `/api/v1/sessions/${encodeURIComponent(sessionId)}/history${tenantQuery(credentials)}`;
+  const url = `api/v1/sessions/${encodeURIComponent(sessionId)}/history${tenantQuery(credentials)}`;
   const response = await send(url, { headers: headersFor(credentials) });
   if (response.status === 404) return null;
   if (!response.ok) throw await errorFrom(response);
@@ -206,7 +206,7 @@ export async function streamChat(turn, credentials, onEvent, signal) {
   /** @type {Record<string, string>} */
   const body = { session_id: turn.sessionId, message: turn.message };
   if (credentials.tenantId) body.tenant_id = credentials.tenantId;
-  const response = await send('/api/v1/chat/stream', {
+  const response = await send('api/v1/chat/stream', {
     method: 'POST',
     headers: headersFor(credentials, { 'Content-Type': 'application/json', Accept: 'text/event-stream' }),
     body: JSON.stringify(body),
@@ -230,7 +230,7 @@ export async function resumeTurn(sessionId, lastEventId, credentials, onEvent, s
   const turnId = lastEventId.slice(0, lastEventId.lastIndexOf(':'));
   if (!turnId) throw new ApiError(404, 'NOT_FOUND', 'This stream cannot be resumed.');
   const url =
-    `/api/v1/sessions/${encodeURIComponent(sessionId)}/turns/${encodeURIComponent(turnId)}/events` +
+    `api/v1/sessions/${encodeURIComponent(sessionId)}/turns/${encodeURIComponent(turnId)}/events` +
     tenantQuery(credentials);
   const response = await send(url, {
     headers: headersFor(credentials, { Accept: 'text/event-stream', 'Last-Event-ID': lastEventId }),

@@ -20,7 +20,7 @@ describe('GET / (web chat page)', () => {
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/html/);
     expect(res.body).toContain('<textarea id="message"');
-    expect(res.body).toContain('<script type="module" src="/web/chat.js"></script>');
+    expect(res.body).toContain('<script type="module" src="web/chat.js"></script>');
     const csp = String(res.headers['content-security-policy']);
     expect(csp).toBe(WEB_CHAT_CSP);
     expect(csp).toContain("default-src 'self'");
