@@ -390,7 +390,13 @@ async function sendMessage(text) {
     // The connection dropped before the last event. A server that numbers its events can replay the rest.
     while (!finished && lastId) {
       const resumedFrom = lastId;
-      lastId = await resumeTurn(sessionId, resumedFrom, credentials(), onEvent, controller.signal);
+      try {
+        lastId = await resumeTurn(sessionId, resumedFrom, credentials(), onEvent, controller.signal);
+      } catch (err) {
+        if (err instanceof DOMException && err.name === 'AbortError') throw err;
+        // Not resumable here (older server, turn expired): the notice below offers the stored history.
+        break;
+      }
       if (lastId === resumedFrom) break;
     }
     if (!finished) {

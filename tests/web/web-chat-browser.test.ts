@@ -4,7 +4,7 @@
  * page shows while the stream is still open is deterministic.
  */
 import type { BrowserContext, HTTPRequest, Page } from 'puppeteer-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   chromiumAvailable,
   type HeadlessChromium,
@@ -315,6 +315,45 @@ describe.skipIf(!chromiumAvailable())('web chat page in Chromium', () => {
       await page.waitForFunction(`document.querySelectorAll('#messages > li').length === 2`);
       expect(chat.problems.csp).toEqual([]);
       expect(unexpectedConsole(chat.problems, [401])).toEqual([]);
+    } finally {
+      await chat.context.close();
+    }
+  });
+
+  it('says so when the connection drops mid-answer, and reloads what the server kept', async () => {
+    const chat = await openChat(open.baseUrl);
+    const { page } = chat;
+    try {
+      const text = 'This answer is going to be cut off somewhere in the middle of it. '.repeat(3);
+      fake.script(step.text(text, { chunkSize: 4, delayMs: 100 }));
+      const before = fake.requests.length;
+      await page.type('#message', 'Tell me a long story');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(
+        `(document.querySelector('#messages > li.msg-assistant .bubble')?.textContent ?? '').length > 8`,
+      );
+      // The network between browser and server breaks: every open connection is cut.
+      open.app.server.closeAllConnections();
+      await page.waitForSelector('#messages > li:last-child .notice-error');
+      expect(await texts(page, '#messages > li:last-child .notice-text')).toEqual([
+        'The connection was lost before the answer was complete.',
+      ]);
+      // The server aborted the model call and kept the partial answer, marked interrupted.
+      await fake.waitForClientGone(before);
+      const sessionId = (await page.evaluate(`localStorage.getItem('msev-chat:session:default')`)) as string;
+      await vi.waitFor(async () => {
+        const stored = await open.runtime.deps.sessions.get({ tenantId: 'default', sessionId });
+        expect(stored?.messages.at(-1)?.interrupted).toBe(true);
+      });
+      await page.click('#messages > li:last-child .notice-action');
+      await page.waitForSelector('#messages > li.msg-assistant .notice-info');
+      expect(await texts(page, '#messages > li.msg-user .bubble')).toEqual(['Tell me a long story']);
+      expect(await texts(page, '#messages > li.msg-assistant .notice-text')).toEqual([
+        'This answer was cut short.',
+      ]);
+      const kept = (await texts(page, '#messages > li.msg-assistant .bubble'))[0] ?? '';
+      expect(text.startsWith(kept)).toBe(true);
+      expect(chat.problems.csp).toEqual([]);
     } finally {
       await chat.context.close();
     }
