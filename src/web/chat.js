@@ -225,7 +225,7 @@ function noticeIn(body, kind, text, action) {
   if (action) {
     const button = el('button', 'btn btn-link notice-action', action.label);
     button.type = 'button';
-    button.addEventListener('click', action.run, { once: true });
+    button.addEventListener('click', action.run);
     notice.append(button);
   }
   body.append(notice);
@@ -424,6 +424,7 @@ async function sendMessage(text) {
       noticeIn(answer.body, 'error', errorText(err), {
         label: 'Try again',
         run: () => {
+          if (state.turn) return;
           user.item.remove();
           answer.item.remove();
           void sendMessage(message);
