@@ -49,6 +49,8 @@ function securityHeaders(reply: FastifyReply): void {
   reply.header('content-security-policy', WEB_CHAT_CSP);
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
+  // For browsers that predate CSP frame-ancestors.
+  reply.header('x-frame-options', 'DENY');
   reply.header('cross-origin-opener-policy', 'same-origin');
   reply.header('permissions-policy', 'camera=(), microphone=(), geolocation=()');
   // Revalidated on every load (ETag / Last-Modified), so a new release is picked up at once.
