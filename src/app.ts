@@ -1,9 +1,9 @@
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { createApiKeyVerifier } from './access/api-keys.js';
 import type { AppConfig } from './config/index.js';
 import type { ReadinessRegistry } from './health/readiness.js';
-import { createApiKeyVerifier } from './http/api-keys.js';
 import { createInflightTurns, type InflightTurns } from './http/inflight.js';
 import auth from './http/plugins/auth.js';
 import cors from './http/plugins/cors.js';
@@ -45,6 +45,20 @@ function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
 }
 
+/**
+ * Node reads these only when the server is created (Fastify sets requestTimeout afterwards, too
+ * late for the connection checker): a request must arrive whole within REQUEST_TIMEOUT_MS, its
+ * headers no later, and stalled connections are checked often enough for that to hold.
+ */
+export function serverTimeouts(config: Pick<AppConfig, 'REQUEST_TIMEOUT_MS' | 'KEEP_ALIVE_TIMEOUT_MS'>) {
+  return {
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    headersTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.REQUEST_TIMEOUT_MS / 4))),
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+  };
+}
+
 /** Builds the HTTP application around already-constructed dependencies. It does not listen. */
 export async function buildApp(deps: AppDeps) {
   const { config } = deps;
@@ -59,6 +73,7 @@ export async function buildApp(deps: AppDeps) {
     connectionTimeout: config.TURN_TIMEOUT_MS + 15_000,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: serverTimeouts(config),
     // While closing, chat answers AGENT_UNAVAILABLE in the envelope and readiness not_ready (see the routes).
     return503OnClosing: false,
     frameworkErrors: frameworkErrorHandler,

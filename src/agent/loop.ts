@@ -169,6 +169,7 @@ export function createAgent(deps: AgentDeps) {
         tenantId: ctx.tenantId,
         sessionId: ctx.sessionId,
         requestId: ctx.requestId,
+        ...(ctx.customer ? { customer: ctx.customer } : {}),
         signal: ctx.signal,
         logger: ctx.logger.child({ tool: call.name }),
       };

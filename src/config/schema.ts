@@ -142,25 +142,36 @@ const enumOf = <T extends string>(values: readonly [T, ...T[]], fallback: T | un
       .optional(),
   ).transform((value): T | undefined => (value as T | undefined) ?? fallback);
 
+export const ROLES = ['client', 'service', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `key:tenant[:role]` entries; the role defaults to `client`. A key may itself contain colons. */
 const apiKeys = z
   .string()
   .optional()
   .transform((v, ctx) => {
-    const entries: Array<{ key: string; tenantId: string }> = [];
+    const entries: Array<{ key: string; tenantId: string; role: Role }> = [];
     for (const raw of (v ?? '').split(',')) {
       const item = raw.trim();
       if (item === '') continue;
-      const sep = item.lastIndexOf(':');
-      const key = sep > 0 ? item.slice(0, sep).trim() : '';
-      const tenantId = sep > 0 ? item.slice(sep + 1).trim() : '';
+      let parts = item.split(':').map((part) => part.trim());
+      let role: Role = 'client';
+      const last = parts.at(-1) ?? '';
+      if (parts.length >= 3 && (ROLES as readonly string[]).includes(last)) {
+        role = last as Role;
+        parts = parts.slice(0, -1);
+      }
+      const tenantId = parts.length >= 2 ? (parts.at(-1) ?? '') : '';
+      const key = parts.slice(0, -1).join(':');
       if (key.length < 8 || tenantId === '' || tenantId.length > 255) {
         ctx.addIssue({
           code: 'custom',
-          message: 'expected "key:tenant" pairs separated by commas, each key at least 8 characters',
+          message:
+            'expected "key:tenant" or "key:tenant:role" entries separated by commas, each key at least 8 characters',
         });
         return z.NEVER;
       }
-      entries.push({ key, tenantId });
+      entries.push({ key, tenantId, role });
     }
     return entries;
   });
@@ -207,6 +218,9 @@ export const envVariables = z.object({
   SESSION_MAX_MESSAGES: int(200, 2, 100_000),
   SESSION_STORE_MAX_MB: int(256, 1, 65_536),
 
+  // Session stores (DESIGN §9): which engine holds conversations, and how much one tenant may hold.
+  MAX_SESSIONS_PER_TENANT: int(1000, 1, 10_000_000),
+
   MCP_SERVER_URL: z
     .string()
     .trim()
@@ -240,6 +254,13 @@ export const envVariables = z.object({
   REDIS_URL: optionalRedisUrl,
   REDIS_KEY_PREFIX: str('msev:'),
 
+  // Access (DESIGN §11): JWT bearer tokens beside API_KEYS, and PII kept out of the logs.
+  AUTH_JWT_SECRET: optionalStr,
+  AUTH_JWT_JWKS_URL: optionalUrl,
+  AUTH_JWT_ISSUER: optionalStr,
+  AUTH_JWT_AUDIENCE: optionalStr,
+  LOG_REDACT_PII: bool(true),
+
   // Web chat page (DESIGN §13): the static page at GET /; when off, / redirects to /docs.
   WEB_CHAT_ENABLED: bool(true),
 });
@@ -268,6 +289,9 @@ function providerOf(env: RawEnvConfig): LlmProvider {
   if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) return 'openai';
   return 'offline';
 }
+
+const jwtEnabledOf = (env: RawEnvConfig): boolean =>
+  env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWT_JWKS_URL !== undefined;
 
 const emailTransportOf = (env: RawEnvConfig): 'smtp' | 'file' =>
   env.EMAIL_TRANSPORT ?? (env.SMTP_SERVER ? 'smtp' : 'file');
@@ -305,6 +329,17 @@ export const envSchema = envVariables
     if (env.MCP_SERVER_REQUIRED && !env.MCP_SERVER_URL) {
       problem('MCP_SERVER_URL', 'must be set when MCP_SERVER_REQUIRED=true');
     }
+    if (env.AUTH_JWT_SECRET !== undefined && env.AUTH_JWT_SECRET.length < 32) {
+      problem('AUTH_JWT_SECRET', 'must be at least 32 characters (HS256 needs a 256-bit secret)');
+    }
+    if (jwtEnabledOf(env)) {
+      // A token minted for another service or by another issuer must not be accepted here.
+      for (const variable of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+        if (env[variable] === undefined) {
+          problem(variable, 'required when AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set');
+        }
+      }
+    }
   })
   .transform((env) => {
     const origins = commaList(env.CORS_ORIGINS);
@@ -315,7 +350,10 @@ export const envSchema = envVariables
       llmProvider: providerOf(env),
       azureEndpoint: azureEndpointOf(env),
       emailTransport: emailTransportOf(env),
-      authEnabled: env.API_KEYS.length > 0,
+      /** API_KEYS or a JWT setting: every /api/* request must authenticate. */
+      authEnabled: env.API_KEYS.length > 0 || jwtEnabledOf(env),
+      /** AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set. */
+      jwtEnabled: jwtEnabledOf(env),
       /** `true` = any origin, else the allow-list. */
       corsOrigins: origins.length === 0 || origins.includes('*') ? (true as const) : origins,
     };

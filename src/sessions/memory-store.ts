@@ -1,6 +1,16 @@
 import type { AppConfig } from '../config/index.js';
+import { applyAttributesPatch, checkAttributesPatch, EMPTY_ATTRIBUTES } from './attributes.js';
 import { countConversationMessages } from './count.js';
-import type { SessionKey, SessionSnapshot, SessionStore, SessionSummary, StoredMessage } from './types.js';
+import { deepFreeze, trimStart } from './store-support.js';
+import type {
+  SessionAttributes,
+  SessionAttributesPatch,
+  SessionKey,
+  SessionSnapshot,
+  SessionStore,
+  SessionSummary,
+  StoredMessage,
+} from './types.js';
 
 export type SessionRemovalReason = 'expired' | 'evicted';
 
@@ -9,6 +19,11 @@ export interface MemorySessionStoreOptions {
   ttlMinutes: number;
   /** Most sessions held at once; the least recently active one goes first (MAX_SESSIONS). */
   maxSessions: number;
+  /**
+   * Most sessions one tenant holds (MAX_SESSIONS_PER_TENANT); a new one evicts that tenant's own least
+   * recently active, so one tenant cannot push out the others. Defaults to `maxSessions`.
+   */
+  maxSessionsPerTenant?: number;
   /** Most messages kept per session; the oldest go first (SESSION_MAX_MESSAGES). */
   maxMessages: number;
   /**
@@ -31,12 +46,17 @@ export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
 export function memorySessionStoreOptions(
   config: Pick<
     AppConfig,
-    'SESSION_TTL_MINUTES' | 'MAX_SESSIONS' | 'SESSION_MAX_MESSAGES' | 'SESSION_STORE_MAX_MB'
+    | 'SESSION_TTL_MINUTES'
+    | 'MAX_SESSIONS'
+    | 'MAX_SESSIONS_PER_TENANT'
+    | 'SESSION_MAX_MESSAGES'
+    | 'SESSION_STORE_MAX_MB'
   >,
 ): MemorySessionStoreOptions {
   return {
     ttlMinutes: config.SESSION_TTL_MINUTES,
     maxSessions: config.MAX_SESSIONS,
+    maxSessionsPerTenant: config.MAX_SESSIONS_PER_TENANT,
     maxMessages: config.SESSION_MAX_MESSAGES,
     maxBytes: config.SESSION_STORE_MAX_MB * 1024 * 1024,
   };
@@ -51,11 +71,16 @@ interface Entry {
   /** Size of each message in `messages` (same index), measured once when it was stored. */
   readonly sizes: number[];
   bytes: number;
+  attributes: SessionAttributes;
 }
 
 export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   const ttlMs = positive('ttlMinutes', options.ttlMinutes) * 60_000;
   const maxSessions = positiveInteger('maxSessions', options.maxSessions);
+  const maxPerTenant = positiveInteger(
+    'maxSessionsPerTenant',
+    options.maxSessionsPerTenant ?? options.maxSessions,
+  );
   const maxMessages = positiveInteger('maxMessages', options.maxMessages);
   const maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
   // Node turns delays above 2^31-1 ms into 1 ms, which would make the sweeper spin.
@@ -130,6 +155,13 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 
   function create(key: SessionKey, at: number): Entry {
     sweepExpired(at);
+    const own = byTenant.get(key.tenantId);
+    if (own) {
+      for (const oldest of own.values()) {
+        if (own.size < maxPerTenant) break;
+        drop(oldest, 'evicted');
+      }
+    }
     for (const oldest of byActivity) {
       if (byActivity.size < maxSessions) break;
       drop(oldest, 'evicted');
@@ -142,6 +174,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       messages: [],
       sizes: [],
       bytes: 0,
+      attributes: EMPTY_ATTRIBUTES,
     };
     let sessions = byTenant.get(key.tenantId);
     if (!sessions) {
@@ -168,10 +201,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
    */
   function dropOldest(entry: Entry, minimum: number): void {
     const { messages, sizes } = entry;
-    let start = minimum;
-    while (start < messages.length && messages[start]?.role !== 'user') start++;
-    // No user message left in the window at all: keep the newest messages rather than none.
-    if (start === messages.length) start = minimum;
+    const start = trimStart(
+      messages.map((m) => m.role),
+      minimum,
+    );
     messages.splice(0, start);
     for (const size of sizes.splice(0, start)) {
       entry.bytes -= size;
@@ -210,7 +243,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       sessionId: entry.sessionId,
       createdAt: entry.createdAt,
       lastActivity: new Date(entry.lastActivityMs).toISOString(),
-      messages: entry.messages.slice(),
+      messages: Object.freeze(entry.messages.slice()),
+      attributes: entry.attributes,
     };
   }
 
@@ -220,6 +254,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       message_count: countConversationMessages(entry.messages),
       created_at: entry.createdAt,
       last_activity: new Date(entry.lastActivityMs).toISOString(),
+      attributes: entry.attributes,
     };
   }
 
@@ -229,23 +264,44 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   let closed = false;
 
   const store = {
+    kind: 'memory' as const,
+
     async get(key: SessionKey): Promise<SessionSnapshot | undefined> {
       const entry = findLive(key, now());
       return entry ? snapshot(entry) : undefined;
     },
 
-    async append(key: SessionKey, messages: readonly StoredMessage[]): Promise<SessionSnapshot> {
+    async append(
+      key: SessionKey,
+      messages: readonly StoredMessage[],
+      attributes?: SessionAttributesPatch,
+    ): Promise<SessionSnapshot> {
+      const patch = attributes ? checkAttributesPatch(attributes) : [];
       // Cloned and frozen so that neither the caller's objects nor any snapshot can change history.
       const copies = messages.map((message) => deepFreeze(structuredClone(message)));
       const sizes = copies.map(messageBytes);
       const at = stamp();
       const existing = findLive(key, at);
+      // Computed before anything changes, so a patch that breaks the bounds changes nothing.
+      const nextAttributes = applyAttributesPatch(existing?.attributes ?? EMPTY_ATTRIBUTES, patch);
       const entry = existing ?? create(key, at);
       if (existing) touch(existing, at);
+      entry.attributes = nextAttributes;
       push(entry, copies, sizes);
       trimToCount(entry);
       trimToBudget(entry);
       evictForBudget(entry, at);
+      return snapshot(entry);
+    },
+
+    async setAttributes(
+      key: SessionKey,
+      patch: SessionAttributesPatch,
+    ): Promise<SessionSnapshot | undefined> {
+      const entries = checkAttributesPatch(patch);
+      const entry = findLive(key, now());
+      if (!entry) return undefined;
+      entry.attributes = applyAttributesPatch(entry.attributes, entries);
       return snapshot(entry);
     },
 
@@ -308,14 +364,6 @@ export type MemorySessionStore = ReturnType<typeof createMemorySessionStore>;
 function messageBytes(message: StoredMessage): number {
   const toolCalls = message.tool_calls === undefined ? 0 : JSON.stringify(message.tool_calls).length;
   return 2 * (message.content.length + toolCalls);
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
 }
 
 function positive(name: string, value: number): number {

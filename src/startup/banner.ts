@@ -27,9 +27,14 @@ function logFileDescription(file: string): string {
 /** The facts an operator checks first after a start, with every secret masked. */
 export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[string, string]> {
   const url = publicUrl(config, facts.url);
-  const auth = config.authEnabled
-    ? `API keys (${config.API_KEYS.length} key${config.API_KEYS.length === 1 ? '' : 's'})`
-    : 'open (no API_KEYS)';
+  const methods = [
+    ...(config.API_KEYS.length > 0
+      ? [`API keys (${config.API_KEYS.length} key${config.API_KEYS.length === 1 ? '' : 's'})`]
+      : []),
+    ...(config.AUTH_JWT_SECRET ? ['JWT HS256'] : []),
+    ...(config.AUTH_JWT_JWKS_URL ? ['JWT JWKS'] : []),
+  ];
+  const auth = config.authEnabled ? methods.join(' + ') : 'open (no API_KEYS)';
   const email =
     config.emailTransport === 'smtp'
       ? `smtp ${config.SMTP_SERVER}:${config.SMTP_PORT}${config.SENDER_PASSWORD ? ' (auth)' : ''}`

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
-import type { AppConfig } from '../config/index.js';
+import { type AppConfig, configSecrets } from '../config/index.js';
 import { createInflightTurns } from '../http/inflight.js';
 import { createLogger } from '../logging/create-logger.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../project.js';
@@ -25,7 +25,7 @@ async function closeLingeringConnections(server: Server, closed: Promise<unknown
 
 /** Builds the real dependencies, serves HTTP, prints the banner and installs graceful shutdown. */
 export function startService(config: AppConfig): void {
-  const logger = createLogger(config);
+  const logger = createLogger(config, { secrets: configSecrets(config) });
   let runtime: Runtime | undefined;
 
   start(config, logger, (r) => {

@@ -1,8 +1,8 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { ApiKeyVerifier } from '../../access/api-keys.js';
 import type { AppConfig } from '../../config/index.js';
-import type { ApiKeyVerifier } from '../api-keys.js';
 import { AppError } from '../errors.js';
 
 // The probes, the API docs and the web chat page (`/` and its assets under /web/).
