@@ -291,10 +291,10 @@ function setBusy(busy) {
 
 function announce(text) {
   els.announcer.textContent = '';
-  // A fresh text node makes screen readers read the same text again (a repeated answer).
-  requestAnimationFrame(() => {
+  // Emptied first and filled a moment later, so that a repeated answer is read again.
+  setTimeout(() => {
     els.announcer.textContent = text;
-  });
+  }, 50);
 }
 
 function errorText(err) {
