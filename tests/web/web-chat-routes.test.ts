@@ -84,6 +84,15 @@ describe('GET / (web chat page)', () => {
     expect(api.json().error).toBe('UNAUTHORIZED');
   });
 
+  it('leaves the Swagger UI and its own CSP at /docs as they were', async () => {
+    ({ app } = await buildTestApp());
+    const docs = await app.inject({ method: 'GET', url: '/docs/' });
+    expect(docs.statusCode).toBe(200);
+    expect(docs.body).toContain('swagger');
+    expect(docs.headers['content-security-policy']).not.toBe(WEB_CHAT_CSP);
+    expect((await app.inject({ method: 'GET', url: '/docs/json' })).json().openapi).toBe('3.0.3');
+  });
+
   it('WEB_CHAT_ENABLED=false redirects / to the API docs and serves no assets', async () => {
     ({ app } = await buildTestApp({ WEB_CHAT_ENABLED: 'false' }));
     const res = await app.inject({ method: 'GET', url: '/' });
