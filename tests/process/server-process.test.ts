@@ -65,6 +65,10 @@ describe('the server process', { timeout: 60_000 }, () => {
     await waitForHttp(`${proc.baseUrl}/health`, proc);
     const res = await fetch(`${proc.baseUrl}/health`);
     expect(res.status).toBe(200);
+    // The compiled server finds the web chat page's static files at the project root.
+    const page = await fetch(`${proc.baseUrl}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<textarea id="message"');
     const code = await proc.stop('SIGTERM');
     expect(code).toBe(0);
     expect(proc.output()).toMatch(/Goodbye/);
