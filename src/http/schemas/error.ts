@@ -121,13 +121,24 @@ interface ErrorMediaExample {
 }
 
 /**
- * OpenAPI response objects for the given codes, grouped by status: always `application/json` (also
+ * OpenAPI response objects for the given codes (or statuses), grouped by status: always `application/json` (also
  * on the streaming route, whose errors are ordinary JSON), the shared envelope schema, and one
  * named example per code so that each status shows its own code.
  */
-export function errorResponses(...codes: DocumentedErrorCode[]) {
+export function errorResponses(...codesOrStatuses: Array<DocumentedErrorCode | number>) {
+  // A bare status stands for every code of that status (the form routes used before codes).
+  const codes = codesOrStatuses.flatMap((entry) =>
+    typeof entry === 'number'
+      ? (Object.keys(ERROR_CATALOGUE) as DocumentedErrorCode[]).filter(
+          (code) => ERROR_CATALOGUE[code].status === entry,
+        )
+      : [entry],
+  );
   const byStatus = new Map<number, DocumentedErrorCode[]>();
-  for (const code of codes) {
+  // A status the catalogue has no code for is still documented (without examples, which the
+  // contract test then asks for).
+  for (const entry of codesOrStatuses) if (typeof entry === 'number') byStatus.set(entry, []);
+  for (const code of new Set(codes)) {
     const { status } = ERROR_CATALOGUE[code];
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
@@ -159,7 +170,9 @@ export function errorResponses(...codes: DocumentedErrorCode[]) {
       };
     }
     responses[status] = {
-      description: group.map((code) => `${code}: ${ERROR_CATALOGUE[code].summary}`).join('; '),
+      description:
+        group.map((code) => `${code}: ${ERROR_CATALOGUE[code].summary}`).join('; ') ||
+        'Error (see the envelope)',
       content: { 'application/json': { schema: errorEnvelopeSchema, examples } },
     };
   }
