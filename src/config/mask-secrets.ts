@@ -1,10 +1,5 @@
-const SECRET_NAME = /(KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL)/i;
-
-/** Shows enough of a secret to tell which one is configured, never enough to use it. */
-export function maskValue(value: string): string {
-  if (value.length <= 8) return '****';
-  return `${value.slice(0, 2)}****${value.slice(-2)}`;
-}
+/** Variable names whose values are secrets. */
+const SECRET_NAME = /(KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL|HEADERS)/i;
 
 function maskOneUrl(text: string): string {
   let url: URL;
@@ -30,24 +25,25 @@ export function maskUrlCredentials(value: string): string {
 }
 
 /**
- * Returns a printable copy of a config-like object: values of secret-looking names are masked and
- * credentials inside URLs are removed. Nested arrays (API_KEYS) are masked entry by entry.
+ * The secret values a config holds (secret-named variables, API keys, passwords inside URLs), for the
+ * log redactor to cut wherever they appear, e.g. in a provider's error body that echoes the key.
  */
-export function maskSecrets<T extends object>(config: T): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+export function configSecrets(config: object): string[] {
+  const found: string[] = [];
   for (const [name, value] of Object.entries(config)) {
     if (name === 'API_KEYS' && Array.isArray(value)) {
-      out[name] = value.map((entry: { key: string; tenantId: string }) => ({
-        key: maskValue(entry.key),
-        tenantId: entry.tenantId,
-      }));
-    } else if (typeof value === 'string' && SECRET_NAME.test(name)) {
-      out[name] = value === '' ? value : maskValue(value);
-    } else if (typeof value === 'string') {
-      out[name] = maskUrlCredentials(value);
-    } else {
-      out[name] = value;
+      for (const entry of value as Array<{ key?: unknown }>)
+        if (typeof entry.key === 'string') found.push(entry.key);
+    } else if (typeof value === 'string' && SECRET_NAME.test(name) && value !== '') {
+      found.push(value);
+    } else if (typeof value === 'string' && value.includes('://')) {
+      try {
+        const password = decodeURIComponent(new URL(value).password);
+        if (password) found.push(password);
+      } catch {
+        // Not a URL: nothing to take from it.
+      }
     }
   }
-  return out;
+  return found;
 }

@@ -1,66 +1,64 @@
 import { z } from 'zod';
 
-/** Accepts the spellings operators actually type into env files. */
+/**
+ * Every variable arrives as a string or not at all. Unset and blank both mean "use the default", so a
+ * line emptied in .env resets a value; surrounding white space is ignored.
+ */
+const blankAsUnset = (value: unknown): unknown => {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+};
+
+const env = <T extends z.ZodType>(schema: T) => z.preprocess(blankAsUnset, schema);
+
+const TRUTHY = ['true', '1', 'yes', 'on'];
+const FALSY = ['false', '0', 'no', 'off'];
+
+/** The spellings operators actually type into env files, in any case. */
 const bool = (fallback: boolean) =>
-  z
-    .string()
-    .trim()
-    .toLowerCase()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      if (['true', '1', 'yes', 'on'].includes(v)) return true;
-      if (['false', '0', 'no', 'off'].includes(v)) return false;
-      ctx.addIssue({ code: 'custom', message: `expected true/false/1/0/yes/no, got "${v}"` });
-      return z.NEVER;
-    });
+  env(
+    z
+      .stringbool({
+        truthy: TRUTHY,
+        falsy: FALSY,
+        case: 'insensitive',
+        error: (issue) => `expected true/false/1/0/yes/no, got "${String(issue.input)}"`,
+      })
+      .default(fallback),
+  );
 
+const integerText = /^-?\d+$/;
 const int = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      if (!/^-?\d+$/.test(v)) {
-        ctx.addIssue({ code: 'custom', message: `expected an integer, got "${v}"` });
-        return z.NEVER;
-      }
-      const n = Number(v);
-      if (n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be between ${min} and ${max}, got ${n}` });
-        return z.NEVER;
-      }
-      return n;
-    });
+  env(
+    z
+      .string()
+      .regex(integerText, { error: (issue) => `expected an integer, got "${String(issue.input)}"` })
+      .pipe(
+        z.coerce
+          .number<string>()
+          .int()
+          .min(min, { error: (issue) => `must be between ${min} and ${max}, got ${String(issue.input)}` })
+          .max(max, { error: (issue) => `must be between ${min} and ${max}, got ${String(issue.input)}` }),
+      )
+      .default(fallback),
+  );
 
-const decimal = (fallback: number, min: number, max: number) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return fallback;
-      const n = Number(v);
-      if (!/^\d+(\.\d+)?$/.test(v) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `expected a number between ${min} and ${max}, got "${v}"` });
-        return z.NEVER;
-      }
-      return n;
-    });
+const decimal = (fallback: number, min: number, max: number) => {
+  const message = (issue: { input?: unknown }) =>
+    `expected a number between ${min} and ${max}, got "${String(issue.input)}"`;
+  return env(
+    z
+      .string()
+      .regex(/^\d+(\.\d+)?$/, { error: message })
+      .pipe(z.coerce.number<string>().min(min, { error: message }).max(max, { error: message }))
+      .default(fallback),
+  );
+};
 
-const str = (fallback: string) =>
-  z
-    .string()
-    .trim()
-    .optional()
-    .transform((v) => (v === undefined || v === '' ? fallback : v));
+const str = (fallback: string) => env(z.string().default(fallback));
 
-const optionalStr = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v) => (v === undefined || v === '' ? undefined : v));
+const optionalStr = env(z.string().optional());
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -71,112 +69,134 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-const optionalUrl = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v === '') return undefined;
-    if (isHttpUrl(v)) return v;
-    ctx.addIssue({ code: 'custom', message: 'expected an http(s) URL' });
-    return z.NEVER;
-  });
+const optionalUrl = env(z.string().refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional());
 
-const list = z
-  .string()
-  .optional()
-  .transform((v) =>
-    (v ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter((s) => s.length > 0),
-  );
+function isPostgresUrl(value: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(value);
+    return (protocol === 'postgres:' || protocol === 'postgresql:') && hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The message never echoes the value: a database URL usually carries a password. */
+const optionalPostgresUrl = env(
+  z
+    .string()
+    .refine(isPostgresUrl, {
+      error: 'expected a postgres:// or postgresql:// URL, or empty for SQLite at ORDER_DB_PATH',
+    })
+    .optional(),
+);
+
+/** A comma-separated list; empty entries are dropped. */
+export const commaList = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+const list = z.string().optional().transform(commaList);
+
+function isRedisUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'redis:' || protocol === 'rediss:';
+  } catch {
+    return false;
+  }
+}
+
+const optionalRedisUrl = env(
+  z.string().refine(isRedisUrl, { error: 'expected a redis:// or rediss:// URL' }).optional(),
+);
 
 /**
  * false (default): X-Forwarded-For is ignored. A number: trust that many proxy hops (the client address is
  * taken that many entries from the right, so a client cannot choose it). Addresses/CIDRs: trust only
  * those proxies. `true` trusts every hop, which lets any client pick its own address.
  */
-const trustProxy = z
-  .string()
-  .trim()
-  .optional()
-  .transform((v, ctx): boolean | number | string[] => {
-    const value = (v ?? '').toLowerCase();
-    if (value === '' || ['false', '0', 'no', 'off'].includes(value)) return false;
-    if (['true', 'yes', 'on'].includes(value)) return true;
-    if (/^\d+$/.test(value)) return Number(value);
-    const list = value
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-    if (list.every((s) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(s))) return list;
-    ctx.addIssue({
-      code: 'custom',
-      message: 'expected false, true, a hop count, or a comma list of proxy addresses/CIDRs',
-    });
-    return z.NEVER;
+const trustProxy = env(z.string().optional()).transform((v, ctx): boolean | number | string[] => {
+  const value = (v ?? '').toLowerCase();
+  if (value === '' || FALSY.includes(value)) return false;
+  if (TRUTHY.includes(value)) return true;
+  if (/^\d+$/.test(value)) return Number(value);
+  const proxies = commaList(value);
+  if (proxies.every((s) => /^[0-9a-f.:]+(\/\d{1,3})?$/.test(s))) return proxies;
+  ctx.addIssue({
+    code: 'custom',
+    message: 'expected false, true, a hop count, or a comma list of proxy addresses/CIDRs',
   });
+  return z.NEVER;
+});
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 /** The seed uses Python's names (INFO, WARNING, CRITICAL); pino has its own. */
 const LOG_LEVEL_ALIASES: Record<string, (typeof LOG_LEVELS)[number]> = { warning: 'warn', critical: 'fatal' };
 
-const logLevel = z
-  .string()
-  .trim()
-  .toLowerCase()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v === '') return 'info' as const;
-    const level = LOG_LEVEL_ALIASES[v] ?? v;
-    if ((LOG_LEVELS as readonly string[]).includes(level)) return level as (typeof LOG_LEVELS)[number];
-    ctx.addIssue({
-      code: 'custom',
-      message: `expected one of ${LOG_LEVELS.join(', ')} (any case), got "${v}"`,
-    });
-    return z.NEVER;
-  });
-
-const enumOf = <T extends string>(values: readonly [T, ...T[]], fallback: T | undefined) =>
+const logLevel = env(
   z
     .string()
-    .trim()
     .toLowerCase()
-    .optional()
-    .transform((v, ctx): T | undefined => {
-      if (v === undefined || v === '') return fallback;
-      if ((values as readonly string[]).includes(v)) return v as T;
-      ctx.addIssue({ code: 'custom', message: `expected one of ${values.join(', ')}, got "${v}"` });
-      return z.NEVER;
-    });
+    .transform((level) => LOG_LEVEL_ALIASES[level] ?? level)
+    .pipe(
+      z.enum(LOG_LEVELS, {
+        error: (issue) => `expected one of ${LOG_LEVELS.join(', ')} (any case), got "${String(issue.input)}"`,
+      }),
+    )
+    .default('info'),
+);
 
+const enumOf = <T extends string>(values: readonly [T, ...T[]], fallback: T | undefined) =>
+  env(
+    z
+      .string()
+      .toLowerCase()
+      .pipe(
+        z.enum(values, {
+          error: (issue) => `expected one of ${values.join(', ')}, got "${String(issue.input)}"`,
+        }),
+      )
+      .optional(),
+  ).transform((value): T | undefined => (value as T | undefined) ?? fallback);
+
+export const ROLES = ['client', 'service', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `key:tenant[:role]` entries; the role defaults to `client`. A key may itself contain colons. */
 const apiKeys = z
   .string()
   .optional()
   .transform((v, ctx) => {
-    const entries: Array<{ key: string; tenantId: string }> = [];
+    const entries: Array<{ key: string; tenantId: string; role: Role }> = [];
     for (const raw of (v ?? '').split(',')) {
       const item = raw.trim();
       if (item === '') continue;
-      const sep = item.lastIndexOf(':');
-      const key = sep > 0 ? item.slice(0, sep).trim() : '';
-      const tenantId = sep > 0 ? item.slice(sep + 1).trim() : '';
+      let parts = item.split(':').map((part) => part.trim());
+      let role: Role = 'client';
+      const last = parts.at(-1) ?? '';
+      if (parts.length >= 3 && (ROLES as readonly string[]).includes(last)) {
+        role = last as Role;
+        parts = parts.slice(0, -1);
+      }
+      const tenantId = parts.length >= 2 ? (parts.at(-1) ?? '') : '';
+      const key = parts.slice(0, -1).join(':');
       if (key.length < 8 || tenantId === '' || tenantId.length > 255) {
         ctx.addIssue({
           code: 'custom',
-          message: 'expected "key:tenant" pairs separated by commas, each key at least 8 characters',
+          message:
+            'expected "key:tenant" or "key:tenant:role" entries separated by commas, each key at least 8 characters',
         });
         return z.NEVER;
       }
-      entries.push({ key, tenantId });
+      entries.push({ key, tenantId, role });
     }
     return entries;
   });
 
 /** Every environment variable the service reads, with the seed's names and defaults. */
-export const envSchema = z.object({
-  NODE_ENV: str('production'),
+export const envVariables = z.object({
   SERVER_HOST: str('0.0.0.0'),
   SERVER_PORT: int(9080, 0, 65535),
   LOG_LEVEL: logLevel,
@@ -217,6 +237,9 @@ export const envSchema = z.object({
   SESSION_MAX_MESSAGES: int(200, 2, 100_000),
   SESSION_STORE_MAX_MB: int(256, 1, 65_536),
 
+  // Session stores (DESIGN §9): which engine holds conversations, and how much one tenant may hold.
+  MAX_SESSIONS_PER_TENANT: int(1000, 1, 10_000_000),
+
   MCP_SERVER_URL: z
     .string()
     .trim()
@@ -234,6 +257,11 @@ export const envSchema = z.object({
   MCP_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
 
   ORDER_DB_PATH: str('./data/orders.db'),
+  // Orders on Postgres (DESIGN §9): a URL moves the orders database from the SQLite file at
+  // ORDER_DB_PATH to Postgres, shared by every instance.
+  ORDER_DB_URL: optionalPostgresUrl,
+  ORDER_DB_POOL_MAX: int(10, 1, 1000),
+  ORDER_DB_TIMEOUT_MS: int(5_000, 100, 120_000),
   DEMO_ORDERS: enumOf(['auto', 'true', 'false'] as const, 'auto'),
 
   EMAIL_TRANSPORT: enumOf(['smtp', 'file'] as const, undefined),
@@ -246,8 +274,124 @@ export const envSchema = z.object({
   EMAIL_ALLOWED_DOMAINS: list,
   EMAIL_MAX_RECIPIENTS: int(5, 1, 100),
 
-  COMPLAINTS_MCP_PORT: int(8000, 0, 65535),
-  COMPLAINTS_DB_PATH: str('./data/complaints.db'),
+  // Many instances (DESIGN §9): what they share goes through one Redis when REDIS_URL is set.
+  REDIS_URL: optionalRedisUrl,
+  REDIS_KEY_PREFIX: str('msev:'),
+
+  // Access (DESIGN §11): JWT bearer tokens beside API_KEYS, and PII kept out of the logs.
+  AUTH_JWT_SECRET: optionalStr,
+  AUTH_JWT_JWKS_URL: optionalUrl,
+  AUTH_JWT_ISSUER: optionalStr,
+  AUTH_JWT_AUDIENCE: optionalStr,
+  LOG_REDACT_PII: bool(true),
+
+  // Observability (§12): Prometheus metrics, OpenTelemetry traces, the model provider's breaker and
+  // fallback. The OTEL_* names are the standard ones; the exporter is given them explicitly.
+  METRICS_ENABLED: bool(true),
+  METRICS_TOKEN: optionalStr,
+  LLM_BREAKER_FAILURES: int(5, 0, 1000),
+  LLM_BREAKER_COOLDOWN_MS: int(30_000, 100, 3_600_000),
+  FALLBACK_OPENAI_BASE_URL: optionalUrl,
+  FALLBACK_OPENAI_MODEL: optionalStr,
+  FALLBACK_OPENAI_API_KEY: optionalStr,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_HEADERS: optionalStr,
+  OTEL_SERVICE_NAME: str('msev15e2e-ts'),
+  OTEL_TRACES_SAMPLER_ARG: decimal(1, 0, 1),
 });
 
-export type RawEnvConfig = z.output<typeof envSchema>;
+export type RawEnvConfig = z.output<typeof envVariables>;
+
+export type LlmProvider = 'azure' | 'openai' | 'offline';
+
+function originOf(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Azure OpenAI resource endpoint: AZURE_OPENAI_ENDPOINT, else the origin of the project endpoint. */
+const azureEndpointOf = (env: RawEnvConfig) =>
+  env.AZURE_OPENAI_ENDPOINT ?? originOf(env.AZURE_AI_PROJECT_ENDPOINT);
+
+/** `LLM_PROVIDER=auto`: Azure when an Azure endpoint is set, OpenAI-compatible when its settings are, else offline. */
+function providerOf(env: RawEnvConfig): LlmProvider {
+  if (env.LLM_PROVIDER !== 'auto' && env.LLM_PROVIDER !== undefined) return env.LLM_PROVIDER;
+  if (azureEndpointOf(env)) return 'azure';
+  if (env.OPENAI_API_KEY || env.OPENAI_BASE_URL) return 'openai';
+  return 'offline';
+}
+
+const jwtEnabledOf = (env: RawEnvConfig): boolean =>
+  env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWT_JWKS_URL !== undefined;
+
+const emailTransportOf = (env: RawEnvConfig): 'smtp' | 'file' =>
+  env.EMAIL_TRANSPORT ?? (env.SMTP_SERVER ? 'smtp' : 'file');
+
+/**
+ * The configuration as the service reads it: every variable parsed, the rules that span several
+ * variables checked (each problem names the variable to fix), and the derived settings added.
+ */
+export const envSchema = envVariables
+  .superRefine((env, ctx) => {
+    const problem = (variable: keyof RawEnvConfig, message: string) =>
+      ctx.addIssue({ code: 'custom', path: [variable], message });
+    const provider = providerOf(env);
+    if (provider === 'azure') {
+      if (!azureEndpointOf(env)) {
+        problem(
+          'AZURE_OPENAI_ENDPOINT',
+          'required when LLM_PROVIDER=azure (or set AZURE_AI_PROJECT_ENDPOINT)',
+        );
+      }
+      if (!env.AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME) {
+        problem('AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME', 'required when the Azure provider is used');
+      }
+    }
+    if (provider === 'openai' && !env.OPENAI_API_KEY && !env.OPENAI_BASE_URL) {
+      problem(
+        'OPENAI_API_KEY',
+        'required when LLM_PROVIDER=openai (or set OPENAI_BASE_URL for a local endpoint)',
+      );
+    }
+    if (emailTransportOf(env) === 'smtp') {
+      if (!env.SMTP_SERVER) problem('SMTP_SERVER', 'required when EMAIL_TRANSPORT=smtp');
+      if (!env.SENDER_EMAIL) problem('SENDER_EMAIL', 'required when EMAIL_TRANSPORT=smtp');
+    }
+    if (env.MCP_SERVER_REQUIRED && !env.MCP_SERVER_URL) {
+      problem('MCP_SERVER_URL', 'must be set when MCP_SERVER_REQUIRED=true');
+    }
+    if (env.AUTH_JWT_SECRET !== undefined && env.AUTH_JWT_SECRET.length < 32) {
+      problem('AUTH_JWT_SECRET', 'must be at least 32 characters (HS256 needs a 256-bit secret)');
+    }
+    if (jwtEnabledOf(env)) {
+      // A token minted for another service or by another issuer must not be accepted here.
+      for (const variable of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+        if (env[variable] === undefined) {
+          problem(variable, 'required when AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set');
+        }
+      }
+    }
+  })
+  .transform((env) => {
+    const origins = commaList(env.CORS_ORIGINS);
+    return {
+      ...env,
+      EMAIL_ALLOWED_DOMAINS: env.EMAIL_ALLOWED_DOMAINS.map((domain) => domain.toLowerCase()),
+      /** `LLM_PROVIDER=auto` resolved against what is configured. */
+      llmProvider: providerOf(env),
+      azureEndpoint: azureEndpointOf(env),
+      emailTransport: emailTransportOf(env),
+      /** API_KEYS or a JWT setting: every /api/* request must authenticate. */
+      authEnabled: env.API_KEYS.length > 0 || jwtEnabledOf(env),
+      /** AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set. */
+      jwtEnabled: jwtEnabledOf(env),
+      /** `true` = any origin, else the allow-list. */
+      corsOrigins: origins.length === 0 || origins.includes('*') ? (true as const) : origins,
+    };
+  });
+
+export type ParsedConfig = z.output<typeof envSchema>;

@@ -1,9 +1,12 @@
+import type { ServiceError } from '../errors.js';
+
 export type ErrorCode =
   | 'VALIDATION_ERROR'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'SESSION_NOT_FOUND'
+  | 'SESSION_BUSY'
   | 'PAYLOAD_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'RATE_LIMIT_EXCEEDED'
@@ -18,6 +21,7 @@ export const STATUS_OF: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   SESSION_NOT_FOUND: 404,
+  SESSION_BUSY: 409,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   RATE_LIMIT_EXCEEDED: 429,
@@ -45,6 +49,16 @@ export class AppError extends Error {
     this.headers = options?.headers;
   }
   readonly headers: Record<string, string> | undefined;
+}
+
+/** The HTTP side of a lower layer's error: its status from the code, its retry hint as Retry-After. */
+export function fromServiceError(err: ServiceError): AppError {
+  const headers =
+    err.retryAfterSeconds === undefined ? undefined : { 'Retry-After': String(err.retryAfterSeconds) };
+  return new AppError(err.code, err.message, err.details, {
+    cause: err,
+    ...(headers ? { headers } : {}),
+  });
 }
 
 export interface ErrorEnvelope {

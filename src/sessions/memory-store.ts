@@ -1,7 +1,16 @@
 import type { AppConfig } from '../config/index.js';
-import { AppError } from '../http/errors.js';
+import { applyAttributesPatch, checkAttributesPatch, EMPTY_ATTRIBUTES } from './attributes.js';
 import { countConversationMessages } from './count.js';
-import type { SessionKey, SessionSnapshot, SessionStore, SessionSummary, StoredMessage } from './types.js';
+import { deepFreeze, trimStart } from './store-support.js';
+import type {
+  SessionAttributes,
+  SessionAttributesPatch,
+  SessionKey,
+  SessionSnapshot,
+  SessionStore,
+  SessionSummary,
+  StoredMessage,
+} from './types.js';
 
 export type SessionRemovalReason = 'expired' | 'evicted';
 
@@ -10,6 +19,11 @@ export interface MemorySessionStoreOptions {
   ttlMinutes: number;
   /** Most sessions held at once; the least recently active one goes first (MAX_SESSIONS). */
   maxSessions: number;
+  /**
+   * Most sessions one tenant holds (MAX_SESSIONS_PER_TENANT); a new one evicts that tenant's own least
+   * recently active, so one tenant cannot push out the others. Defaults to `maxSessions`.
+   */
+  maxSessionsPerTenant?: number;
   /** Most messages kept per session; the oldest go first (SESSION_MAX_MESSAGES). */
   maxMessages: number;
   /**
@@ -22,38 +36,27 @@ export interface MemorySessionStoreOptions {
   now?: () => number;
   /** How often expired sessions are released; defaults to min(60 s, TTL). */
   sweepIntervalMs?: number;
-  /** Turns allowed to wait behind the running one on a single session before new ones are refused. */
-  maxWaitingPerSession?: number;
   /** Told whenever the store drops a session on its own (not on delete), e.g. to log or count it. */
   onRemove?: (key: SessionKey, reason: SessionRemovalReason) => void;
 }
 
-export const DEFAULT_MAX_WAITING_PER_SESSION = 100;
 /** Same as the SESSION_STORE_MAX_MB default, so a store built without the config is still bounded. */
 export const DEFAULT_MAX_BYTES = 256 * 1024 * 1024;
-
-/** Too many turns are already queued on one session; the client should retry later. */
-export class SessionBusyError extends AppError {
-  constructor(readonly waiting: number) {
-    super(
-      'RATE_LIMIT_EXCEEDED',
-      'Too many requests are already waiting on this session; retry after the current ones finish.',
-      undefined,
-      { headers: { 'Retry-After': '1' } },
-    );
-    this.name = 'SessionBusyError';
-  }
-}
 
 export function memorySessionStoreOptions(
   config: Pick<
     AppConfig,
-    'SESSION_TTL_MINUTES' | 'MAX_SESSIONS' | 'SESSION_MAX_MESSAGES' | 'SESSION_STORE_MAX_MB'
+    | 'SESSION_TTL_MINUTES'
+    | 'MAX_SESSIONS'
+    | 'MAX_SESSIONS_PER_TENANT'
+    | 'SESSION_MAX_MESSAGES'
+    | 'SESSION_STORE_MAX_MB'
   >,
 ): MemorySessionStoreOptions {
   return {
     ttlMinutes: config.SESSION_TTL_MINUTES,
     maxSessions: config.MAX_SESSIONS,
+    maxSessionsPerTenant: config.MAX_SESSIONS_PER_TENANT,
     maxMessages: config.SESSION_MAX_MESSAGES,
     maxBytes: config.SESSION_STORE_MAX_MB * 1024 * 1024,
   };
@@ -68,23 +71,18 @@ interface Entry {
   /** Size of each message in `messages` (same index), measured once when it was stored. */
   readonly sizes: number[];
   bytes: number;
-}
-
-interface Lock {
-  tail: Promise<void>;
-  /** Works queued or running; the entry is dropped when it reaches zero. */
-  pending: number;
+  attributes: SessionAttributes;
 }
 
 export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   const ttlMs = positive('ttlMinutes', options.ttlMinutes) * 60_000;
   const maxSessions = positiveInteger('maxSessions', options.maxSessions);
+  const maxPerTenant = positiveInteger(
+    'maxSessionsPerTenant',
+    options.maxSessionsPerTenant ?? options.maxSessions,
+  );
   const maxMessages = positiveInteger('maxMessages', options.maxMessages);
   const maxBytes = positive('maxBytes', options.maxBytes ?? DEFAULT_MAX_BYTES);
-  const maxWaiting = nonNegativeInteger(
-    'maxWaitingPerSession',
-    options.maxWaitingPerSession ?? DEFAULT_MAX_WAITING_PER_SESSION,
-  );
   // Node turns delays above 2^31-1 ms into 1 ms, which would make the sweeper spin.
   const sweepIntervalMs = Math.min(
     2_147_483_647,
@@ -99,7 +97,6 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   // activity, which gives LRU eviction, expiry sweeps and "most recent first" listing without sorting.
   const byTenant = new Map<string, Map<string, Entry>>();
   const byActivity = new Set<Entry>();
-  const locks = new Map<string, Lock>();
   // Sum of every held entry's `bytes`; kept exact by changing it only where messages come and go.
   let totalBytes = 0;
 
@@ -158,6 +155,13 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 
   function create(key: SessionKey, at: number): Entry {
     sweepExpired(at);
+    const own = byTenant.get(key.tenantId);
+    if (own) {
+      for (const oldest of own.values()) {
+        if (own.size < maxPerTenant) break;
+        drop(oldest, 'evicted');
+      }
+    }
     for (const oldest of byActivity) {
       if (byActivity.size < maxSessions) break;
       drop(oldest, 'evicted');
@@ -170,6 +174,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       messages: [],
       sizes: [],
       bytes: 0,
+      attributes: EMPTY_ATTRIBUTES,
     };
     let sessions = byTenant.get(key.tenantId);
     if (!sessions) {
@@ -196,10 +201,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
    */
   function dropOldest(entry: Entry, minimum: number): void {
     const { messages, sizes } = entry;
-    let start = minimum;
-    while (start < messages.length && messages[start]?.role !== 'user') start++;
-    // No user message left in the window at all: keep the newest messages rather than none.
-    if (start === messages.length) start = minimum;
+    const start = trimStart(
+      messages.map((m) => m.role),
+      minimum,
+    );
     messages.splice(0, start);
     for (const size of sizes.splice(0, start)) {
       entry.bytes -= size;
@@ -238,7 +243,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       sessionId: entry.sessionId,
       createdAt: entry.createdAt,
       lastActivity: new Date(entry.lastActivityMs).toISOString(),
-      messages: entry.messages.slice(),
+      messages: Object.freeze(entry.messages.slice()),
+      attributes: entry.attributes,
     };
   }
 
@@ -248,6 +254,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       message_count: countConversationMessages(entry.messages),
       created_at: entry.createdAt,
       last_activity: new Date(entry.lastActivityMs).toISOString(),
+      attributes: entry.attributes,
     };
   }
 
@@ -257,23 +264,44 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   let closed = false;
 
   const store = {
+    kind: 'memory' as const,
+
     async get(key: SessionKey): Promise<SessionSnapshot | undefined> {
       const entry = findLive(key, now());
       return entry ? snapshot(entry) : undefined;
     },
 
-    async append(key: SessionKey, messages: readonly StoredMessage[]): Promise<SessionSnapshot> {
+    async append(
+      key: SessionKey,
+      messages: readonly StoredMessage[],
+      attributes?: SessionAttributesPatch,
+    ): Promise<SessionSnapshot> {
+      const patch = attributes ? checkAttributesPatch(attributes) : [];
       // Cloned and frozen so that neither the caller's objects nor any snapshot can change history.
       const copies = messages.map((message) => deepFreeze(structuredClone(message)));
       const sizes = copies.map(messageBytes);
       const at = stamp();
       const existing = findLive(key, at);
+      // Computed before anything changes, so a patch that breaks the bounds changes nothing.
+      const nextAttributes = applyAttributesPatch(existing?.attributes ?? EMPTY_ATTRIBUTES, patch);
       const entry = existing ?? create(key, at);
       if (existing) touch(existing, at);
+      entry.attributes = nextAttributes;
       push(entry, copies, sizes);
       trimToCount(entry);
       trimToBudget(entry);
       evictForBudget(entry, at);
+      return snapshot(entry);
+    },
+
+    async setAttributes(
+      key: SessionKey,
+      patch: SessionAttributesPatch,
+    ): Promise<SessionSnapshot | undefined> {
+      const entries = checkAttributesPatch(patch);
+      const entry = findLive(key, now());
+      if (!entry) return undefined;
+      entry.attributes = applyAttributesPatch(entry.attributes, entries);
       return snapshot(entry);
     },
 
@@ -307,36 +335,6 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       return { total: live.length, sessions: result };
     },
 
-    runExclusive<T>(key: SessionKey, work: () => Promise<T>): Promise<T> {
-      const lockKey = JSON.stringify([key.tenantId, key.sessionId]);
-      let lock = locks.get(lockKey);
-      if (lock && lock.pending - 1 >= maxWaiting) {
-        return Promise.reject(new SessionBusyError(lock.pending - 1));
-      }
-      if (!lock) {
-        lock = { tail: Promise.resolve(), pending: 0 };
-        locks.set(lockKey, lock);
-      }
-      const held = lock;
-      held.pending++;
-      const result = held.tail.then(() => work());
-      // The chain continues whether this work resolved or rejected.
-      held.tail = result.then(
-        () => release(),
-        () => release(),
-      );
-      function release(): void {
-        held.pending--;
-        if (held.pending === 0 && locks.get(lockKey) === held) locks.delete(lockKey);
-      }
-      return result;
-    },
-
-    /** Sessions with a turn running or waiting; drained sessions hold no lock state. */
-    busySessions(): number {
-      return locks.size;
-    },
-
     /** Approximate bytes of message data held, as counted against `maxBytes`. */
     bytesHeld(): number {
       return totalBytes;
@@ -355,7 +353,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     },
   };
 
-  // Checked against the interface here so the extras (`busySessions`, `bytesHeld`) are allowed but
+  // Checked against the interface here so the extra (`bytesHeld`) are allowed but
   // nothing can be missing.
   return store satisfies SessionStore;
 }
@@ -368,14 +366,6 @@ function messageBytes(message: StoredMessage): number {
   return 2 * (message.content.length + toolCalls);
 }
 
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
-
 function positive(name: string, value: number): number {
   if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number`);
   return value;
@@ -383,10 +373,5 @@ function positive(name: string, value: number): number {
 
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`);
-  return value;
-}
-
-function nonNegativeInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a non-negative integer`);
   return value;
 }

@@ -29,13 +29,22 @@ export interface SessionSnapshot {
   createdAt: string;
   lastActivity: string;
   messages: readonly StoredMessage[];
+  /** Small named facts about the session (e.g. its verified customer, a hand-off `status`). */
+  attributes: SessionAttributes;
 }
+
+/** Attribute names and values are plain strings; bounds in `attributes.ts`. */
+export type SessionAttributes = Readonly<Record<string, string>>;
+
+/** A change to a session's attributes: a string sets the name, `null` removes it. */
+export type SessionAttributesPatch = Readonly<Record<string, string | null>>;
 
 export interface SessionSummary {
   session_id: string;
   message_count: number;
   created_at: string;
   last_activity: string;
+  attributes: SessionAttributes;
 }
 
 /**
@@ -44,16 +53,26 @@ export interface SessionSummary {
  */
 export interface SessionStore {
   get(key: SessionKey): Promise<SessionSnapshot | undefined>;
-  /** Appends to the session, creating it when missing; trims to the configured maximum. */
-  append(key: SessionKey, messages: readonly StoredMessage[]): Promise<SessionSnapshot>;
+  /**
+   * Appends to the session, creating it when missing; trims to the configured maximum. `attributes`,
+   * when given, is applied in the same step, so a turn stores what it learned with its messages.
+   */
+  append(
+    key: SessionKey,
+    messages: readonly StoredMessage[],
+    attributes?: SessionAttributesPatch,
+  ): Promise<SessionSnapshot>;
+  /**
+   * Changes an existing session's attributes; `undefined` (and nothing created) when the session does
+   * not exist. Not activity: it neither refreshes the idle TTL nor moves the session up the list.
+   */
+  setAttributes(key: SessionKey, patch: SessionAttributesPatch): Promise<SessionSnapshot | undefined>;
   delete(key: SessionKey): Promise<boolean>;
   /** Most recent activity first. */
   list(
     tenantId: string,
     page: { limit: number; offset: number },
   ): Promise<{ total: number; sessions: SessionSummary[] }>;
-  /** Runs `work` after every earlier work queued for the same session has finished (arrival order). */
-  runExclusive<T>(key: SessionKey, work: () => Promise<T>): Promise<T>;
   count(): Promise<number>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, maskSecrets, maskUrlCredentials } from '../../src/config/index.js';
+import { ConfigError, configSecrets, loadConfig, maskUrlCredentials } from '../../src/config/index.js';
 
 function problemsOf(env: Record<string, string>): Array<{ variable: string; message: string }> {
   try {
@@ -34,14 +34,11 @@ describe('loadConfig', () => {
       HISTORY_MAX_MESSAGES: 50,
       AGENT_MAX_STEPS: 8,
       BODY_LIMIT_BYTES: 65_536,
-      COMPLAINTS_MCP_PORT: 8000,
-      COMPLAINTS_DB_PATH: './data/complaints.db',
     });
     expect(c.llmProvider).toBe('offline');
     expect(c.emailTransport).toBe('file');
     expect(c.authEnabled).toBe(false);
     expect(c.corsOrigins).toBe(true);
-    expect(c.mcpEnabled).toBe(true);
   });
 
   it('accepts true/false/1/0/yes/no for booleans and the seed upper-case log levels', () => {
@@ -118,21 +115,76 @@ describe('loadConfig', () => {
     ).toBe('smtp');
   });
 
+  it('takes a postgres:// ORDER_DB_URL, empty means SQLite, and never echoes a refused one', () => {
+    expect(loadConfig({}).ORDER_DB_URL).toBeUndefined();
+    expect(loadConfig({ ORDER_DB_URL: '' }).ORDER_DB_URL).toBeUndefined();
+    for (const url of ['postgres://app:pw@db:5432/orders', 'postgresql://db/orders']) {
+      expect(loadConfig({ ORDER_DB_URL: url }).ORDER_DB_URL).toBe(url);
+    }
+    for (const bad of ['mysql://app:pw@db/orders', 'db:5432/orders', 'postgres://']) {
+      const [problem] = problemsOf({ ORDER_DB_URL: bad });
+      expect(problem).toMatchObject({ variable: 'ORDER_DB_URL' });
+      expect(problem!.message).not.toContain('pw');
+    }
+    const config = loadConfig({ ORDER_DB_URL: 'postgres://app:pw@db:5432/orders' });
+    expect(maskUrlCredentials(config.ORDER_DB_URL!)).toBe('postgres://****@db:5432/orders');
+    expect(configSecrets(config)).toContain('pw');
+  });
+
+  it('reads REDIS_URL as a redis:// or rediss:// URL, off when empty, with the msev: key prefix', () => {
+    expect(loadConfig({}).REDIS_URL).toBeUndefined();
+    expect(loadConfig({}).REDIS_KEY_PREFIX).toBe('msev:');
+    expect(loadConfig({ REDIS_URL: 'rediss://:pw@cache.example:6380/2' }).REDIS_URL).toBe(
+      'rediss://:pw@cache.example:6380/2',
+    );
+    expect(problemsOf({ REDIS_URL: 'http://cache.example:6379' })).toEqual([
+      { variable: 'REDIS_URL', message: 'expected a redis:// or rediss:// URL' },
+    ]);
+    expect(maskUrlCredentials(loadConfig({ REDIS_URL: 'redis://user:secret@cache:6379/0' }).REDIS_URL!)).toBe(
+      'redis://****@cache:6379/0',
+    );
+  });
+
   it('an empty MCP_SERVER_URL disables MCP', () => {
     const c = loadConfig({ MCP_SERVER_URL: '' });
-    expect(c.mcpEnabled).toBe(false);
     expect(c.MCP_SERVER_URL).toBeUndefined();
   });
 
   it('parses API_KEYS into key/tenant pairs and refuses malformed ones', () => {
     const c = loadConfig({ API_KEYS: 'key-aaaa-1111:tenant-a, key-bbbb-2222:tenant-b' });
     expect(c.API_KEYS).toEqual([
-      { key: 'key-aaaa-1111', tenantId: 'tenant-a' },
-      { key: 'key-bbbb-2222', tenantId: 'tenant-b' },
+      { key: 'key-aaaa-1111', tenantId: 'tenant-a', role: 'client' },
+      { key: 'key-bbbb-2222', tenantId: 'tenant-b', role: 'client' },
     ]);
     expect(c.authEnabled).toBe(true);
     expect(problemsOf({ API_KEYS: 'short:t' })[0]!.variable).toBe('API_KEYS');
     expect(problemsOf({ API_KEYS: 'no-tenant-here' })[0]!.variable).toBe('API_KEYS');
+  });
+
+  it('reads an optional role per API key; a key may contain colons', () => {
+    const c = loadConfig({
+      API_KEYS: 'key-aaaa-1111:tenant-a:service, key-bbbb-2222:tenant-b:operator, key:cccc:3333:tenant-c',
+    });
+    expect(c.API_KEYS).toEqual([
+      { key: 'key-aaaa-1111', tenantId: 'tenant-a', role: 'service' },
+      { key: 'key-bbbb-2222', tenantId: 'tenant-b', role: 'operator' },
+      { key: 'key:cccc:3333', tenantId: 'tenant-c', role: 'client' },
+    ]);
+  });
+
+  it('JWT settings turn authentication on and need an issuer, an audience and a long secret', () => {
+    const jwt = {
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      AUTH_JWT_ISSUER: 'https://issuer.example',
+      AUTH_JWT_AUDIENCE: 'cs-agent',
+    };
+    const c = loadConfig(jwt);
+    expect([c.authEnabled, c.jwtEnabled]).toEqual([true, true]);
+    expect(problemsOf({ ...jwt, AUTH_JWT_SECRET: 'short-secret' })[0]!.variable).toBe('AUTH_JWT_SECRET');
+    expect(problemsOf({ ...jwt, AUTH_JWT_ISSUER: '' }).map((p) => p.variable)).toEqual(['AUTH_JWT_ISSUER']);
+    expect(
+      problemsOf({ AUTH_JWT_JWKS_URL: 'https://issuer.example/jwks.json' }).map((p) => p.variable),
+    ).toEqual(['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE']);
   });
 
   it('splits CORS_ORIGINS and treats * as any origin', () => {
@@ -178,8 +230,8 @@ describe('maskUrlCredentials', () => {
   });
 });
 
-describe('maskSecrets', () => {
-  it('masks keys, passwords and URL credentials and leaves the rest readable', () => {
+describe('configSecrets', () => {
+  it('collects every secret value the configuration holds, for the log redactor', () => {
     const c = loadConfig({
       OPENAI_API_KEY: 'sk-live-abcdefghijklmnop',
       SENDER_PASSWORD: 'hunter2-hunter2',
@@ -188,13 +240,10 @@ describe('maskSecrets', () => {
       SMTP_SERVER: 'smtp.example.com',
       SENDER_EMAIL: 'a@example.com',
     });
-    const masked = maskSecrets(c);
-    const text = JSON.stringify(masked);
+    const secrets = configSecrets(c);
     for (const secret of ['sk-live-abcdefghijklmnop', 'hunter2-hunter2', 'key-aaaa-1111', 'pa55word']) {
-      expect(text).not.toContain(secret);
+      expect(secrets).toContain(secret);
     }
-    expect(masked.SMTP_SERVER).toBe('smtp.example.com');
-    expect(masked.MCP_SERVER_URL).toBe('https://****@mcp.example.com/mcp');
-    expect(masked.API_KEYS).toEqual([{ key: 'ke****11', tenantId: 'tenant-a' }]);
+    expect(secrets).not.toContain('smtp.example.com');
   });
 });

@@ -5,6 +5,7 @@ import { type AppConfig, loadConfig } from '../../src/config/index.js';
 import { createReadinessRegistry } from '../../src/health/readiness.js';
 import { createMemorySessionStore, memorySessionStoreOptions } from '../../src/sessions/memory-store.js';
 import { registerCoreChecks } from '../../src/startup/core-checks.js';
+import { createMemoryTurnLock } from '../../src/turns/memory-turn-lock.js';
 
 /** Env every test app starts from: nothing on disk, no network dependencies. */
 export const TEST_ENV: Record<string, string> = {
@@ -52,6 +53,7 @@ export async function buildTestApp(
 ) {
   const config = overrides.config ?? testConfig(env);
   const sessions = overrides.sessions ?? createMemorySessionStore(memorySessionStoreOptions(config));
+  const turnLock = overrides.turnLock ?? createMemoryTurnLock();
   const readiness = overrides.readiness ?? createReadinessRegistry({ timeoutMs: 500 });
   if (!overrides.readiness) registerCoreChecks(readiness, sessions);
   const app = await buildApp({
@@ -59,6 +61,7 @@ export async function buildTestApp(
     ...overrides,
     config,
     sessions,
+    turnLock,
     readiness,
   });
   app.addHook('onClose', async () => {
@@ -66,5 +69,5 @@ export async function buildTestApp(
   });
   beforeReady?.(app);
   await app.ready();
-  return { app, config, sessions, readiness };
+  return { app, config, sessions, turnLock, readiness };
 }

@@ -43,7 +43,11 @@ export async function startFullApp(
     dir,
     baseUrl,
     async close() {
-      await app.close();
+      // The test is over: sockets its clients keep alive (or left half-closed by an abort) must not
+      // hold the teardown for their idle timeout.
+      const closing = app.close();
+      if (options.listen) app.server.closeAllConnections();
+      await closing;
       await runtime.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -1,9 +1,96 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+
+const BUILD_ROOT = path.join(REPO_ROOT, '.vitest-tmp');
+const BUILD_DIR = path.join(BUILD_ROOT, 'build');
+const BUILD_STAMP = path.join(BUILD_ROOT, 'build.stamp');
+const BUILD_LOCK = path.join(BUILD_ROOT, 'build.lock');
+const SOURCE_DIRS = ['src', 'mcp-servers'];
+
+/** Newest modification time among the sources the build compiles. */
+function newestSource(): number {
+  let newest = 0;
+  const visit = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) visit(full);
+      else newest = Math.max(newest, statSync(full).mtimeMs);
+    }
+  };
+  for (const dir of SOURCE_DIRS) visit(path.join(REPO_ROOT, dir));
+  return newest;
+}
+
+function buildIsFresh(): boolean {
+  return existsSync(BUILD_STAMP) && statSync(BUILD_STAMP).mtimeMs >= newestSource();
+}
+
+/**
+ * The server compiled once per change of the sources and shared by every process test (a start of
+ * compiled JavaScript takes a fraction of a tsx start). Test files run in parallel processes: the
+ * first to take the lock file builds, the others wait for its stamp.
+ */
+export function ensureServerBuild(): string {
+  if (buildIsFresh()) return BUILD_DIR;
+  mkdirSync(BUILD_ROOT, { recursive: true });
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    let lock: number | undefined;
+    try {
+      lock = openSync(BUILD_LOCK, 'wx');
+    } catch {
+      // Another test file is building; a lock older than the deadline is left over from a killed run.
+      if (existsSync(BUILD_LOCK) && Date.now() - statSync(BUILD_LOCK).mtimeMs > 120_000)
+        rmSync(BUILD_LOCK, { force: true });
+      if (Date.now() > deadline) throw new Error('timed out waiting for the shared server build');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      if (buildIsFresh()) return BUILD_DIR;
+      continue;
+    }
+    try {
+      if (buildIsFresh()) return BUILD_DIR;
+      const startedAt = Date.now();
+      execFileSync(
+        process.execPath,
+        [
+          path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+          '-p',
+          'tsconfig.build.json',
+          '--outDir',
+          BUILD_DIR,
+          '--incremental',
+          '--tsBuildInfoFile',
+          path.join(BUILD_ROOT, 'build.tsbuildinfo'),
+          '--sourceMap',
+          'false',
+        ],
+        { cwd: REPO_ROOT, stdio: 'pipe' },
+      );
+      writeFileSync(BUILD_STAMP, '');
+      // The stamp carries the time the build started, so an edit made during the build triggers another.
+      utimesSync(BUILD_STAMP, new Date(startedAt), new Date(startedAt));
+      return BUILD_DIR;
+    } finally {
+      closeSync(lock);
+      rmSync(BUILD_LOCK, { force: true });
+    }
+  }
+}
 
 export async function freePort(): Promise<number> {
   const server = createServer();
@@ -22,12 +109,16 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs the real entry point (src/server.ts through tsx) as a child process with the given env. */
+/**
+ * Runs a real entry point (by default src/server.ts) as a child process with the given env, from the
+ * shared compiled build, as `npm start` runs it.
+ */
 export function spawnServer(
   env: Record<string, string>,
   entry = 'src/server.ts',
 ): ServerProcess & { exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  const compiled = path.join(ensureServerBuild(), entry.replace(/\.ts$/, '.js'));
+  const child = spawn(process.execPath, [compiled], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

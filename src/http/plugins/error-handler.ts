@@ -4,7 +4,8 @@ import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { AppError, envelope } from '../errors.js';
+import { ServiceError } from '../../errors.js';
+import { AppError, envelope, fromServiceError } from '../errors.js';
 
 function fieldOf(instancePath: string, missing: unknown, context: string | undefined): string {
   const segments = instancePath.split('/').filter(Boolean);
@@ -16,6 +17,7 @@ function fieldOf(instancePath: string, missing: unknown, context: string | undef
 /** Translates what Fastify and its plugins throw into the one envelope clients see. */
 export function toAppError(err: FastifyError | Error): AppError {
   if (err instanceof AppError) return err;
+  if (err instanceof ServiceError) return fromServiceError(err);
   const fe = err as FastifyError & { validationContext?: string };
   if (hasZodFastifySchemaValidationErrors(fe)) {
     const details = fe.validation.map((v) => ({

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { countConversationMessages } from '../../sessions/count.js';
 import type { SessionStore } from '../../sessions/types.js';
+import { runExclusive, type TurnLock } from '../../turns/turn-lock.js';
 import { AppError } from '../errors.js';
 import { COMMON_ERRORS, errorResponses } from '../schemas/error.js';
 import {
@@ -16,7 +17,10 @@ import {
 const notFound = (sessionId: string) =>
   new AppError('SESSION_NOT_FOUND', `Session "${sessionId}" was not found`, { session_id: sessionId });
 
-const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore }> = async (app, { sessions }) => {
+const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: TurnLock }> = async (
+  app,
+  { sessions, turnLock },
+) => {
   app.get(
     '/api/v1/sessions/:session_id/history',
     {
@@ -70,7 +74,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore }> = async (
       const key = { tenantId: request.tenantId!, sessionId: request.params.session_id };
       request.sessionId = key.sessionId;
       // Behind the session lock, so a running turn cannot write the session back after the delete.
-      const deleted = await sessions.runExclusive(key, () => sessions.delete(key));
+      const deleted = await runExclusive(turnLock, key, () => sessions.delete(key));
       if (!deleted) throw notFound(key.sessionId);
       return { message: 'Session deleted successfully' as const, session_id: key.sessionId };
     },

@@ -1,0 +1,50 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { ORDER_STATUSES, type OrderStatus } from '../order-types.js';
+
+const statusList = ORDER_STATUSES.map((status) => `'${status}'`).join(', ');
+
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    customerName: text('customer_name').notNull(),
+    customerEmail: text('customer_email'),
+    billingAddress: text('billing_address').notNull(),
+    productSku: text('product_sku').notNull(),
+    quantity: integer('quantity').notNull(),
+    amountCents: integer('amount_cents').notNull(),
+    remarks: text('remarks'),
+    status: text('status').$type<OrderStatus>().notNull(),
+    createdAt: text('created_at').notNull(),
+    updatedAt: text('updated_at').notNull(),
+  },
+  (table) => [
+    // The tenant leads every index because every query filters by it. Lookups by id use the rowid
+    // (then check the tenant), so they need none. Names and e-mails are matched case-insensitively,
+    // hence lower(); each filter index ends with (created_at, id) so that a filtered listing comes
+    // out newest first straight from the index, without a sort.
+    index('orders_tenant_customer_name_idx').on(
+      table.tenantId,
+      sql`lower(customer_name)`,
+      table.createdAt,
+      table.id,
+    ),
+    index('orders_tenant_customer_email_idx').on(
+      table.tenantId,
+      sql`lower(customer_email)`,
+      table.createdAt,
+      table.id,
+    ),
+    index('orders_tenant_status_idx').on(table.tenantId, table.status, table.createdAt, table.id),
+    index('orders_tenant_created_at_idx').on(table.tenantId, table.createdAt, table.id),
+    // The database refuses what the tools would refuse, so a bug elsewhere cannot store nonsense.
+    check('orders_status_check', sql.raw(`status IN (${statusList})`)),
+    check('orders_quantity_check', sql`quantity > 0`),
+    check('orders_amount_check', sql`amount_cents > 0`),
+  ],
+);
+
+export type OrderRow = typeof orders.$inferSelect;
+export type NewOrderRow = typeof orders.$inferInsert;

@@ -1,0 +1,38 @@
+import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/** One row per conversation. Times are epoch milliseconds. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    createdAt: integer('created_at').notNull(),
+    lastActivity: integer('last_activity').notNull(),
+    // Strictly increasing over the file: orders activity even when two appends share a millisecond.
+    activitySeq: integer('activity_seq').notNull(),
+    messageCount: integer('message_count').notNull().default(0),
+    attributes: text('attributes').notNull().default('{}'),
+  },
+  (table) => [
+    uniqueIndex('sessions_tenant_session_idx').on(table.tenantId, table.sessionId),
+    // A tenant's list (and its own eviction) reads straight from this index, newest first.
+    index('sessions_tenant_activity_idx').on(table.tenantId, table.activitySeq),
+    index('sessions_activity_idx').on(table.activitySeq),
+    index('sessions_last_activity_idx').on(table.lastActivity),
+  ],
+);
+
+/** A session's messages in order of `id`; each row holds the whole stored message as JSON. */
+export const sessionMessages = sqliteTable(
+  'session_messages',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    sessionRef: integer('session_ref')
+      .notNull()
+      .references(() => sessions.id, { onDelete: 'cascade' }),
+    role: text('role').$type<'user' | 'assistant'>().notNull(),
+    body: text('body').notNull(),
+  },
+  (table) => [index('session_messages_session_idx').on(table.sessionRef, table.id)],
+);

@@ -1,0 +1,122 @@
+import { abortReason } from '../lib/abort.js';
+import type { SessionKey } from '../sessions/types.js';
+import { TurnQueueFullError } from './errors.js';
+import {
+  type AcquireOptions,
+  DEFAULT_MAX_WAITING_PER_SESSION,
+  type TurnLease,
+  type TurnLock,
+} from './turn-lock.js';
+
+export interface MemoryTurnLockOptions {
+  /** Waiters allowed behind the running holder of one session (default 100). */
+  maxWaitingPerSession?: number;
+}
+
+interface Waiter {
+  grant: () => void;
+}
+
+interface Queue {
+  /** Whether a lease is out for the session. */
+  held: boolean;
+  /** In arrival order; a waiter that gave up is removed at once. */
+  readonly waiters: Waiter[];
+}
+
+/** A lease of the in-process lock is never lost: nothing else can take the session. */
+const NEVER = new AbortController().signal;
+
+/**
+ * In-process FIFO per session, for a single instance. Sessions without a holder or waiter hold no
+ * state, so the map stays as small as the number of busy sessions.
+ */
+export function createMemoryTurnLock(options: MemoryTurnLockOptions = {}) {
+  const maxWaiting = options.maxWaitingPerSession ?? DEFAULT_MAX_WAITING_PER_SESSION;
+  if (!Number.isInteger(maxWaiting) || maxWaiting < 0) {
+    throw new RangeError('maxWaitingPerSession must be a non-negative integer');
+  }
+  // Nested maps keep tenant and session ids apart without joining them into one string.
+  const queues = new Map<string, Map<string, Queue>>();
+
+  function queueOf(key: SessionKey): Queue | undefined {
+    return queues.get(key.tenantId)?.get(key.sessionId);
+  }
+
+  function forget(key: SessionKey, queue: Queue): void {
+    if (queue.held || queue.waiters.length > 0) return;
+    const sessions = queues.get(key.tenantId);
+    if (sessions?.get(key.sessionId) !== queue) return;
+    sessions.delete(key.sessionId);
+    if (sessions.size === 0) queues.delete(key.tenantId);
+  }
+
+  function lease(key: SessionKey, queue: Queue): TurnLease {
+    let released = false;
+    return {
+      lost: NEVER,
+      async release() {
+        if (released) return;
+        released = true;
+        const next = queue.waiters.shift();
+        if (next) next.grant();
+        else {
+          queue.held = false;
+          forget(key, queue);
+        }
+      },
+    };
+  }
+
+  const lock = {
+    acquire(key: SessionKey, acquireOptions: AcquireOptions = {}): Promise<TurnLease> {
+      const { signal } = acquireOptions;
+      if (signal?.aborted) return Promise.reject(abortReason(signal));
+      let queue = queueOf(key);
+      if (!queue) {
+        queue = { held: false, waiters: [] };
+        let sessions = queues.get(key.tenantId);
+        if (!sessions) {
+          sessions = new Map();
+          queues.set(key.tenantId, sessions);
+        }
+        sessions.set(key.sessionId, queue);
+      }
+      const held = queue;
+      if (!held.held) {
+        held.held = true;
+        return Promise.resolve(lease(key, held));
+      }
+      if (held.waiters.length >= maxWaiting) {
+        return Promise.reject(new TurnQueueFullError(held.waiters.length));
+      }
+      return new Promise<TurnLease>((resolve, reject) => {
+        const onAbort = () => {
+          const index = held.waiters.indexOf(waiter);
+          if (index >= 0) held.waiters.splice(index, 1);
+          reject(abortReason(signal as AbortSignal));
+        };
+        const waiter: Waiter = {
+          grant: () => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve(lease(key, held));
+          },
+        };
+        held.waiters.push(waiter);
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    },
+
+    /** Sessions with a holder or waiters; drained sessions hold no state. */
+    busySessions(): number {
+      let count = 0;
+      for (const sessions of queues.values()) count += sessions.size;
+      return count;
+    },
+
+    async close(): Promise<void> {},
+  };
+  return lock satisfies TurnLock;
+}
+
+export type MemoryTurnLock = ReturnType<typeof createMemoryTurnLock>;
