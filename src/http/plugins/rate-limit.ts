@@ -6,7 +6,8 @@ import type { ApiKeyVerifier } from '../../access/api-keys.js';
 import type { AppConfig } from '../../config/index.js';
 import { AppError } from '../errors.js';
 
-const EXEMPT = /^\/(health|docs|metrics)(\/|\?|$)/;
+// The probes, the API docs, metrics and the web chat page (`/` and its assets under /web/).
+const EXEMPT = /^\/((health|docs|metrics|web)(\/|\?|$)|\?|$)/;
 
 export interface RateLimitOptions {
   config: AppConfig;
