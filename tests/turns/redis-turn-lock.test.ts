@@ -120,24 +120,30 @@ describe('redis turn lock across instances', () => {
   });
 
   it('renews the lease while a turn runs longer than the TTL, so nobody else gets in', async () => {
-    const a = await instance({ ttlMs: 300 });
-    const b = await instance({ ttlMs: 300 });
+    const a = await instance({ ttlMs: 1_000 });
+    const b = await instance({ ttlMs: 1_000 });
     const k = freshKey();
-    const order: string[] = [];
+    const lockKey = keyspace.turnLock(k.tenantId, k.sessionId);
+    inspector ??= redis.client();
+    const check = inspector;
+    let bRan = false;
     const lease = await a.lock.acquire(k);
-    const next = runExclusive(b.lock, k, async () => order.push('b'));
-    // Several TTLs pass (renewals keep the lease) before the holder finishes.
-    for (let i = 0; i < 4; i++) {
-      await new Promise((r) => setTimeout(r, 300));
-      order.push(`a still holds ${i}`);
-    }
+    const first = Number(await check.hget(lockKey, 'hx'));
+    const next = runExclusive(b.lock, k, async () => {
+      bRan = true;
+    });
+    // Wait until the lease has been pushed out past several whole TTLs by renewals.
+    await expect
+      .poll(async () => Number(await check.hget(lockKey, 'hx')) - first, { timeout: 15_000, interval: 100 })
+      .toBeGreaterThan(3_000);
+    expect(bRan).toBe(false);
     expect(lease.lost.aborted).toBe(false);
     await lease.release();
     await next;
-    expect(order).toEqual(['a still holds 0', 'a still holds 1', 'a still holds 2', 'a still holds 3', 'b']);
+    expect(bRan).toBe(true);
     await a.lock.close();
     await b.lock.close();
-  });
+  }, 30_000);
 
   it('leaves nothing behind in Redis once the turns are over', async () => {
     const { lock } = await instance();
