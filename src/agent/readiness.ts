@@ -17,6 +17,11 @@ export function agentReadinessCheck(
   };
 }
 
+const OFFLINE_NOTE = 'deterministic intent router, not an LLM';
+/** Operator advice; the offline assistant itself never gives it to a customer. */
+export const LLM_SETUP_HINT =
+  'To use a language model, set AZURE_OPENAI_ENDPOINT and AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME (Azure OpenAI), or OPENAI_API_KEY and/or OPENAI_BASE_URL (OpenAI or a compatible server), and restart.';
+
 /**
  * Reports what is known without calling the provider (a probe must never spend tokens): the provider,
  * the model or deployment, and how the last real call went.
@@ -32,7 +37,7 @@ export function llmReadinessCheck(model: ChatModel | undefined): ReadinessCheck 
       if (status.provider === 'offline') {
         return {
           status: 'healthy',
-          details: { ...details, mode: 'offline', note: 'deterministic intent router, not an LLM' },
+          details: { ...details, mode: 'offline', note: OFFLINE_NOTE, configure: LLM_SETUP_HINT },
         };
       }
       if (status.lastCall) details.last_call = status.lastCall;

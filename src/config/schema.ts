@@ -71,6 +71,25 @@ function isHttpUrl(value: string): boolean {
 
 const optionalUrl = env(z.string().refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional());
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(value);
+    return (protocol === 'postgres:' || protocol === 'postgresql:') && hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The message never echoes the value: a database URL usually carries a password. */
+const optionalPostgresUrl = env(
+  z
+    .string()
+    .refine(isPostgresUrl, {
+      error: 'expected a postgres:// or postgresql:// URL, or empty for SQLite at ORDER_DB_PATH',
+    })
+    .optional(),
+);
+
 /** A comma-separated list; empty entries are dropped. */
 export const commaList = (value: string | undefined): string[] =>
   (value ?? '')
@@ -238,6 +257,11 @@ export const envVariables = z.object({
   MCP_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
 
   ORDER_DB_PATH: str('./data/orders.db'),
+  // Orders on Postgres (DESIGN §9): a URL moves the orders database from the SQLite file at
+  // ORDER_DB_PATH to Postgres, shared by every instance.
+  ORDER_DB_URL: optionalPostgresUrl,
+  ORDER_DB_POOL_MAX: int(10, 1, 1000),
+  ORDER_DB_TIMEOUT_MS: int(5_000, 100, 120_000),
   DEMO_ORDERS: enumOf(['auto', 'true', 'false'] as const, 'auto'),
 
   EMAIL_TRANSPORT: enumOf(['smtp', 'file'] as const, undefined),

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from 'pino';
 import { type Agent, createAgent } from '../agent/loop.js';
@@ -88,13 +87,19 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   closers.push({ name: 'turn lock', close: () => turnLock.close() });
 
   try {
-    const isNewDatabase = !existsSync(config.ORDER_DB_PATH);
-    const orderDb = openOrderDatabase({ path: config.ORDER_DB_PATH, logger });
+    const orderDb = await openOrderDatabase({
+      url: config.ORDER_DB_URL,
+      path: config.ORDER_DB_PATH,
+      poolMax: config.ORDER_DB_POOL_MAX,
+      timeoutMs: config.ORDER_DB_TIMEOUT_MS,
+      logger,
+    });
     closers.push({ name: 'order database', close: () => orderDb.close() });
     readiness.register(orderDbReadinessCheck(orderDb));
-    const orders = createOrdersRepository(orderDb.db);
-    if (shouldSeedDemoOrders(config, isNewDatabase)) {
-      const count = seedDemoOrders(orders);
+    const orders = createOrdersRepository(orderDb);
+    // With several instances on one Postgres only the one that created the schema seeds.
+    if (shouldSeedDemoOrders(config, orderDb.created)) {
+      const count = await seedDemoOrders(orders);
       logger.info({ count, tenant_id: 'default' }, 'demo orders added to the new order database');
     }
 
