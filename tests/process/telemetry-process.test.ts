@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
 import { type OtlpReceiver, startOtlpReceiver } from '../helpers/otlp-receiver.js';
 import { metricValue, parseMetrics } from '../helpers/prometheus.js';
-import { freePort, spawnServer, waitForHttp } from '../helpers/server-process.js';
+import { freePort, spawnServer, useServerBuild, waitForHttp } from '../helpers/server-process.js';
+
+useServerBuild();
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'telemetry-process-'));
 let receiver: OtlpReceiver;
