@@ -74,6 +74,13 @@ export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[strin
       'Log file',
       config.LOG_TO_FILE ? logFileDescription(config.LOG_FILE_PATH, config.LOG_BACKUP_COUNT) : 'off',
     ],
+    ['Metrics', config.METRICS_ENABLED ? `${url}/metrics${config.METRICS_TOKEN ? ' (token)' : ''}` : 'off'],
+    [
+      'Tracing',
+      config.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? `OTLP ${maskUrlCredentials(config.OTEL_EXPORTER_OTLP_ENDPOINT)}`
+        : 'off',
+    ],
   ];
 }
 

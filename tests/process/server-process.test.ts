@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
 import { parseSse } from '../helpers/full-app.js';
-import { freePort, spawnServer, waitForHttp } from '../helpers/server-process.js';
+import { freePort, spawnServer, useServerBuild, waitForHttp } from '../helpers/server-process.js';
+
+useServerBuild();
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'server-process-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
