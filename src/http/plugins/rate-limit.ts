@@ -61,8 +61,12 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions): Pr
     return;
   }
   let warned = false;
-  redis.on('ready', () => {
+  const onReady = () => {
     warned = false;
+  };
+  redis.on('ready', onReady);
+  app.addHook('onClose', async () => {
+    redis.off('ready', onReady);
   });
   app.addHook('onRequest', async function failOpenAware(request, reply) {
     if (redis.status !== 'ready' && !warned) {
