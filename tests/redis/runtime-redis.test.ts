@@ -62,6 +62,11 @@ describe('runtime with REDIS_URL', () => {
     });
     expect(refused.body).not.toContain('127.0.0.1');
 
+    // A delete waits for the session's turn lock too: the same clear answer, nothing deleted.
+    const deleteRefused = await full.app.inject({ method: 'DELETE', url: '/api/v1/sessions/rt-1' });
+    expect(deleteRefused.statusCode).toBe(503);
+    expect(deleteRefused.json()).toMatchObject({ error: 'AGENT_UNAVAILABLE' });
+
     const notReady = await readiness();
     expect(notReady.statusCode).toBe(503);
     expect(notReady.json()).toMatchObject({
