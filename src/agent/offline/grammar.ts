@@ -23,47 +23,11 @@ import {
  * address, a name, a number) for a question asked before.
  */
 export type Intent = 'lookup' | 'status' | 'list_orders' | 'cancel' | 'confirmation_mail' | 'status_mail';
-export type OtherIntent =
-  | 'complaint'
-  | 'complaint_lookup'
-  | 'complaint_list'
-  | 'human'
-  | 'policy'
-  | 'yes'
-  | 'no';
-export type CourtesyIntent = 'greeting' | 'goodbye' | 'help' | 'details' | 'unknown';
+export type OtherIntent = 'complaint' | 'complaint_lookup' | 'complaint_list' | 'human' | 'yes' | 'no';
+export type CourtesyIntent = 'greeting' | 'goodbye' | 'help' | 'policy' | 'details' | 'unknown';
 export type Lang = 'en' | 'de' | 'fr' | 'es';
-
-export interface Request {
-  intent: Intent | OtherIntent | CourtesyIntent;
-  text: string;
-  tokens: Token[];
-  orderId?: number;
-  /** The order number, or the only number of a short answer ("43"). */
-  number?: number;
-  email?: string;
-  /** The customer's own name ("my name is …"). */
-  name?: string;
-  /** The customer whose orders to list ("orders for Jane Doe"). */
-  customer?: string;
-  complaintId?: string;
-  reason?: string;
-  /** What went wrong, for a complaint. */
-  description?: string;
-  /** A complaint status to filter by ("open complaints"). */
-  status?: string;
-  /** "don't…", "do not…", "nicht…": whatever else the message says, it never cancels. */
-  negated: boolean;
-  /** Starts with "yes"/"ok" ("yes, cancel order 42"). */
-  affirmed: boolean;
-  question: boolean;
-  /** Speaks of "my …". */
-  own: boolean;
-  lang: Lang;
-  greeted: boolean;
-  thanked: boolean;
-  farewell: boolean;
-}
+type Slots = ReturnType<typeof readSlots>['slots'];
+export type Request = ReturnType<typeof parseRequest>;
 
 const YES = words('yes yeah yep yup y sure ok okay ja oui si confirm confirmed correct go');
 const YES_FILLER = words('please do it go ahead that i right bitte');
@@ -98,26 +62,15 @@ const GREETINGS = words('hi hello hey hallo servus moin bonjour salut bonsoir ho
 const THANKS = words('thanks thank thx ty cheers danke merci gracias');
 const BYE = words('bye goodbye ciao tschuss adieu adios revoir');
 const LANGS: ReadonlyArray<readonly [Lang, Set<string>]> = [
-  [
-    'de',
-    words('hallo bestellung bestellnummer danke guten tschuss servus moin wo meine ich bitte beschwerde'),
-  ],
+  ['de', words('hallo bestellung bestellnummer danke guten tschuss servus moin wo meine ich bitte')],
   ['fr', words('bonjour salut bonsoir commande merci ou je ma mon plainte revoir')],
   ['es', words('hola pedido gracias buenos buenas donde mi quiero queja adios')],
 ];
 const OWN = words('my mine meine mein mes mon ma mis mi');
 /** Where a reason starts; the reason is the rest of that line. */
-const REASON_STARTS = [
-  'because',
-  'since',
-  'due to',
-  'reason :',
-  'reason is',
-  'reason',
-  'weil',
-  'parce que',
-  'porque',
-].map((p) => p.split(' '));
+const REASON_STARTS = 'because,since,due to,reason :,reason is,reason,weil,parce que,porque'
+  .split(',')
+  .map((p) => p.split(' '));
 const COMPLAINT_STATUSES = words('open in_progress in-progress resolved closed');
 
 /** The reason of a cancellation, and where the part before it (in which a negation counts) ends. */
@@ -194,7 +147,7 @@ const numberSign = (tokens: readonly Token[], i: number): boolean =>
   tokens[i]!.word === 'no' &&
   (isOrderWord(tokens[i - 1]?.word ?? '') || /^\d/.test(tokens[i + 1]?.raw ?? ''));
 
-function intentOf(r: Omit<Request, 'intent'>, has: (set: Set<string>) => boolean): Request['intent'] {
+function intentOf(r: Slots, has: (set: Set<string>) => boolean): Intent | OtherIntent | CourtesyIntent {
   const plain = r.tokens.filter(isWord);
   const first = plain[0]?.word ?? '';
   const orderWord = r.tokens.some((t) => isOrderWord(t.word));
@@ -224,49 +177,62 @@ function intentOf(r: Omit<Request, 'intent'>, has: (set: Set<string>) => boolean
   return r.email || r.name || r.number ? 'details' : 'unknown';
 }
 
-/**
- * Reads at most `maxChars` of the message (the default keeps every message cheap to scan; tests pass
- * more to check that parsing stays linear on long input).
- */
-export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS): Request {
-  const text = message.length > maxChars ? message.slice(0, maxChars) : message;
+/** Everything a message says, before its intent is decided. */
+function readSlots(text: string) {
   const tokens = tokenize(text);
   const present = new Set(tokens.map((t) => t.word));
   const has = (set: Set<string>) => [...set].some((word) => present.has(word));
-  const { reason, end } = has(CANCEL) ? reasonOf(text, tokens) : { end: tokens.length };
+  const { reason, end } = has(CANCEL) ? reasonOf(text, tokens) : { reason: undefined, end: tokens.length };
   const first = tokens.find(isWord)?.word ?? '';
   const orderId = findOrderId(tokens);
-  const slots: Omit<Request, 'intent'> = {
+  const slots = {
     text,
     tokens,
     orderId,
+    /** The order number, or the only number of a short answer ("43"). */
     number: orderId ?? bareNumber(tokens),
     email: findEmail(text),
+    /** The customer's own name ("my name is …"). */
     name: findOwnName(tokens),
+    /** The customer whose orders to list ("orders for Jane Doe"). */
     customer: has(ORDERS) || has(LIST) ? customerOf(tokens) : undefined,
     complaintId: findComplaintId(tokens),
     reason,
+    /** "don't…", "do not…", "nicht…": whatever else the message says, it never cancels. */
     negated: tokens.slice(0, end).some((t, i) => NEGATION.has(t.word) && !numberSign(tokens, i)),
+    /** Starts with "yes"/"ok" ("yes, cancel order 42"). */
     affirmed: YES.has(first),
     question: text.includes('?'),
+    /** Speaks of "my …". */
     own: has(OWN),
-    lang: LANGS.find(([, set]) => has(set))?.[0] ?? 'en',
+    lang: (LANGS.find(([, set]) => has(set))?.[0] ?? 'en') as Lang,
     greeted: GREETINGS.has(first),
     thanked: has(THANKS),
     farewell: has(BYE),
   };
+  return { slots, has };
+}
+
+/**
+ * Reads at most `maxChars` of the message (the default keeps every message cheap to scan; tests pass
+ * more to check that parsing stays linear on long input).
+ */
+export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS) {
+  const text = message.length > maxChars ? message.slice(0, maxChars) : message;
+  const { slots, has } = readSlots(text);
+  const { tokens } = slots;
   const intent = intentOf(slots, has);
   const status = tokens.find(
     (t, i) => COMPLAINT_STATUSES.has(t.word) && COMPLAINTS.has(tokens[i + 1]?.word ?? ''),
   );
   const inProgress = indexOfPhrase(tokens, ['in', 'progress', 'complaints']) >= 0;
+  const listed = intent === 'complaint_list' && (status || inProgress);
   return {
     intent,
     ...slots,
-    status:
-      intent === 'complaint_list' && (status || inProgress)
-        ? (status?.word ?? 'in_progress').replace('-', '_')
-        : undefined,
+    /** A complaint status to filter by ("open complaints"). */
+    status: listed ? (status?.word ?? 'in_progress').replace('-', '_') : undefined,
+    /** What went wrong, for a complaint. */
     description: intent === 'complaint' ? descriptionOf(text, tokens) : undefined,
   };
 }
