@@ -204,6 +204,14 @@ describe('offline assistant: details collected over several turns', () => {
     });
   });
 
+  it('sends the confirmation of the order talked about', async () => {
+    const { chat, calls } = setup();
+    await chat('show order 43');
+    const sent = await chat('please send me the confirmation');
+    expect(calls.at(-1)).toEqual({ name: 'send_order_confirmation', args: { order_id: 43 } });
+    expect(sent.answer).toBe('I have sent the confirmation for order #43 to jane@example.com.');
+  });
+
   it('asks where to send a confirmation when the order has no e-mail address', async () => {
     const { chat, calls } = setup();
     const asked = await chat('send me the confirmation for order 7');

@@ -81,10 +81,13 @@ function orderAction(action: Intent, orderId: number | undefined, r: Request, c:
     const text = say.confirmCancelText(id, r.reason, orderId === undefined);
     return answer(text, c, { kind: 'confirm_cancel', orderId: id, reason: r.reason });
   }
-  if (orderId === undefined) return answer(say.askOrderText(action), c, { kind: 'order_number', action });
-  // An address in this very message is where a mail goes; one given before only shows who is asking.
-  const recipient = action.endsWith('_mail') ? r.email : undefined;
-  return call(ORDER_TOOLS[action]!, { order_id: orderId, email: c.state.details.email, recipient }, c);
+  // "send me the confirmation": for the order talked about. An address in this very message is where
+  // the mail goes; one given before only shows who is asking.
+  const mail = action.endsWith('_mail');
+  const id = orderId ?? (mail ? c.state.details.orderId : undefined);
+  if (id === undefined) return answer(say.askOrderText(action), c, { kind: 'order_number', action });
+  const values = { order_id: id, email: c.state.details.email, recipient: mail ? r.email : undefined };
+  return call(ORDER_TOOLS[action]!, values, c);
 }
 
 const CATEGORY_HINTS = [
