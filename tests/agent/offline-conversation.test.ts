@@ -294,6 +294,7 @@ describe('offline assistant: no answer names an environment variable', () => {
     'Tell me a joke about databases',
     'What is the meaning of life?',
     'How do I configure the model?',
+    'Can you change the address of order 42?',
     'Are you an AI?',
     'show order 42',
     'show order 999',

@@ -24,7 +24,7 @@ import {
  */
 export type Intent = 'lookup' | 'status' | 'list_orders' | 'cancel' | 'confirmation_mail' | 'status_mail';
 export type OtherIntent = 'complaint' | 'complaint_lookup' | 'complaint_list' | 'human' | 'yes' | 'no';
-export type CourtesyIntent = 'greeting' | 'goodbye' | 'help' | 'policy' | 'details' | 'unknown';
+export type CourtesyIntent = 'greeting' | 'goodbye' | 'help' | 'policy' | 'change' | 'details' | 'unknown';
 export type Lang = 'en' | 'de' | 'fr' | 'es';
 type Slots = ReturnType<typeof readSlots>['slots'];
 export type Request = ReturnType<typeof parseRequest>;
@@ -49,6 +49,7 @@ const STATUS = words(
   'where status when arrive arrived arriving arrival ship shipped shipping shipment deliver delivered delivery track tracking wo wann ou quand statut donde cuando estado',
 );
 const STATUS_UPDATE = words('status update');
+const STATUS_WORD = words('status statut estado');
 const LIST = words('list all alle toutes todos');
 const ORDERS = words('orders bestellungen commandes pedidos');
 const HUMAN = words(
@@ -57,6 +58,7 @@ const HUMAN = words(
 const POLICY = words(
   'policy policies return returns returning refund refunds warranty guarantee exchange privacy terms',
 );
+const CHANGE = words('change update modify edit amend correct andern modifier cambiar');
 const HELP = words('help hilfe aide ayuda options menu');
 const GREETINGS = words('hi hello hey hallo servus moin bonjour salut bonsoir hola buenas buenos good guten');
 const THANKS = words('thanks thank thx ty cheers danke merci gracias');
@@ -169,6 +171,7 @@ function intentOf(r: Slots, has: (set: Set<string>) => boolean): Intent | OtherI
   if (has(POLICY)) return 'policy';
   const listed = has(ORDERS) || (has(LIST) && orderWord);
   if (listed && ((r.email ?? r.name ?? r.customer) !== undefined || !r.orderId)) return 'list_orders';
+  if ((r.orderId || orderWord) && has(CHANGE) && !has(STATUS_WORD)) return 'change';
   if ((r.orderId || orderWord) && has(STATUS)) return 'status';
   if (r.orderId || orderWord) return 'lookup';
   if (has(HELP) || plain.length === 0 || phraseAt(r.tokens, 0, ['what', 'can', 'you'])) return 'help';
