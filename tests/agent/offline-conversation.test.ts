@@ -212,6 +212,37 @@ describe('offline assistant: details collected over several turns', () => {
     expect(sent.answer).toBe('I have sent the confirmation for order #43 to jane@example.com.');
   });
 
+  it('asks again when the e-mail address does not match, whatever the tool calls its argument', async () => {
+    const { chat, calls } = setup({
+      extra: (c) => [
+        defineTool({
+          name: 'get_order',
+          description: 'Get an order by id',
+          parameters: z.object({ order_id: z.number().int(), verify_email: z.string().optional() }),
+          async execute(args) {
+            c.push({ name: 'get_order', args });
+            if (args.verify_email === 'jane@example.com') return { order_id: 42, status: 'SHIPPED' };
+            throw new ToolError(
+              args.verify_email
+                ? 'That e-mail address does not match the order.'
+                : 'An e-mail address is required.',
+            );
+          },
+        }),
+      ],
+    });
+    await chat('show order 42');
+    const again = await chat('john@example.com');
+    expect(again.answer).toContain('I need the e-mail address on the order');
+    const shown = await chat('jane@example.com');
+    expect(calls.map((c) => c.args)).toEqual([
+      { order_id: 42 },
+      { order_id: 42, verify_email: 'john@example.com' },
+      { order_id: 42, verify_email: 'jane@example.com' },
+    ]);
+    expect(shown.answer).toContain('Order #42');
+  });
+
   it('asks where to send a confirmation when the order has no e-mail address', async () => {
     const { chat, calls } = setup();
     const asked = await chat('send me the confirmation for order 7');

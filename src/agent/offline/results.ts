@@ -51,7 +51,9 @@ export function emailDemand(value: unknown): { field?: string } | undefined {
   );
   if (field) return { field };
   const message = failed.message.toLowerCase();
-  const asks = ['ask', 'give', 'provide', 'need', 'verify', 'confirm'].some((w) => message.includes(w));
+  const asks = ['ask', 'give', 'provide', 'need', 'requir', 'verif', 'confirm', 'match'].some((w) =>
+    message.includes(w),
+  );
   return asks && /e-?mail/.test(message) ? {} : undefined;
 }
 
