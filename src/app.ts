@@ -8,15 +8,19 @@ import { createInflightTurns, type InflightTurns } from './http/inflight.js';
 import auth from './http/plugins/auth.js';
 import cors from './http/plugins/cors.js';
 import errorHandler, { clientErrorHandler, frameworkErrorHandler } from './http/plugins/error-handler.js';
+import metricsPlugin from './http/plugins/metrics.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import requestContext from './http/plugins/request-context.js';
 import swagger from './http/plugins/swagger.js';
+import tracingPlugin from './http/plugins/tracing.js';
 import { requestIdFor } from './http/request-id.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import healthRoutes from './http/routes/health.js';
 import sessionRoutes from './http/routes/sessions.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionStore } from './sessions/types.js';
+import type { Metrics } from './telemetry/metrics.js';
+import type { Tracing } from './telemetry/tracing.js';
 import type { TurnLock } from './turns/turn-lock.js';
 
 export interface AppDeps {
@@ -29,6 +33,10 @@ export interface AppDeps {
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
   chat?: ChatTurns;
   inflight?: InflightTurns;
+  /** The runtime's metrics (model, tool and turn instruments); the app makes its own when omitted. */
+  metrics?: Metrics;
+  /** OpenTelemetry traces; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is not set. */
+  tracing?: Tracing;
   /** Tests shorten the SSE keep-alive comment interval. */
   pingIntervalMs?: number;
 }
@@ -89,6 +97,13 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(errorHandler);
   await app.register(requestContext);
+  // Before rate limiting and auth, so that the requests they refuse are counted and traced too.
+  await app.register(tracingPlugin, { tracing: deps.tracing });
+  await app.register(metricsPlugin, {
+    config,
+    sessions: deps.sessions,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  });
   await app.register(cors, { config });
   const verifier = createApiKeyVerifier(config.API_KEYS);
   await app.register(rateLimit, { config, verifier });

@@ -41,6 +41,32 @@ export function llmReadinessCheck(model: ChatModel | undefined): ReadinessCheck 
         };
       }
       if (status.lastCall) details.last_call = status.lastCall;
+      if (status.fallback) {
+        details.fallback = {
+          provider: status.fallback.provider,
+          model: status.fallback.model,
+          ...(status.fallback.lastCall ? { last_call: status.fallback.lastCall } : {}),
+        };
+      }
+      const breaker = status.breaker;
+      if (breaker) {
+        details.breaker = {
+          state: breaker.state,
+          consecutive_failures: breaker.consecutiveFailures,
+          ...(breaker.retryAfterMs === undefined ? {} : { retry_after_ms: breaker.retryAfterMs }),
+        };
+      }
+      if (breaker && breaker.state !== 'closed') {
+        const seconds = Math.ceil((breaker.retryAfterMs ?? 0) / 1000);
+        return {
+          status: 'degraded',
+          message:
+            breaker.state === 'open'
+              ? `The ${status.provider} circuit breaker is open after repeated failures; ${status.fallback ? 'the fallback model answers' : 'chat answers 503'} for ${seconds} s more`
+              : `The ${status.provider} circuit breaker is half-open: a trial call decides whether it closes`,
+          details,
+        };
+      }
       if (status.lastCall?.outcome === 'error') {
         return {
           status: 'degraded',

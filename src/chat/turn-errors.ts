@@ -23,7 +23,12 @@ export class ClientDisconnectedError extends Error {
 export function modelErrorToServiceError(err: ModelError): ServiceError {
   switch (err.kind) {
     case 'unavailable':
-      return new ServiceError('AGENT_UNAVAILABLE', LLM_UNAVAILABLE_MESSAGE, { cause: err });
+      return new ServiceError('AGENT_UNAVAILABLE', LLM_UNAVAILABLE_MESSAGE, {
+        cause: err,
+        ...(err.retryAfterMs === undefined
+          ? {}
+          : { retryAfterSeconds: Math.max(1, Math.ceil(err.retryAfterMs / 1000)) }),
+      });
     case 'timeout':
       return new ServiceError('TIMEOUT', LLM_TIMEOUT_MESSAGE, { cause: err });
     default:

@@ -1,5 +1,5 @@
 /** Variable names whose values are secrets. */
-const SECRET_NAME = /(KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL)/i;
+const SECRET_NAME = /(KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL|HEADERS)/i;
 
 function maskOneUrl(text: string): string {
   let url: URL;

@@ -71,6 +71,25 @@ function isHttpUrl(value: string): boolean {
 
 const optionalUrl = env(z.string().refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional());
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(value);
+    return (protocol === 'postgres:' || protocol === 'postgresql:') && hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The message never echoes the value: a database URL usually carries a password. */
+const optionalPostgresUrl = env(
+  z
+    .string()
+    .refine(isPostgresUrl, {
+      error: 'expected a postgres:// or postgresql:// URL, or empty for SQLite at ORDER_DB_PATH',
+    })
+    .optional(),
+);
+
 /** A comma-separated list; empty entries are dropped. */
 export const commaList = (value: string | undefined): string[] =>
   (value ?? '')
@@ -238,6 +257,11 @@ export const envVariables = z.object({
   MCP_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
 
   ORDER_DB_PATH: str('./data/orders.db'),
+  // Orders on Postgres (DESIGN §9): a URL moves the orders database from the SQLite file at
+  // ORDER_DB_PATH to Postgres, shared by every instance.
+  ORDER_DB_URL: optionalPostgresUrl,
+  ORDER_DB_POOL_MAX: int(10, 1, 1000),
+  ORDER_DB_TIMEOUT_MS: int(5_000, 100, 120_000),
   DEMO_ORDERS: enumOf(['auto', 'true', 'false'] as const, 'auto'),
 
   EMAIL_TRANSPORT: enumOf(['smtp', 'file'] as const, undefined),
@@ -260,6 +284,20 @@ export const envVariables = z.object({
   AUTH_JWT_ISSUER: optionalStr,
   AUTH_JWT_AUDIENCE: optionalStr,
   LOG_REDACT_PII: bool(true),
+
+  // Observability (§12): Prometheus metrics, OpenTelemetry traces, the model provider's breaker and
+  // fallback. The OTEL_* names are the standard ones; the exporter is given them explicitly.
+  METRICS_ENABLED: bool(true),
+  METRICS_TOKEN: optionalStr,
+  LLM_BREAKER_FAILURES: int(5, 0, 1000),
+  LLM_BREAKER_COOLDOWN_MS: int(30_000, 100, 3_600_000),
+  FALLBACK_OPENAI_BASE_URL: optionalUrl,
+  FALLBACK_OPENAI_MODEL: optionalStr,
+  FALLBACK_OPENAI_API_KEY: optionalStr,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_HEADERS: optionalStr,
+  OTEL_SERVICE_NAME: str('msev15e2e-ts'),
+  OTEL_TRACES_SAMPLER_ARG: decimal(1, 0, 1),
 });
 
 export type RawEnvConfig = z.output<typeof envVariables>;

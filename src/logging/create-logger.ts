@@ -65,7 +65,7 @@ type LoggingConfig = Pick<
  */
 export function createLogger(
   config: LoggingConfig,
-  options: { isTty?: boolean; secrets?: readonly string[] } = {},
+  options: { isTty?: boolean; secrets?: readonly string[]; mixin?: () => Record<string, unknown> } = {},
 ): Logger {
   const isTty = options.isTty ?? process.stdout.isTTY === true;
   const targets: TransportTargetOptions[] = [
@@ -98,7 +98,7 @@ export function createLogger(
     ...(options.secrets ? { secrets: options.secrets } : {}),
   };
   return pino(
-    baseLoggerOptions(config.LOG_LEVEL, redaction),
+    { ...baseLoggerOptions(config.LOG_LEVEL, redaction), ...(options.mixin ? { mixin: options.mixin } : {}) },
     pino.transport({ targets }) as DestinationStream,
   );
 }

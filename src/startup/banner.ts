@@ -46,7 +46,7 @@ export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[strin
     ['URL', url],
     ['Docs', `${url}/docs`],
     ['Model', `${facts.model.provider} / ${facts.model.model}`],
-    ['Order DB', config.ORDER_DB_PATH],
+    ['Order DB', config.ORDER_DB_URL ? maskUrlCredentials(config.ORDER_DB_URL) : config.ORDER_DB_PATH],
     ['Email', email],
     ['MCP', mcp],
     ['Rate limit', config.ENABLE_RATE_LIMITING ? `${config.RATE_LIMIT_PER_MINUTE}/min` : 'off'],

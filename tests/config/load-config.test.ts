@@ -115,6 +115,22 @@ describe('loadConfig', () => {
     ).toBe('smtp');
   });
 
+  it('takes a postgres:// ORDER_DB_URL, empty means SQLite, and never echoes a refused one', () => {
+    expect(loadConfig({}).ORDER_DB_URL).toBeUndefined();
+    expect(loadConfig({ ORDER_DB_URL: '' }).ORDER_DB_URL).toBeUndefined();
+    for (const url of ['postgres://app:pw@db:5432/orders', 'postgresql://db/orders']) {
+      expect(loadConfig({ ORDER_DB_URL: url }).ORDER_DB_URL).toBe(url);
+    }
+    for (const bad of ['mysql://app:pw@db/orders', 'db:5432/orders', 'postgres://']) {
+      const [problem] = problemsOf({ ORDER_DB_URL: bad });
+      expect(problem).toMatchObject({ variable: 'ORDER_DB_URL' });
+      expect(problem!.message).not.toContain('pw');
+    }
+    const config = loadConfig({ ORDER_DB_URL: 'postgres://app:pw@db:5432/orders' });
+    expect(maskUrlCredentials(config.ORDER_DB_URL!)).toBe('postgres://****@db:5432/orders');
+    expect(configSecrets(config)).toContain('pw');
+  });
+
   it('reads REDIS_URL as a redis:// or rediss:// URL, off when empty, with the msev: key prefix', () => {
     expect(loadConfig({}).REDIS_URL).toBeUndefined();
     expect(loadConfig({}).REDIS_KEY_PREFIX).toBe('msev:');

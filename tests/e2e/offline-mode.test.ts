@@ -19,14 +19,14 @@ const temp = makeTempDir();
 beforeAll(async () => {
   complaints = await startReferenceServer(path.join(temp.dir, 'complaints.db'));
   const ordersPath = path.join(temp.dir, 'orders.db');
-  const seed = openOrderDatabase({ path: ordersPath, logger: pino({ level: 'silent' }) });
-  const repo = createOrdersRepository(seed.db);
+  const seed = await openOrderDatabase({ path: ordersPath, logger: pino({ level: 'silent' }) });
+  const repo = createOrdersRepository(seed);
   for (const [name, email, sku] of [
     ['Ada Lovelace', 'ada@example.com', 'SKU-ENGINE'],
     ['Ada Lovelace', 'ada@example.com', 'SKU-NOTES'],
     ['Alan Turing', 'alan@example.com', 'SKU-BOMBE'],
   ] as const) {
-    repo.createOrder('default', {
+    await repo.createOrder('default', {
       customerName: name,
       customerEmail: email,
       billingAddress: '1 Example Street',
@@ -35,14 +35,14 @@ beforeAll(async () => {
       amountCents: 1000,
     });
   }
-  repo.createOrder('other-tenant', {
+  await repo.createOrder('other-tenant', {
     customerName: 'Mallory',
     billingAddress: 'Elsewhere',
     productSku: 'SKU-X',
     quantity: 1,
     amountCents: 100,
   });
-  seed.close();
+  await seed.close();
   service = await startFullApp(
     { ORDER_DB_PATH: ordersPath, MCP_SERVER_URL: complaints.url },
     { model: createOfflineModel({ logger: pino({ level: 'silent' }), wordDelayMs: 0 }) },

@@ -5,7 +5,7 @@ import type { ApiKeyVerifier } from '../../access/api-keys.js';
 import type { AppConfig } from '../../config/index.js';
 import { AppError } from '../errors.js';
 
-const EXEMPT = /^\/(health|docs)(\/|\?|$)/;
+const EXEMPT = /^\/(health|docs|metrics)(\/|\?|$)/;
 
 /**
  * Fixed one-minute windows per client. With API keys on, a valid key is the client (many users behind
