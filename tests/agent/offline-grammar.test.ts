@@ -126,6 +126,7 @@ describe('offline grammar', () => {
     ['Danke!', { intent: 'goodbye' }],
     ['?', { intent: 'help' }],
     ['What can you do?', { intent: 'help' }],
+    ['Hello! What can you help me with?', { intent: 'help' }],
     ['jane@example.com', { intent: 'details', email: 'jane@example.com' }],
     ['My name is Jane Doe', { intent: 'details', name: 'Jane Doe' }],
     ['I ordered 42 things', { intent: 'details' }],

@@ -174,7 +174,7 @@ function intentOf(r: Slots, has: (set: Set<string>) => boolean): Intent | OtherI
   if ((r.orderId || orderWord) && has(CHANGE) && !has(STATUS_WORD)) return 'change';
   if ((r.orderId || orderWord) && has(STATUS)) return 'status';
   if (r.orderId || orderWord) return 'lookup';
-  if (has(HELP) || plain.length === 0 || phraseAt(r.tokens, 0, ['what', 'can', 'you'])) return 'help';
+  if (has(HELP) || plain.length === 0 || indexOfPhrase(r.tokens, ['what', 'can', 'you']) >= 0) return 'help';
   if (short && (r.thanked || r.farewell)) return 'goodbye';
   if (r.greeted && plain.length <= 5) return 'greeting';
   return r.email || r.name || r.number ? 'details' : 'unknown';
