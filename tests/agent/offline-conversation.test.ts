@@ -178,9 +178,11 @@ describe('offline assistant: details collected over several turns', () => {
   it('stops collecting a complaint when the customer asks for something else', async () => {
     const { chat, calls } = setup();
     await chat('I want to complain');
+    expect((await chat('where is order 42?')).answer).toContain('Your order #42 is SHIPPED');
+    await chat('I want to complain');
     const other = await chat('please cancel order 43');
     expect(other.answer).toContain('You are asking me to cancel order #43.');
-    expect(calls).toEqual([]);
+    expect(calls.map((c) => c.name)).toEqual(['get_order']);
   });
 
   it('asks for the e-mail address on the order when the tool needs it, then shows the order', async () => {

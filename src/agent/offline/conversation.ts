@@ -133,7 +133,9 @@ const DROPS_COMPLAINT = words(
 
 /** The next message while a complaint is being put together: what it gives is added to the draft. */
 function continueComplaint(draft: ComplaintDraft, r: Request, c: Context): Decision | undefined {
-  if (DROPS_COMPLAINT.has(r.intent) || r.complaintId) return undefined;
+  // "order 42 arrived broken" is part of the complaint; "where is order 42?" is a new request.
+  const question = r.question && (r.intent === 'lookup' || r.intent === 'status');
+  if (DROPS_COMPLAINT.has(r.intent) || r.complaintId || question) return undefined;
   const onlyEmailMissing = draft.description !== undefined && draft.name !== undefined;
   if (r.intent === 'no' || (r.negated && !r.email && onlyEmailMissing)) {
     if (onlyEmailMissing) return complaint({ ...draft, noEmail: true }, c);
