@@ -85,6 +85,9 @@ describe('offline assistant: what a customer says first', () => {
   });
 
   it('greets back in French and Spanish', async () => {
+    expect((await setup().ask('Merci, au revoir')).answer).toBe(
+      'Avec plaisir ! Je réponds en anglais. Goodbye!',
+    );
     expect((await setup().ask('Bonjour')).answer).toBe(
       'Bonjour ! Je réponds en anglais. I can help with orders, e-mail confirmations and complaints. What can I do for you?',
     );
@@ -101,9 +104,11 @@ describe('offline assistant: what a customer says first', () => {
   it('asks which order is meant, and takes a bare number as the answer', async () => {
     const { chat, calls } = setup();
     expect((await chat('where is my order?')).answer).toContain('Which order do you mean?');
-    const result = await chat('42');
-    expect(calls).toEqual([{ name: 'get_order', args: { order_id: 42 } }]);
-    expect(result.answer).toContain('Order #42 for Jane Doe');
+    const result = await chat('43');
+    expect(calls).toEqual([{ name: 'get_order', args: { order_id: 43 } }]);
+    expect(result.answer).toContain('Order #43 for Jane Doe');
+    // That number is now the order talked about.
+    expect((await chat('cancel it')).answer).toContain('Do you want me to cancel order #43?');
   });
 });
 

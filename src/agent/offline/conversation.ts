@@ -254,7 +254,8 @@ export function decide(before: State, r: Request, tools: Tools): Decision {
   const { details } = before;
   const state: State = {
     details: {
-      orderId: r.orderId ?? details.orderId,
+      // a bare number answers "which order?"
+      orderId: r.orderId ?? (before.task?.kind === 'order_number' ? r.number : undefined) ?? details.orderId,
       email: r.email ?? details.email,
       name: r.name ?? details.name,
     },

@@ -50,7 +50,7 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
     );
     // The courtesy already said hello or thanked in the customer's language.
     if (action.kind === 'say')
-      return prefix + (prefix ? action.text.replace(/^(Hello! |You're welcome! )/, '') : action.text);
+      return prefix + (prefix ? action.text.replace(/^(Hello! |You're welcome[.!] )/, '') : action.text);
     return { id: `offline_${randomUUID()}`, name: action.name, arguments: JSON.stringify(action.args) };
   }
 
