@@ -13,6 +13,7 @@ import rateLimit from './http/plugins/rate-limit.js';
 import requestContext from './http/plugins/request-context.js';
 import swagger from './http/plugins/swagger.js';
 import tracingPlugin from './http/plugins/tracing.js';
+import webChat from './http/plugins/web-chat.js';
 import { requestIdFor } from './http/request-id.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import healthRoutes from './http/routes/health.js';
@@ -109,6 +110,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(rateLimit, { config, verifier });
   await app.register(auth, { config, verifier });
   await app.register(swagger, { version: SERVICE_VERSION, authEnabled: config.authEnabled });
+  await app.register(webChat, { enabled: config.WEB_CHAT_ENABLED });
 
   await app.register(healthRoutes, {
     version: SERVICE_VERSION,

@@ -298,6 +298,9 @@ export const envVariables = z.object({
   OTEL_EXPORTER_OTLP_HEADERS: optionalStr,
   OTEL_SERVICE_NAME: str('msev15e2e-ts'),
   OTEL_TRACES_SAMPLER_ARG: decimal(1, 0, 1),
+
+  // Web chat page (DESIGN §13): the static page at GET /; when off, / redirects to /docs.
+  WEB_CHAT_ENABLED: bool(true),
 });
 
 export type RawEnvConfig = z.output<typeof envVariables>;

@@ -18,5 +18,16 @@ export function startupWarnings(config: AppConfig): string[] {
   if (config.ENABLE_CORS && config.corsOrigins === true && config.authEnabled) {
     warnings.push('CORS allows any origin while API keys are on; consider listing CORS_ORIGINS');
   }
+  if (config.METRICS_ENABLED && !config.METRICS_TOKEN && config.authEnabled) {
+    warnings.push(
+      'GET /metrics needs no credentials while /api/* does: set METRICS_TOKEN, or keep /metrics off the public network',
+    );
+  }
+  if (
+    config.llmProvider === 'offline' &&
+    (config.FALLBACK_OPENAI_BASE_URL || config.FALLBACK_OPENAI_API_KEY)
+  ) {
+    warnings.push('FALLBACK_OPENAI_* is set but the offline router answers: the fallback model is not used');
+  }
   return warnings;
 }

@@ -5,7 +5,8 @@ import type { ApiKeyVerifier } from '../../access/api-keys.js';
 import type { AppConfig } from '../../config/index.js';
 import { AppError } from '../errors.js';
 
-const EXEMPT = /^\/(health|docs|metrics)(\/|\?|$)/;
+// The probes, the API docs, metrics and the web chat page (`/` and its assets under /web/).
+const EXEMPT = /^\/((health|docs|metrics|web)(\/|\?|$)|\?|$)/;
 
 /**
  * Fixed one-minute windows per client. With API keys on, a valid key is the client (many users behind

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { mayUseSession } from '../../access/session-access.js';
 import { countConversationMessages } from '../../sessions/count.js';
 import type { SessionStore } from '../../sessions/types.js';
 import { runExclusive, type TurnLock } from '../../turns/turn-lock.js';
 import { AppError } from '../errors.js';
-import { errorResponses } from '../schemas/error.js';
+import { principalOf } from '../plugins/auth.js';
+import { COMMON_ERRORS, errorResponses } from '../schemas/error.js';
 import {
   deletedSchema,
   historySchema,
@@ -26,11 +28,12 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
     {
       schema: {
         tags: ['Sessions'],
+        operationId: 'getSessionHistory',
         summary: 'Conversation history',
         description: "The session's messages in order, with the tool calls the agent made for each answer.",
         params: sessionParamsSchema,
         querystring: tenantQuerySchema,
-        response: { 200: historySchema, ...errorResponses(400, 401, 403, 404, 429, 500) },
+        response: { 200: historySchema, ...errorResponses(...COMMON_ERRORS, 'SESSION_NOT_FOUND') },
       },
     },
     async (request) => {
@@ -38,7 +41,10 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
       const sessionId = request.params.session_id;
       request.sessionId = sessionId;
       const session = await sessions.get({ tenantId, sessionId });
-      if (!session) throw notFound(sessionId);
+      // Another customer's conversation does not exist as far as this caller can tell.
+      if (!session || !mayUseSession(principalOf(request), tenantId, session.attributes)) {
+        throw notFound(sessionId);
+      }
       return {
         session_id: sessionId,
         tenant_id: tenantId,
@@ -61,18 +67,24 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
     {
       schema: {
         tags: ['Sessions'],
+        operationId: 'deleteSession',
         summary: 'Delete a session',
         description: 'Forgets the conversation. A turn running on it finishes first.',
         params: sessionParamsSchema,
         querystring: tenantQuerySchema,
-        response: { 200: deletedSchema, ...errorResponses(400, 401, 403, 404, 429, 500) },
+        response: { 200: deletedSchema, ...errorResponses(...COMMON_ERRORS, 'SESSION_NOT_FOUND') },
       },
     },
     async (request) => {
       const key = { tenantId: request.tenantId!, sessionId: request.params.session_id };
       request.sessionId = key.sessionId;
+      const principal = principalOf(request);
       // Behind the session lock, so a running turn cannot write the session back after the delete.
-      const deleted = await runExclusive(turnLock, key, () => sessions.delete(key));
+      const deleted = await runExclusive(turnLock, key, async () => {
+        const session = await sessions.get(key);
+        if (!session || !mayUseSession(principal, key.tenantId, session.attributes)) return false;
+        return sessions.delete(key);
+      });
       if (!deleted) throw notFound(key.sessionId);
       return { message: 'Session deleted successfully' as const, session_id: key.sessionId };
     },
@@ -83,10 +95,11 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
     {
       schema: {
         tags: ['Sessions'],
+        operationId: 'listSessions',
         summary: "List a tenant's sessions",
         description: 'Paginated, most recent activity first.',
         querystring: listQuerySchema,
-        response: { 200: sessionListSchema, ...errorResponses(400, 401, 403, 429, 500) },
+        response: { 200: sessionListSchema, ...errorResponses(...COMMON_ERRORS) },
       },
     },
     async (request) => {
