@@ -1,3 +1,4 @@
+import { LLM_SETUP_HINT } from '../agent/readiness.js';
 import type { AppConfig } from '../config/index.js';
 
 /** Configuration that works but that an operator should know about. */
@@ -8,8 +9,7 @@ export function startupWarnings(config: AppConfig): string[] {
   }
   if (config.llmProvider === 'offline') {
     warnings.push(
-      'No LLM configured: answering with the offline intent router (not an LLM). Set AZURE_OPENAI_ENDPOINT + ' +
-        'AZURE_OPENAI_RESPONSES_DEPLOYMENT_NAME, or OPENAI_API_KEY / OPENAI_BASE_URL',
+      `No LLM configured: answering with the offline intent router (not an LLM). ${LLM_SETUP_HINT}`,
     );
   }
   if (config.emailTransport === 'file') {
