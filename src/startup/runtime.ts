@@ -38,6 +38,8 @@ import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
 import { createToolRegistry } from '../tools/registry.js';
 import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
+import { createRedisTurnLock } from '../turns/redis-turn-lock.js';
+import type { TurnLock } from '../turns/turn-lock.js';
 import { registerCoreChecks } from './core-checks.js';
 
 /**
@@ -92,8 +94,21 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   });
   closers.push({ name: 'sessions', close: () => sessions.close() });
   registerCoreChecks(readiness, sessions);
-  const turnLock = createMemoryTurnLock();
-  closers.push({ name: 'turn lock', close: () => turnLock.close() });
+  let turnLock: TurnLock = createMemoryTurnLock();
+  if (redis && config.REDIS_URL) {
+    // Pub/sub needs a connection of its own: a subscribed connection runs no other commands.
+    const subscriber = createRedisClient({ url: config.REDIS_URL, logger, name: 'subscriber' });
+    closers.push({ name: 'redis subscriber', close: () => closeRedisClient(subscriber) });
+    turnLock = createRedisTurnLock({
+      redis,
+      subscriber,
+      keyspace: createKeyspace(config.REDIS_KEY_PREFIX),
+      logger,
+      ttlMs: config.TURN_LOCK_TTL_MS,
+    });
+  }
+  const lock = turnLock;
+  closers.push({ name: 'turn lock', close: () => lock.close() });
 
   try {
     const orderDb = await openOrderDatabase({
@@ -230,6 +245,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       turnLock,
       readiness,
       audit: auditStore,
+      ...(redis ? { redis } : {}),
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),
       ...(tracing ? { tracing } : {}),

@@ -3,7 +3,7 @@ import type { AuditStore } from '../../audit/types.js';
 import { AppError } from '../errors.js';
 import { requireRole } from '../require-role.js';
 import { auditPageSchema, auditQuerySchema } from '../schemas/audit.js';
-import { errorResponses } from '../schemas/error.js';
+import { COMMON_ERRORS, errorResponses } from '../schemas/error.js';
 
 const auditRoutes: FastifyPluginAsyncZod<{ audit: AuditStore | undefined }> = async (app, { audit }) => {
   app.get(
@@ -17,11 +17,11 @@ const auditRoutes: FastifyPluginAsyncZod<{ audit: AuditStore | undefined }> = as
           "Every tool call of the caller's tenant, newest first: who (role, key or subject, hashed customer), " +
           'which tool with which arguments (PII masked), for which session and turn, and how it went. Operator role.',
         querystring: auditQuerySchema,
-        response: { 200: auditPageSchema, ...errorResponses(400, 401, 403, 404, 429, 500) },
+        response: { 200: auditPageSchema, ...errorResponses(...COMMON_ERRORS, 'AGENT_UNAVAILABLE') },
       },
     },
     async (request) => {
-      if (!audit) throw new AppError('NOT_FOUND', 'The audit log is not available on this server');
+      if (!audit) throw new AppError('AGENT_UNAVAILABLE', 'The audit log is not available on this server');
       const tenantId = request.tenantId!;
       const { session_id, tool, since, limit, offset } = request.query;
       const page = await audit.query({

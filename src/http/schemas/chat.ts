@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countSchema } from './common.js';
 import { sessionIdSchema, tenantIdSchema, toolCallRecordSchema } from './session.js';
 
 export const chatRequestSchema = z
@@ -22,34 +23,36 @@ export const chatRequestSchema = z
       ),
   })
   .meta({
+    id: 'ChatRequest',
     example: { session_id: 'user-abc-123', message: 'I need help with my order', tenant_id: 'company-001' },
   });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
-export const usageSchema = z.object({
-  prompt_tokens: z.number().int(),
-  completion_tokens: z.number().int(),
-  total_tokens: z.number().int(),
-  quota_remaining: z
-    .number()
-    .int()
-    .optional()
-    .describe("Tokens left of the tenant's daily quota after this turn (TENANT_TOKEN_QUOTAS)"),
-});
+export const usageSchema = z
+  .object({
+    prompt_tokens: countSchema(),
+    completion_tokens: countSchema(),
+    total_tokens: countSchema(),
+    quota_remaining: countSchema()
+      .optional()
+      .describe("Tokens left of the tenant's daily quota after this turn (TENANT_TOKEN_QUOTAS)"),
+  })
+  .meta({ id: 'Usage', description: 'Tokens the model reported for the turn' });
 
 export const chatResponseSchema = z
   .object({
     session_id: z.string(),
     message: z.string().describe("The agent's answer"),
     timestamp: z.string(),
-    message_count: z.number().int().describe('User + assistant messages in the session after this turn'),
+    message_count: countSchema().describe('User + assistant messages in the session after this turn'),
     tenant_id: z.string(),
     request_id: z.string(),
     tool_calls: z.array(toolCallRecordSchema),
     usage: usageSchema.optional(),
   })
   .meta({
+    id: 'ChatResponse',
     example: {
       session_id: 'user-abc-123',
       message: 'Order 42 is on its way: it shipped yesterday.',
