@@ -1,7 +1,8 @@
 import { defineConfig } from 'drizzle-kit';
 
+// SQLite (ORDER_DB_PATH). Postgres (ORDER_DB_URL) has its own: drizzle.postgres.config.ts.
 export default defineConfig({
   dialect: 'sqlite',
-  schema: './src/db/schema.ts',
-  out: './drizzle',
+  schema: './src/db/sqlite/schema.ts',
+  out: './drizzle/sqlite',
 });

@@ -1,22 +1,26 @@
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
+import { createApiKeyVerifier } from './access/api-keys.js';
 import type { AppConfig } from './config/index.js';
 import type { ReadinessRegistry } from './health/readiness.js';
-import { createApiKeyVerifier } from './http/api-keys.js';
 import { createInflightTurns, type InflightTurns } from './http/inflight.js';
 import auth from './http/plugins/auth.js';
 import cors from './http/plugins/cors.js';
 import errorHandler, { clientErrorHandler, frameworkErrorHandler } from './http/plugins/error-handler.js';
+import metricsPlugin from './http/plugins/metrics.js';
 import rateLimit from './http/plugins/rate-limit.js';
 import requestContext from './http/plugins/request-context.js';
 import swagger from './http/plugins/swagger.js';
+import tracingPlugin from './http/plugins/tracing.js';
 import { requestIdFor } from './http/request-id.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import healthRoutes from './http/routes/health.js';
 import sessionRoutes from './http/routes/sessions.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionStore } from './sessions/types.js';
+import type { Metrics } from './telemetry/metrics.js';
+import type { Tracing } from './telemetry/tracing.js';
 import type { TurnLock } from './turns/turn-lock.js';
 
 export interface AppDeps {
@@ -29,6 +33,10 @@ export interface AppDeps {
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
   chat?: ChatTurns;
   inflight?: InflightTurns;
+  /** The runtime's metrics (model, tool and turn instruments); the app makes its own when omitted. */
+  metrics?: Metrics;
+  /** OpenTelemetry traces; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is not set. */
+  tracing?: Tracing;
   /** Tests shorten the SSE keep-alive comment interval. */
   pingIntervalMs?: number;
 }
@@ -42,6 +50,20 @@ declare module 'fastify' {
 /** Trusts the first `hops` proxies counted from this server, as proxy-addr does for a number. */
 function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
+}
+
+/**
+ * Node reads these only when the server is created (Fastify sets requestTimeout afterwards, too
+ * late for the connection checker): a request must arrive whole within REQUEST_TIMEOUT_MS, its
+ * headers no later, and stalled connections are checked often enough for that to hold.
+ */
+export function serverTimeouts(config: Pick<AppConfig, 'REQUEST_TIMEOUT_MS' | 'KEEP_ALIVE_TIMEOUT_MS'>) {
+  return {
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    headersTimeout: config.REQUEST_TIMEOUT_MS,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.REQUEST_TIMEOUT_MS / 4))),
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+  };
 }
 
 /** Builds the HTTP application around already-constructed dependencies. It does not listen. */
@@ -58,6 +80,7 @@ export async function buildApp(deps: AppDeps) {
     connectionTimeout: config.TURN_TIMEOUT_MS + 15_000,
     keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: config.REQUEST_TIMEOUT_MS,
+    http: serverTimeouts(config),
     // While closing, chat answers AGENT_UNAVAILABLE in the envelope and readiness not_ready (see the routes).
     return503OnClosing: false,
     frameworkErrors: frameworkErrorHandler,
@@ -74,6 +97,13 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(errorHandler);
   await app.register(requestContext);
+  // Before rate limiting and auth, so that the requests they refuse are counted and traced too.
+  await app.register(tracingPlugin, { tracing: deps.tracing });
+  await app.register(metricsPlugin, {
+    config,
+    sessions: deps.sessions,
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
+  });
   await app.register(cors, { config });
   const verifier = createApiKeyVerifier(config.API_KEYS);
   await app.register(rateLimit, { config, verifier });

@@ -5,7 +5,13 @@ import type { ToolContext, ToolRegistry, ToolSet } from '../tools/registry.js';
 import { historyToModelMessages, toolCallIds } from './history-window.js';
 import { AGENT_INSTRUCTIONS } from './instructions.js';
 import { addUsage, runModelStep } from './model-step.js';
-import { INTERRUPTED_RESULT, MAX_TOOL_RESULT_CHARS, parseArguments, runToolCall } from './tool-runner.js';
+import {
+  INTERRUPTED_RESULT,
+  MAX_TOOL_RESULT_CHARS,
+  parseArguments,
+  runToolCall,
+  type ToolOutcome,
+} from './tool-runner.js';
 import {
   type AgentEvent,
   type PartialTurn,
@@ -38,7 +44,19 @@ export interface AgentDeps {
   instructions?: string;
   /** Longest tool result the model reads, in characters. */
   maxToolResultChars?: number;
+  /** Runs around every tool call (metrics, traces); it must call `run` once and return its outcome. */
+  aroundToolCall?: ToolCallWrapper;
 }
+
+export interface ToolCallInfo {
+  id: string;
+  /** As the model asked for it: an unknown name is the model's, not one of ours. */
+  name: string;
+  /** Whether the turn's tool set holds a tool of that name. */
+  known: boolean;
+}
+
+export type ToolCallWrapper = (info: ToolCallInfo, run: () => Promise<ToolOutcome>) => Promise<ToolOutcome>;
 
 export type AgentEventListener = (event: AgentEvent) => void;
 
@@ -169,13 +187,18 @@ export function createAgent(deps: AgentDeps) {
         tenantId: ctx.tenantId,
         sessionId: ctx.sessionId,
         requestId: ctx.requestId,
+        ...(ctx.customer ? { customer: ctx.customer } : {}),
         signal: ctx.signal,
         logger: ctx.logger.child({ tool: call.name }),
       };
-      const outcome = await runToolCall(call, args, toolSet, toolCtx, {
-        timeoutMs: config.TOOL_TIMEOUT_MS,
-        maxResultChars,
-      });
+      const run = () =>
+        runToolCall(call, args, toolSet, toolCtx, { timeoutMs: config.TOOL_TIMEOUT_MS, maxResultChars });
+      const outcome = await (deps.aroundToolCall
+        ? deps.aroundToolCall(
+            { id: call.id, name: call.name, known: toolSet.get(call.name) !== undefined },
+            run,
+          )
+        : run());
       inFlight.delete(record);
       record.status = outcome.status;
       record.result = outcome.content;

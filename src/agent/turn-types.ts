@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { VerifiedCustomer } from '../access/principal.js';
 import type { StoredMessage, ToolCallRecord } from '../sessions/types.js';
 import type { Usage } from './types.js';
 
@@ -18,6 +19,8 @@ export interface TurnContext {
   tenantId: string;
   sessionId: string;
   requestId: string;
+  /** The customer the turn acts for, when the caller vouched for one (tools scope by it). */
+  customer?: VerifiedCustomer;
   /** Aborting it stops the model call and the running tools at once. */
   signal: AbortSignal;
   logger: Logger;

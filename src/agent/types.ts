@@ -31,12 +31,18 @@ export interface ModelRequest {
   signal: AbortSignal;
   /** The client reads the answer as a stream; a model that paces its own output only does so then. */
   streaming?: boolean;
+  /** Extra headers for this call's HTTP request (trace context); remote models send them, others ignore them. */
+  headers?: Record<string, string>;
 }
 
 export interface ModelStatus {
   provider: 'azure' | 'openai' | 'offline' | string;
   model: string;
   lastCall?: { outcome: 'ok' | 'error'; at: string; error?: string };
+  /** Set by the circuit breaker around the provider. */
+  breaker?: { state: 'closed' | 'half_open' | 'open'; consecutiveFailures: number; retryAfterMs?: number };
+  /** The fallback model behind the breaker, and how its last call went. */
+  fallback?: Omit<ModelStatus, 'breaker' | 'fallback'>;
 }
 
 export interface ChatModel {
@@ -54,11 +60,14 @@ export class ModelError extends Error {
   constructor(
     readonly kind: ModelErrorKind,
     message: string,
-    options?: { cause?: unknown; status?: number },
+    options?: { cause?: unknown; status?: number; retryAfterMs?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ModelError';
     this.status = options?.status;
+    this.retryAfterMs = options?.retryAfterMs;
   }
   readonly status: number | undefined;
+  /** When the client may try again (the circuit breaker's remaining cooldown). */
+  readonly retryAfterMs: number | undefined;
 }

@@ -1,9 +1,9 @@
 import type { Logger } from 'pino';
+import type { VerifiedCustomer } from '../access/principal.js';
 import type { Agent, AgentEventListener } from '../agent/loop.js';
 import { TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
 import { ServiceError } from '../errors.js';
-import { AppError } from '../http/errors.js';
 import { abortReason } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
@@ -11,7 +11,7 @@ import { runExclusive, type TurnLock } from '../turns/turn-lock.js';
 import {
   AGENT_UNAVAILABLE_MESSAGE,
   ClientDisconnectedError,
-  modelErrorToAppError,
+  modelErrorToServiceError,
   TURN_TIMEOUT_MESSAGE,
 } from './turn-errors.js';
 
@@ -35,6 +35,8 @@ export interface ChatTurnRequest {
   tenantId: string;
   sessionId: string;
   message: string;
+  /** The customer the turn acts for, when the caller vouched for one. */
+  customer?: VerifiedCustomer;
   requestId: string;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
@@ -69,7 +71,7 @@ export function createChatService(deps: ChatServiceDeps) {
 
   /**
    * Runs one turn: waits for the session's earlier turns, runs the agent on the stored history, and
-   * stores the user message with the answer. Rejects with an AppError for the client, with
+   * stores the user message with the answer. Rejects with a ServiceError for the client, with
    * ClientDisconnectedError when the client left, or with an unexpected error (→ INTERNAL_ERROR).
    */
   async function runTurn(request: ChatTurnRequest, onEvent: AgentEventListener): Promise<ChatTurnResult> {
@@ -82,7 +84,7 @@ export function createChatService(deps: ChatServiceDeps) {
           session_id: request.sessionId,
         });
     const agent = getAgent();
-    if (!agent) throw new AppError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
+    if (!agent) throw new ServiceError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
     if (request.signal.aborted) throw new ClientDisconnectedError(request.signal.reason);
 
     const key: SessionKey = { tenantId: request.tenantId, sessionId: request.sessionId };
@@ -144,6 +146,7 @@ export function createChatService(deps: ChatServiceDeps) {
       tenantId: key.tenantId,
       sessionId: key.sessionId,
       requestId: request.requestId,
+      ...(request.customer ? { customer: request.customer } : {}),
       signal,
       logger: log,
       streaming: request.streaming === true,
@@ -215,7 +218,7 @@ function classify(err: unknown, c: FailureCircumstances): unknown {
   const cause = err instanceof TurnInterruptedError ? err.cause : err;
   if (c.timedOut) {
     c.log.warn({ duration_ms: c.durationMs }, 'chat turn timed out');
-    return new AppError('TIMEOUT', TURN_TIMEOUT_MESSAGE);
+    return new ServiceError('TIMEOUT', TURN_TIMEOUT_MESSAGE);
   }
   if (c.clientGone) {
     // The caller's signal also aborts on shutdown; its reason says which it was.
@@ -230,9 +233,9 @@ function classify(err: unknown, c: FailureCircumstances): unknown {
       'chat turn failed: model error',
     );
     c.log.debug({ err: cause.cause }, 'model error cause');
-    return modelErrorToAppError(cause);
+    return modelErrorToServiceError(cause);
   }
-  if (cause instanceof AppError || cause instanceof ServiceError) return cause;
+  if (cause instanceof ServiceError) return cause;
   c.log.error({ err: cause }, 'chat turn failed');
   return cause;
 }

@@ -1,5 +1,5 @@
 import type { ModelError } from '../agent/types.js';
-import { AppError } from '../http/errors.js';
+import { ServiceError } from '../errors.js';
 
 export const LLM_ERROR_MESSAGE = 'The language model provider failed. Please try again.';
 export const LLM_UNAVAILABLE_MESSAGE =
@@ -19,15 +19,20 @@ export class ClientDisconnectedError extends Error {
   }
 }
 
-/** Why the turn ended before its answer, as an error the HTTP layer can send. */
-export function modelErrorToAppError(err: ModelError): AppError {
+/** Why the turn ended before its answer, as an error a client may see. */
+export function modelErrorToServiceError(err: ModelError): ServiceError {
   switch (err.kind) {
     case 'unavailable':
-      return new AppError('AGENT_UNAVAILABLE', LLM_UNAVAILABLE_MESSAGE, undefined, { cause: err });
+      return new ServiceError('AGENT_UNAVAILABLE', LLM_UNAVAILABLE_MESSAGE, {
+        cause: err,
+        ...(err.retryAfterMs === undefined
+          ? {}
+          : { retryAfterSeconds: Math.max(1, Math.ceil(err.retryAfterMs / 1000)) }),
+      });
     case 'timeout':
-      return new AppError('TIMEOUT', LLM_TIMEOUT_MESSAGE, undefined, { cause: err });
+      return new ServiceError('TIMEOUT', LLM_TIMEOUT_MESSAGE, { cause: err });
     default:
       // 'aborted' without our signal firing means the provider side dropped the call.
-      return new AppError('LLM_ERROR', LLM_ERROR_MESSAGE, undefined, { cause: err });
+      return new ServiceError('LLM_ERROR', LLM_ERROR_MESSAGE, { cause: err });
   }
 }

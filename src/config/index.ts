@@ -1,2 +1,2 @@
 export { type AppConfig, ConfigError, type LlmProvider, loadConfig } from './load-config.js';
-export { maskUrlCredentials } from './mask-secrets.js';
+export { configSecrets, maskUrlCredentials } from './mask-secrets.js';

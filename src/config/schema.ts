@@ -71,6 +71,25 @@ function isHttpUrl(value: string): boolean {
 
 const optionalUrl = env(z.string().refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional());
 
+function isPostgresUrl(value: string): boolean {
+  try {
+    const { protocol, hostname } = new URL(value);
+    return (protocol === 'postgres:' || protocol === 'postgresql:') && hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/** The message never echoes the value: a database URL usually carries a password. */
+const optionalPostgresUrl = env(
+  z
+    .string()
+    .refine(isPostgresUrl, {
+      error: 'expected a postgres:// or postgresql:// URL, or empty for SQLite at ORDER_DB_PATH',
+    })
+    .optional(),
+);
+
 /** A comma-separated list; empty entries are dropped. */
 export const commaList = (value: string | undefined): string[] =>
   (value ?? '')
@@ -142,25 +161,36 @@ const enumOf = <T extends string>(values: readonly [T, ...T[]], fallback: T | un
       .optional(),
   ).transform((value): T | undefined => (value as T | undefined) ?? fallback);
 
+export const ROLES = ['client', 'service', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** `key:tenant[:role]` entries; the role defaults to `client`. A key may itself contain colons. */
 const apiKeys = z
   .string()
   .optional()
   .transform((v, ctx) => {
-    const entries: Array<{ key: string; tenantId: string }> = [];
+    const entries: Array<{ key: string; tenantId: string; role: Role }> = [];
     for (const raw of (v ?? '').split(',')) {
       const item = raw.trim();
       if (item === '') continue;
-      const sep = item.lastIndexOf(':');
-      const key = sep > 0 ? item.slice(0, sep).trim() : '';
-      const tenantId = sep > 0 ? item.slice(sep + 1).trim() : '';
+      let parts = item.split(':').map((part) => part.trim());
+      let role: Role = 'client';
+      const last = parts.at(-1) ?? '';
+      if (parts.length >= 3 && (ROLES as readonly string[]).includes(last)) {
+        role = last as Role;
+        parts = parts.slice(0, -1);
+      }
+      const tenantId = parts.length >= 2 ? (parts.at(-1) ?? '') : '';
+      const key = parts.slice(0, -1).join(':');
       if (key.length < 8 || tenantId === '' || tenantId.length > 255) {
         ctx.addIssue({
           code: 'custom',
-          message: 'expected "key:tenant" pairs separated by commas, each key at least 8 characters',
+          message:
+            'expected "key:tenant" or "key:tenant:role" entries separated by commas, each key at least 8 characters',
         });
         return z.NEVER;
       }
-      entries.push({ key, tenantId });
+      entries.push({ key, tenantId, role });
     }
     return entries;
   });
@@ -229,6 +259,11 @@ export const envVariables = z.object({
   MCP_CONNECT_TIMEOUT_MS: int(5_000, 100, 120_000),
 
   ORDER_DB_PATH: str('./data/orders.db'),
+  // Orders on Postgres (DESIGN §9): a URL moves the orders database from the SQLite file at
+  // ORDER_DB_PATH to Postgres, shared by every instance.
+  ORDER_DB_URL: optionalPostgresUrl,
+  ORDER_DB_POOL_MAX: int(10, 1, 1000),
+  ORDER_DB_TIMEOUT_MS: int(5_000, 100, 120_000),
   DEMO_ORDERS: enumOf(['auto', 'true', 'false'] as const, 'auto'),
 
   EMAIL_TRANSPORT: enumOf(['smtp', 'file'] as const, undefined),
@@ -244,6 +279,27 @@ export const envVariables = z.object({
   // Many instances (DESIGN §9): what they share goes through one Redis when REDIS_URL is set.
   REDIS_URL: optionalRedisUrl,
   REDIS_KEY_PREFIX: str('msev:'),
+
+  // Access (DESIGN §11): JWT bearer tokens beside API_KEYS, and PII kept out of the logs.
+  AUTH_JWT_SECRET: optionalStr,
+  AUTH_JWT_JWKS_URL: optionalUrl,
+  AUTH_JWT_ISSUER: optionalStr,
+  AUTH_JWT_AUDIENCE: optionalStr,
+  LOG_REDACT_PII: bool(true),
+
+  // Observability (§12): Prometheus metrics, OpenTelemetry traces, the model provider's breaker and
+  // fallback. The OTEL_* names are the standard ones; the exporter is given them explicitly.
+  METRICS_ENABLED: bool(true),
+  METRICS_TOKEN: optionalStr,
+  LLM_BREAKER_FAILURES: int(5, 0, 1000),
+  LLM_BREAKER_COOLDOWN_MS: int(30_000, 100, 3_600_000),
+  FALLBACK_OPENAI_BASE_URL: optionalUrl,
+  FALLBACK_OPENAI_MODEL: optionalStr,
+  FALLBACK_OPENAI_API_KEY: optionalStr,
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_EXPORTER_OTLP_HEADERS: optionalStr,
+  OTEL_SERVICE_NAME: str('msev15e2e-ts'),
+  OTEL_TRACES_SAMPLER_ARG: decimal(1, 0, 1),
 });
 
 export type RawEnvConfig = z.output<typeof envVariables>;
@@ -278,6 +334,9 @@ const sessionStoreOf = (env: RawEnvConfig): 'memory' | 'sqlite' | 'redis' =>
       ? 'redis'
       : 'memory'
     : env.SESSION_STORE;
+
+const jwtEnabledOf = (env: RawEnvConfig): boolean =>
+  env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWT_JWKS_URL !== undefined;
 
 const emailTransportOf = (env: RawEnvConfig): 'smtp' | 'file' =>
   env.EMAIL_TRANSPORT ?? (env.SMTP_SERVER ? 'smtp' : 'file');
@@ -318,6 +377,17 @@ export const envSchema = envVariables
     if (env.MCP_SERVER_REQUIRED && !env.MCP_SERVER_URL) {
       problem('MCP_SERVER_URL', 'must be set when MCP_SERVER_REQUIRED=true');
     }
+    if (env.AUTH_JWT_SECRET !== undefined && env.AUTH_JWT_SECRET.length < 32) {
+      problem('AUTH_JWT_SECRET', 'must be at least 32 characters (HS256 needs a 256-bit secret)');
+    }
+    if (jwtEnabledOf(env)) {
+      // A token minted for another service or by another issuer must not be accepted here.
+      for (const variable of ['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE'] as const) {
+        if (env[variable] === undefined) {
+          problem(variable, 'required when AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set');
+        }
+      }
+    }
   })
   .transform((env) => {
     const origins = commaList(env.CORS_ORIGINS);
@@ -330,7 +400,10 @@ export const envSchema = envVariables
       emailTransport: emailTransportOf(env),
       /** `SESSION_STORE=auto` resolved against REDIS_URL. */
       sessionStore: sessionStoreOf(env),
-      authEnabled: env.API_KEYS.length > 0,
+      /** API_KEYS or a JWT setting: every /api/* request must authenticate. */
+      authEnabled: env.API_KEYS.length > 0 || jwtEnabledOf(env),
+      /** AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set. */
+      jwtEnabled: jwtEnabledOf(env),
       /** `true` = any origin, else the allow-list. */
       corsOrigins: origins.length === 0 || origins.includes('*') ? (true as const) : origins,
     };

@@ -42,18 +42,18 @@ const DEMO_ORDERS: DemoOrder[] = [
 ];
 
 export interface DemoOrderWriter {
-  createOrder(tenantId: string, input: Omit<DemoOrder, 'path'>): { order_id: number };
-  changeStatus(tenantId: string, orderId: number, to: OrderStatus): unknown;
+  createOrder(tenantId: string, input: Omit<DemoOrder, 'path'>): Promise<{ order_id: number }>;
+  changeStatus(tenantId: string, orderId: number, to: OrderStatus): Promise<unknown>;
 }
 
 /**
  * A few orders for the default tenant, so that a fresh clone in offline mode can look up, list, mail and
  * cancel something on the first try. Returns how many were written.
  */
-export function seedDemoOrders(repo: DemoOrderWriter, tenantId = 'default'): number {
+export async function seedDemoOrders(repo: DemoOrderWriter, tenantId = 'default'): Promise<number> {
   for (const { path, ...order } of DEMO_ORDERS) {
-    const created = repo.createOrder(tenantId, order);
-    for (const status of path) repo.changeStatus(tenantId, created.order_id, status);
+    const created = await repo.createOrder(tenantId, order);
+    for (const status of path) await repo.changeStatus(tenantId, created.order_id, status);
   }
   return DEMO_ORDERS.length;
 }

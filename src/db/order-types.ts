@@ -26,5 +26,5 @@ export interface Order {
 
 /** The read side other modules (e-mail templates) need; always scoped by tenant. */
 export interface OrderReader {
-  getOrder(tenantId: string, orderId: number): Order | undefined;
+  getOrder(tenantId: string, orderId: number): Promise<Order | undefined>;
 }

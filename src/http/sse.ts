@@ -39,6 +39,7 @@ export function createEventStream(reply: FastifyReply, options: { pingIntervalMs
       'x-accel-buffering': 'no',
     });
     res.flushHeaders();
+    reply.server.metrics?.trackStream(res);
     ping = setInterval(() => {
       if (Date.now() - lastWrite >= interval - 5) write(': ping\n\n');
     }, interval);

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pino, {
   type DestinationStream,
@@ -6,6 +7,7 @@ import pino, {
   type TransportTargetOptions,
 } from 'pino';
 import type { AppConfig } from '../config/index.js';
+import { createLineRedactor } from './redact-line.js';
 
 /** Paths pino blanks out wherever they appear in a logged object. */
 export const REDACT_PATHS = [
@@ -28,18 +30,32 @@ export const REDACT_PATHS = [
   '*.API_KEYS',
 ];
 
-export function baseLoggerOptions(level: string): LoggerOptions {
+export interface LineRedaction {
+  /** LOG_REDACT_PII: mask e-mail addresses, phone numbers, card numbers and IBANs (default true). */
+  redactPii?: boolean;
+  /** Configured secret values (configSecrets(config)), cut from every line at every level. */
+  secrets?: readonly string[];
+}
+
+export function baseLoggerOptions(level: string, redaction: LineRedaction = {}): LoggerOptions {
   return {
     level,
     base: { service: 'msev15e2e-ts' },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
+    // Paths only cover fields we know of; the finished line is checked too, whatever produced it.
+    hooks: {
+      streamWrite: createLineRedactor({
+        pii: redaction.redactPii ?? true,
+        ...(redaction.secrets ? { secrets: redaction.secrets } : {}),
+      }),
+    },
   };
 }
 
 type LoggingConfig = Pick<
   AppConfig,
-  'LOG_LEVEL' | 'LOG_TO_FILE' | 'LOG_FILE_PATH' | 'LOG_MAX_SIZE_MB' | 'LOG_BACKUP_COUNT'
+  'LOG_LEVEL' | 'LOG_TO_FILE' | 'LOG_FILE_PATH' | 'LOG_MAX_SIZE_MB' | 'LOG_BACKUP_COUNT' | 'LOG_REDACT_PII'
 >;
 
 /**
@@ -47,7 +63,10 @@ type LoggingConfig = Pick<
  * File: JSON through pino-roll, size-rotated, keeping LOG_BACKUP_COUNT old files.
  * Both run in pino's worker thread so formatting and disk writes stay off the event loop.
  */
-export function createLogger(config: LoggingConfig, options: { isTty?: boolean } = {}): Logger {
+export function createLogger(
+  config: LoggingConfig,
+  options: { isTty?: boolean; secrets?: readonly string[]; mixin?: () => Record<string, unknown> } = {},
+): Logger {
   const isTty = options.isTty ?? process.stdout.isTTY === true;
   const targets: TransportTargetOptions[] = [
     isTty
@@ -59,6 +78,8 @@ export function createLogger(config: LoggingConfig, options: { isTty?: boolean }
       : { target: 'pino/file', level: config.LOG_LEVEL, options: { destination: 1 } },
   ];
   if (config.LOG_TO_FILE) {
+    // Created here, before the worker starts: pino-roll's own mkdir can lose the race with its symlink.
+    mkdirSync(path.dirname(path.resolve(config.LOG_FILE_PATH)), { recursive: true });
     targets.push({
       target: 'pino-roll',
       level: config.LOG_LEVEL,
@@ -72,5 +93,12 @@ export function createLogger(config: LoggingConfig, options: { isTty?: boolean }
       },
     });
   }
-  return pino(baseLoggerOptions(config.LOG_LEVEL), pino.transport({ targets }) as DestinationStream);
+  const redaction: LineRedaction = {
+    redactPii: config.LOG_REDACT_PII,
+    ...(options.secrets ? { secrets: options.secrets } : {}),
+  };
+  return pino(
+    { ...baseLoggerOptions(config.LOG_LEVEL, redaction), ...(options.mixin ? { mixin: options.mixin } : {}) },
+    pino.transport({ targets }) as DestinationStream,
+  );
 }

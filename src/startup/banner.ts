@@ -27,9 +27,14 @@ function logFileDescription(file: string): string {
 /** The facts an operator checks first after a start, with every secret masked. */
 export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[string, string]> {
   const url = publicUrl(config, facts.url);
-  const auth = config.authEnabled
-    ? `API keys (${config.API_KEYS.length} key${config.API_KEYS.length === 1 ? '' : 's'})`
-    : 'open (no API_KEYS)';
+  const methods = [
+    ...(config.API_KEYS.length > 0
+      ? [`API keys (${config.API_KEYS.length} key${config.API_KEYS.length === 1 ? '' : 's'})`]
+      : []),
+    ...(config.AUTH_JWT_SECRET ? ['JWT HS256'] : []),
+    ...(config.AUTH_JWT_JWKS_URL ? ['JWT JWKS'] : []),
+  ];
+  const auth = config.authEnabled ? methods.join(' + ') : 'open (no API_KEYS)';
   const email =
     config.emailTransport === 'smtp'
       ? `smtp ${config.SMTP_SERVER}:${config.SMTP_PORT}${config.SENDER_PASSWORD ? ' (auth)' : ''}`
@@ -41,7 +46,7 @@ export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[strin
     ['URL', url],
     ['Docs', `${url}/docs`],
     ['Model', `${facts.model.provider} / ${facts.model.model}`],
-    ['Order DB', config.ORDER_DB_PATH],
+    ['Order DB', config.ORDER_DB_URL ? maskUrlCredentials(config.ORDER_DB_URL) : config.ORDER_DB_PATH],
     ['Email', email],
     ['MCP', mcp],
     ['Rate limit', config.ENABLE_RATE_LIMITING ? `${config.RATE_LIMIT_PER_MINUTE}/min` : 'off'],

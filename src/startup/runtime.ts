@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from 'pino';
 import { type Agent, createAgent } from '../agent/loop.js';
+import { createCircuitBreakerModel } from '../agent/models/breaker.js';
 import { createChatModel } from '../agent/models/create-model.js';
+import { createFallbackModel } from '../agent/models/fallback.js';
 import { createOfflineModel } from '../agent/offline/offline-model.js';
 import { agentReadinessCheck, llmReadinessCheck } from '../agent/readiness.js';
 import type { ChatModel } from '../agent/types.js';
@@ -15,6 +16,14 @@ import { createReadinessRegistry } from '../health/readiness.js';
 import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
 import { createSessionStore } from '../sessions/create-store.js';
 import type { SessionStore } from '../sessions/types.js';
+import {
+  instrumentAgent,
+  instrumentModel,
+  instrumentTurns,
+  toolCallInstrumentation,
+} from '../telemetry/instrument.js';
+import { createMetrics } from '../telemetry/metrics.js';
+import { createTracing, type Tracing, tracedFetch } from '../telemetry/tracing.js';
 import { createEmailTools, createMailer, emailReadinessCheck } from '../tools/email/index.js';
 import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
@@ -40,6 +49,8 @@ export interface RuntimeOptions {
   credential?: TokenCredential;
   /** Replaces the configured model (tests). */
   model?: ChatModel;
+  /** Traces made by the caller (server.ts, so that its logger can carry trace ids); else from the config. */
+  tracing?: Tracing;
 }
 
 /**
@@ -49,6 +60,9 @@ export interface RuntimeOptions {
 export async function createRuntime(config: AppConfig, logger: Logger, options: RuntimeOptions = {}) {
   const closers: Array<{ name: string; close: () => Promise<void> | void }> = [];
   const readiness = createReadinessRegistry();
+  // Closed last, so that the spans of everything closed before it are exported.
+  const tracing = options.tracing ?? (await createTracing(config));
+  if (tracing) closers.push({ name: 'tracing', close: () => tracing.shutdown() });
 
   // The one shared Redis connection, opened first so that it closes last. Start-up waits briefly; if
   // Redis is not there yet the service starts anyway, not ready, and the client keeps reconnecting.
@@ -77,13 +91,19 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   closers.push({ name: 'turn lock', close: () => turnLock.close() });
 
   try {
-    const isNewDatabase = !existsSync(config.ORDER_DB_PATH);
-    const orderDb = openOrderDatabase({ path: config.ORDER_DB_PATH, logger });
+    const orderDb = await openOrderDatabase({
+      url: config.ORDER_DB_URL,
+      path: config.ORDER_DB_PATH,
+      poolMax: config.ORDER_DB_POOL_MAX,
+      timeoutMs: config.ORDER_DB_TIMEOUT_MS,
+      logger,
+    });
     closers.push({ name: 'order database', close: () => orderDb.close() });
     readiness.register(orderDbReadinessCheck(orderDb));
-    const orders = createOrdersRepository(orderDb.db);
-    if (shouldSeedDemoOrders(config, isNewDatabase)) {
-      const count = seedDemoOrders(orders);
+    const orders = createOrdersRepository(orderDb);
+    // With several instances on one Postgres only the one that created the schema seeds.
+    if (shouldSeedDemoOrders(config, orderDb.created)) {
+      const count = await seedDemoOrders(orders);
       logger.info({ count, tenant_id: 'default' }, 'demo orders added to the new order database');
     }
 
@@ -101,25 +121,49 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       callTimeoutMs: config.MCP_TIMEOUT_MS,
       localToolNames: (name) => tools.has(name),
       logger,
+      ...(tracing ? { fetch: tracedFetch(tracing) } : {}),
     });
     closers.push({ name: 'MCP client', close: () => mcp.close() });
     readiness.register(mcp.readinessCheck());
     await mcp.start();
     tools.addProvider(() => mcp.tools());
 
+    const metrics = config.METRICS_ENABLED
+      ? createMetrics({ isLocalTool: (name) => tools.has(name) })
+      : undefined;
+    metrics?.observeMcp(() => mcp.status().state === 'connected');
+    const instruments = { metrics, tracing };
+
     let model: ChatModel | undefined;
     let agent: Agent | undefined;
     let agentProblem: string | undefined;
     try {
-      model =
+      const primary = instrumentModel(
         options.model ??
-        createChatModel({
-          config,
-          logger,
-          offlineModel: createOfflineModel({ logger }),
-          ...(options.credential ? { credential: options.credential } : {}),
-        });
-      agent = createAgent({ model, tools, config, logger });
+          createChatModel({
+            config,
+            logger,
+            offlineModel: createOfflineModel({ logger }),
+            ...(options.credential ? { credential: options.credential } : {}),
+          }),
+        instruments,
+      );
+      const fallback = primary.provider === 'offline' ? undefined : createFallbackModel(config, logger);
+      // The offline router never fails like a remote provider does: no breaker in front of it.
+      model =
+        primary.provider === 'offline'
+          ? primary
+          : createCircuitBreakerModel({
+              primary,
+              fallback: fallback && instrumentModel(fallback, instruments),
+              failureThreshold: config.LLM_BREAKER_FAILURES,
+              cooldownMs: config.LLM_BREAKER_COOLDOWN_MS,
+              logger,
+            });
+      const breakerOf = model;
+      metrics?.observeBreaker(() => breakerOf.status().breaker?.state);
+      const aroundToolCall = toolCallInstrumentation(instruments);
+      agent = createAgent({ model, tools, config, logger, ...(aroundToolCall ? { aroundToolCall } : {}) });
     } catch (err) {
       agentProblem = `The agent could not be initialised: ${err instanceof Error ? err.message : String(err)}`;
       logger.error({ err }, 'agent initialisation failed');
@@ -127,14 +171,35 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     readiness.register(agentReadinessCheck(() => agent, agentProblem));
     readiness.register(llmReadinessCheck(model));
 
-    const chat = agent ? createChatService({ agent, sessions, turnLock, config, logger }) : undefined;
+    const chat = agent
+      ? instrumentTurns(
+          createChatService({
+            agent: instrumentAgent(agent, instruments),
+            sessions,
+            turnLock,
+            config,
+            logger,
+          }),
+          instruments,
+        )
+      : undefined;
 
-    const deps: AppDeps = { config, logger, sessions, turnLock, readiness, ...(chat ? { chat } : {}) };
+    const deps: AppDeps = {
+      config,
+      logger,
+      sessions,
+      turnLock,
+      readiness,
+      ...(chat ? { chat } : {}),
+      ...(metrics ? { metrics } : {}),
+      ...(tracing ? { tracing } : {}),
+    };
     return {
       deps,
       model,
       mcp,
       redis,
+      tracing,
       /** Closes everything this runtime opened, newest first; never throws. */
       close: () => closeAll(closers, logger),
     };

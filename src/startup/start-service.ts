@@ -2,10 +2,11 @@ import type { Server } from 'node:http';
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import { buildApp } from '../app.js';
-import type { AppConfig } from '../config/index.js';
+import { type AppConfig, configSecrets } from '../config/index.js';
 import { createInflightTurns } from '../http/inflight.js';
 import { createLogger } from '../logging/create-logger.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../project.js';
+import { createTracing, type Tracing } from '../telemetry/tracing.js';
 import { bannerLines, renderBanner } from './banner.js';
 import { createRuntime, type Runtime } from './runtime.js';
 import { startupWarnings } from './warnings.js';
@@ -25,28 +26,39 @@ async function closeLingeringConnections(server: Server, closed: Promise<unknown
 
 /** Builds the real dependencies, serves HTTP, prints the banner and installs graceful shutdown. */
 export function startService(config: AppConfig): void {
-  const logger = createLogger(config);
+  // With tracing on, every line written while a span is active carries its trace_id; off, no mixin runs.
+  let tracing: Tracing | undefined;
+  const logger = createLogger(config, {
+    secrets: configSecrets(config),
+    ...(config.OTEL_EXPORTER_OTLP_ENDPOINT ? { mixin: () => tracing?.logFields() ?? {} } : {}),
+  });
   let runtime: Runtime | undefined;
 
-  start(config, logger, (r) => {
-    runtime = r;
-  }).catch(async (err: unknown) => {
-    logger.fatal({ err }, 'start-up failed');
-    process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    await runtime?.close();
-    logger.flush();
-    // A failed start is a failure for systemd, compose and scripts alike: exit 1, once the logging
-    // worker has had a moment to write the fatal line.
-    setTimeout(() => process.exit(1), 200);
-  });
+  createTracing(config)
+    .then((created) => {
+      tracing = created;
+      return start(config, logger, tracing, (r) => {
+        runtime = r;
+      });
+    })
+    .catch(async (err: unknown) => {
+      logger.fatal({ err }, 'start-up failed');
+      process.stderr.write(`Start-up failed: ${err instanceof Error ? err.message : String(err)}\n`);
+      await runtime?.close();
+      logger.flush();
+      // A failed start is a failure for systemd, compose and scripts alike: exit 1, once the logging
+      // worker has had a moment to write the fatal line.
+      setTimeout(() => process.exit(1), 200);
+    });
 }
 
 async function start(
   config: AppConfig,
   logger: Logger,
+  tracing: Tracing | undefined,
   onRuntime: (runtime: Runtime) => void,
 ): Promise<void> {
-  const runtime = await createRuntime(config, logger);
+  const runtime = await createRuntime(config, logger, tracing ? { tracing } : {});
   onRuntime(runtime);
   const inflight = createInflightTurns();
   const app = await buildApp({ ...runtime.deps, inflight });

@@ -4,7 +4,7 @@ import type { AppConfig } from '../config/index.js';
 export function startupWarnings(config: AppConfig): string[] {
   const warnings: string[] = [];
   if (!config.authEnabled) {
-    warnings.push('API_KEYS is not set: /api/* is open to anyone who can reach this port');
+    warnings.push('Neither API_KEYS nor AUTH_JWT_* is set: /api/* is open to anyone who can reach this port');
   }
   if (config.llmProvider === 'offline') {
     warnings.push(

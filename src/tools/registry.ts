@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { VerifiedCustomer } from '../access/principal.js';
 
 /** What every tool call knows about the turn it runs in. The tenant never comes from the model. */
 export interface ToolContext {
   tenantId: string;
   sessionId: string;
   requestId: string;
+  /** The verified customer of the turn (JWT subject or a service's assertion); never from the model. */
+  customer?: VerifiedCustomer;
   signal: AbortSignal;
   logger: Logger;
 }

@@ -7,7 +7,8 @@ import type { AgentEvent } from '../../src/agent/turn-types.js';
 import { ModelError } from '../../src/agent/types.js';
 import { createChatService } from '../../src/chat/chat-service.js';
 import { ClientDisconnectedError, LLM_ERROR_MESSAGE } from '../../src/chat/turn-errors.js';
-import { AppError } from '../../src/http/errors.js';
+import { ServiceError } from '../../src/errors.js';
+import { fromServiceError } from '../../src/http/errors.js';
 import { createMemorySessionStore } from '../../src/sessions/memory-store.js';
 import type { SessionStore } from '../../src/sessions/types.js';
 import { createToolRegistry, defineTool, type Tool } from '../../src/tools/registry.js';
@@ -142,8 +143,12 @@ describe('chat service', () => {
       [lookup],
     );
     const error = await failureOf(chat.runTurn(turn('where is order 42?'), () => {}));
-    expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'LLM_ERROR', statusCode: 502, message: LLM_ERROR_MESSAGE });
+    expect(error).toBeInstanceOf(ServiceError);
+    expect(fromServiceError(error as ServiceError)).toMatchObject({
+      code: 'LLM_ERROR',
+      statusCode: 502,
+      message: LLM_ERROR_MESSAGE,
+    });
 
     const stored = (await sessions.get(key))!.messages;
     expect(stored).toHaveLength(2);
@@ -178,14 +183,14 @@ describe('chat service', () => {
       [{ throw: new ModelError('provider', 'The language model provider failed') }],
     ]);
     const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
-    expect(error).toMatchObject({ code: 'LLM_ERROR', statusCode: 502 });
+    expect(fromServiceError(error as ServiceError)).toMatchObject({ code: 'LLM_ERROR', statusCode: 502 });
     expect(await sessions.get(key)).toBeUndefined();
   });
 
   it('ends a turn that exceeds the deadline with TIMEOUT', async () => {
     const { chat, sessions, model } = setup([[{ hang: true }]], [], 100);
     const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
-    expect(error).toMatchObject({ code: 'TIMEOUT', statusCode: 504 });
+    expect(fromServiceError(error as ServiceError)).toMatchObject({ code: 'TIMEOUT', statusCode: 504 });
     expect(model.requests[0]!.signal.aborted).toBe(true);
     expect(await sessions.get(key)).toBeUndefined();
   });
@@ -197,7 +202,7 @@ describe('chat service', () => {
   ] as const)('maps a model failure of kind %s to %s', async (kind, code, status) => {
     const { chat } = setup([[{ throw: new ModelError(kind, 'model failure for the test') }]]);
     const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
-    expect(error).toMatchObject({ code, statusCode: status });
+    expect(fromServiceError(error as ServiceError)).toMatchObject({ code, statusCode: status });
     // The client never sees the model's own message.
     expect((error as Error).message).not.toContain('model failure for the test');
   });
@@ -213,7 +218,10 @@ describe('chat service', () => {
       logger: silent,
     });
     const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
-    expect(error).toMatchObject({ code: 'AGENT_UNAVAILABLE', statusCode: 503 });
+    expect(fromServiceError(error as ServiceError)).toMatchObject({
+      code: 'AGENT_UNAVAILABLE',
+      statusCode: 503,
+    });
     expect(await sessions.get(key)).toBeUndefined();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, maskUrlCredentials } from '../../src/config/index.js';
+import { ConfigError, configSecrets, loadConfig, maskUrlCredentials } from '../../src/config/index.js';
 
 function problemsOf(env: Record<string, string>): Array<{ variable: string; message: string }> {
   try {
@@ -115,6 +115,22 @@ describe('loadConfig', () => {
     ).toBe('smtp');
   });
 
+  it('takes a postgres:// ORDER_DB_URL, empty means SQLite, and never echoes a refused one', () => {
+    expect(loadConfig({}).ORDER_DB_URL).toBeUndefined();
+    expect(loadConfig({ ORDER_DB_URL: '' }).ORDER_DB_URL).toBeUndefined();
+    for (const url of ['postgres://app:pw@db:5432/orders', 'postgresql://db/orders']) {
+      expect(loadConfig({ ORDER_DB_URL: url }).ORDER_DB_URL).toBe(url);
+    }
+    for (const bad of ['mysql://app:pw@db/orders', 'db:5432/orders', 'postgres://']) {
+      const [problem] = problemsOf({ ORDER_DB_URL: bad });
+      expect(problem).toMatchObject({ variable: 'ORDER_DB_URL' });
+      expect(problem!.message).not.toContain('pw');
+    }
+    const config = loadConfig({ ORDER_DB_URL: 'postgres://app:pw@db:5432/orders' });
+    expect(maskUrlCredentials(config.ORDER_DB_URL!)).toBe('postgres://****@db:5432/orders');
+    expect(configSecrets(config)).toContain('pw');
+  });
+
   it('reads REDIS_URL as a redis:// or rediss:// URL, off when empty, with the msev: key prefix', () => {
     expect(loadConfig({}).REDIS_URL).toBeUndefined();
     expect(loadConfig({}).REDIS_KEY_PREFIX).toBe('msev:');
@@ -152,12 +168,38 @@ describe('loadConfig', () => {
   it('parses API_KEYS into key/tenant pairs and refuses malformed ones', () => {
     const c = loadConfig({ API_KEYS: 'key-aaaa-1111:tenant-a, key-bbbb-2222:tenant-b' });
     expect(c.API_KEYS).toEqual([
-      { key: 'key-aaaa-1111', tenantId: 'tenant-a' },
-      { key: 'key-bbbb-2222', tenantId: 'tenant-b' },
+      { key: 'key-aaaa-1111', tenantId: 'tenant-a', role: 'client' },
+      { key: 'key-bbbb-2222', tenantId: 'tenant-b', role: 'client' },
     ]);
     expect(c.authEnabled).toBe(true);
     expect(problemsOf({ API_KEYS: 'short:t' })[0]!.variable).toBe('API_KEYS');
     expect(problemsOf({ API_KEYS: 'no-tenant-here' })[0]!.variable).toBe('API_KEYS');
+  });
+
+  it('reads an optional role per API key; a key may contain colons', () => {
+    const c = loadConfig({
+      API_KEYS: 'key-aaaa-1111:tenant-a:service, key-bbbb-2222:tenant-b:operator, key:cccc:3333:tenant-c',
+    });
+    expect(c.API_KEYS).toEqual([
+      { key: 'key-aaaa-1111', tenantId: 'tenant-a', role: 'service' },
+      { key: 'key-bbbb-2222', tenantId: 'tenant-b', role: 'operator' },
+      { key: 'key:cccc:3333', tenantId: 'tenant-c', role: 'client' },
+    ]);
+  });
+
+  it('JWT settings turn authentication on and need an issuer, an audience and a long secret', () => {
+    const jwt = {
+      AUTH_JWT_SECRET: 'x'.repeat(32),
+      AUTH_JWT_ISSUER: 'https://issuer.example',
+      AUTH_JWT_AUDIENCE: 'cs-agent',
+    };
+    const c = loadConfig(jwt);
+    expect([c.authEnabled, c.jwtEnabled]).toEqual([true, true]);
+    expect(problemsOf({ ...jwt, AUTH_JWT_SECRET: 'short-secret' })[0]!.variable).toBe('AUTH_JWT_SECRET');
+    expect(problemsOf({ ...jwt, AUTH_JWT_ISSUER: '' }).map((p) => p.variable)).toEqual(['AUTH_JWT_ISSUER']);
+    expect(
+      problemsOf({ AUTH_JWT_JWKS_URL: 'https://issuer.example/jwks.json' }).map((p) => p.variable),
+    ).toEqual(['AUTH_JWT_ISSUER', 'AUTH_JWT_AUDIENCE']);
   });
 
   it('splits CORS_ORIGINS and treats * as any origin', () => {
@@ -200,5 +242,23 @@ describe('maskUrlCredentials', () => {
     expect(maskUrlCredentials('no url here')).toBe('no url here');
     expect(maskUrlCredentials('http://user:secret@host:99999/mcp')).not.toContain('secret');
     expect(maskUrlCredentials('http://user:secret@host/a,http://u2:secret2@b/')).not.toContain('secret');
+  });
+});
+
+describe('configSecrets', () => {
+  it('collects every secret value the configuration holds, for the log redactor', () => {
+    const c = loadConfig({
+      OPENAI_API_KEY: 'sk-live-abcdefghijklmnop',
+      SENDER_PASSWORD: 'hunter2-hunter2',
+      API_KEYS: 'key-aaaa-1111:tenant-a',
+      MCP_SERVER_URL: 'https://user:pa55word@mcp.example.com/mcp',
+      SMTP_SERVER: 'smtp.example.com',
+      SENDER_EMAIL: 'a@example.com',
+    });
+    const secrets = configSecrets(c);
+    for (const secret of ['sk-live-abcdefghijklmnop', 'hunter2-hunter2', 'key-aaaa-1111', 'pa55word']) {
+      expect(secrets).toContain(secret);
+    }
+    expect(secrets).not.toContain('smtp.example.com');
   });
 });

@@ -19,14 +19,14 @@ const temp = makeTempDir();
 beforeAll(async () => {
   complaints = await startReferenceServer(path.join(temp.dir, 'complaints.db'));
   const ordersPath = path.join(temp.dir, 'orders.db');
-  const seed = openOrderDatabase({ path: ordersPath, logger: pino({ level: 'silent' }) });
-  const repo = createOrdersRepository(seed.db);
+  const seed = await openOrderDatabase({ path: ordersPath, logger: pino({ level: 'silent' }) });
+  const repo = createOrdersRepository(seed);
   for (const [name, email, sku] of [
     ['Ada Lovelace', 'ada@example.com', 'SKU-ENGINE'],
     ['Ada Lovelace', 'ada@example.com', 'SKU-NOTES'],
     ['Alan Turing', 'alan@example.com', 'SKU-BOMBE'],
   ] as const) {
-    repo.createOrder('default', {
+    await repo.createOrder('default', {
       customerName: name,
       customerEmail: email,
       billingAddress: '1 Example Street',
@@ -35,14 +35,14 @@ beforeAll(async () => {
       amountCents: 1000,
     });
   }
-  repo.createOrder('other-tenant', {
+  await repo.createOrder('other-tenant', {
     customerName: 'Mallory',
     billingAddress: 'Elsewhere',
     productSku: 'SKU-X',
     quantity: 1,
     amountCents: 100,
   });
-  seed.close();
+  await seed.close();
   service = await startFullApp(
     { ORDER_DB_PATH: ordersPath, MCP_SERVER_URL: complaints.url },
     { model: createOfflineModel({ logger: pino({ level: 'silent' }), wordDelayMs: 0 }) },
@@ -134,11 +134,39 @@ describe('offline mode end to end', () => {
     );
   });
 
-  it('says plainly that it is the offline mode and how to configure an LLM', async () => {
+  it('collects a complaint over several turns and files it through the MCP server', async () => {
+    const session = 'offline-complaint-turns';
+    expect((await ask('I want to complain', session)).tool_calls).toEqual([]);
+    await ask('My name is Alan Turing', session);
+    await ask('The bombe for order 3 was delivered late.', session);
+    const filed = await ask('alan@example.com', session);
+    expect(filed.tool_calls.map((c) => [c.name, c.status])).toEqual([['create_complaint', 'ok']]);
+    expect(filed.message).toMatch(/^Your complaint about order #3 has been filed under reference CMP-/);
+    const listed = await ask('show my complaints', session);
+    expect(listed.message).toContain('I found 1 complaint for alan@example.com:');
+    expect(listed.message).toContain('delivery, open');
+  });
+
+  it('answers a German status question and e-mails a status update', async () => {
+    const reply = await ask('Hallo, wo ist meine Bestellung 3?', 'offline-german');
+    expect(reply.tool_calls.map((c) => [c.name, c.status])).toEqual([['get_order', 'ok']]);
+    expect(reply.message).toMatch(/^Hallo! Ich antworte auf Englisch\. Your order #3 is PENDING/);
+    const mailed = await ask('email me a status update for order 3', 'offline-german');
+    expect(mailed.tool_calls.map((c) => [c.name, c.status])).toEqual([['send_order_status_update', 'ok']]);
+    expect(mailed.message).toBe('I have sent the status update for order #3 to alan@example.com.');
+  });
+
+  it('says a person is not available without a hand-off tool', async () => {
+    const reply = await ask('talk to a person', 'offline-person');
+    expect(reply.tool_calls).toEqual([]);
+    expect(reply.message).toMatch(/^Sorry, a person is not available in this set-up\./);
+  });
+
+  it('answers an unknown request briefly, for the customer, with no configuration advice', async () => {
     const reply = await ask('Tell me a joke about databases');
     expect(reply.tool_calls).toEqual([]);
-    expect(reply.message).toMatch(/offline/i);
-    expect(reply.message).toMatch(/OPENAI_API_KEY|AZURE_OPENAI_ENDPOINT/);
+    expect(reply.message).toMatch(/^Sorry, I did not understand that\. I can help with orders/);
+    expect(reply.message).not.toMatch(/[A-Z]{3,}_[A-Z_]{3,}/);
   });
 
   it('streams the answer as several token events', async () => {
@@ -159,5 +187,7 @@ describe('offline mode end to end', () => {
     const llm = res.json().checks.llm;
     expect(llm.details).toMatchObject({ provider: 'offline' });
     expect(JSON.stringify(llm.details)).toMatch(/not an LLM/);
+    // The operator advice lives here (and in the banner and logs), never in a customer's answer.
+    expect(llm.details.configure).toMatch(/OPENAI_API_KEY/);
   });
 });

@@ -65,7 +65,7 @@ export function makeOrder(overrides: Partial<Order> = {}): Order {
 /** Orders keyed by tenant, the way the real repository scopes every lookup. */
 export function orderReader(byTenant: Record<string, Order[]>): OrderReader {
   return {
-    getOrder(tenantId, orderId) {
+    async getOrder(tenantId, orderId) {
       return byTenant[tenantId]?.find((o) => o.order_id === orderId);
     },
   };

@@ -1,9 +1,19 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type OrderDatabase, openOrderDatabase } from '../../src/db/open-database.js';
+import type { OrderStatus } from '../../src/db/order-types.js';
+import { createOrdersRepository, type StatusChangeResult } from '../../src/tools/orders/repository.js';
 import type { RaceWorkerData, RaceWorkerResult } from './race-worker.js';
-import { type OrderFixture, openFixture, sampleOrder } from './support.js';
+import {
+  closeEngines,
+  ENGINES,
+  type OrderFixture,
+  openFixture,
+  sampleOrder,
+  silentLogger,
+} from './support.js';
 
 const TENANT = 'tenant-a';
 
@@ -40,36 +50,47 @@ function startWorker(data: Omit<RaceWorkerData, 'barrier'>, barrier: SharedArray
   return { ready, done, worker };
 }
 
-describe('concurrent status changes on one order', () => {
+afterAll(closeEngines);
+
+async function processingOrder(fx: OrderFixture): Promise<number> {
+  const { order } = await fx.ok<{ order: { order_id: number } }>('create_order', sampleOrder, TENANT);
+  await fx.ok('update_order_status', { order_id: order.order_id, status: 'CONFIRMED' }, TENANT);
+  await fx.ok('update_order_status', { order_id: order.order_id, status: 'PROCESSING' }, TENANT);
+  return order.order_id;
+}
+
+describe.each(ENGINES)('concurrent status changes on one order, on %s', (engine) => {
   let fx: OrderFixture;
 
-  beforeEach(() => {
-    fx = openFixture();
+  beforeEach(async () => {
+    fx = await openFixture(engine);
   });
   afterEach(() => fx.cleanup());
 
-  async function processingOrder(): Promise<number> {
-    const { order } = await fx.ok<{ order: { order_id: number } }>('create_order', sampleOrder, TENANT);
-    await fx.ok('update_order_status', { order_id: order.order_id, status: 'CONFIRMED' }, TENANT);
-    await fx.ok('update_order_status', { order_id: order.order_id, status: 'PROCESSING' }, TENANT);
-    return order.order_id;
-  }
-
   it('lets exactly one of cancel and ship win when both tools are called together', async () => {
-    const orderId = await processingOrder();
+    const orderId = await processingOrder(fx);
     const [cancel, ship] = await Promise.all([
       fx.call('cancel_order', { order_id: orderId, reason: 'changed my mind' }, TENANT),
       fx.call('update_order_status', { order_id: orderId, status: 'SHIPPED' }, TENANT),
     ]);
     const kinds = [cancel.kind, ship.kind].sort();
     expect(kinds).toEqual(['ok', 'tool_error']);
-    const stored = fx.repo.getOrder(TENANT, orderId)!;
+    const stored = (await fx.repo.getOrder(TENANT, orderId))!;
     expect(stored.status).toBe(cancel.kind === 'ok' ? 'CANCELLED' : 'SHIPPED');
   });
+});
+
+describe('concurrent status changes from two processes on one SQLite file', () => {
+  let fx: OrderFixture;
+
+  beforeEach(async () => {
+    fx = await openFixture('sqlite');
+  });
+  afterEach(() => fx.cleanup());
 
   it('lets exactly one connection win per order when two processes race cancel against ship', async () => {
     const orderIds: number[] = [];
-    for (let i = 0; i < 40; i += 1) orderIds.push(await processingOrder());
+    for (let i = 0; i < 40; i += 1) orderIds.push(await processingOrder(fx));
 
     const barrier = new SharedArrayBuffer(4);
     const canceller = startWorker(
@@ -91,9 +112,77 @@ describe('concurrent status changes on one order', () => {
       const cancelWon = cancelled.wins.includes(orderId);
       const shipWon = shipped.wins.includes(orderId);
       expect(cancelWon !== shipWon, `order ${orderId}: exactly one change must win`).toBe(true);
-      expect(fx.repo.getOrder(TENANT, orderId)!.status).toBe(cancelWon ? 'CANCELLED' : 'SHIPPED');
+      expect((await fx.repo.getOrder(TENANT, orderId))!.status).toBe(cancelWon ? 'CANCELLED' : 'SHIPPED');
     }
     expect(cancelled.wins.length + shipped.wins.length).toBe(orderIds.length);
     expect(cancelled.refusals.length + shipped.refusals.length).toBe(orderIds.length);
+  });
+});
+
+describe('concurrent status changes from several instances on one Postgres database', () => {
+  let fx: OrderFixture;
+  const instances: OrderDatabase[] = [];
+
+  beforeEach(async () => {
+    fx = await openFixture('postgres');
+  });
+  afterEach(async () => {
+    for (const handle of instances.splice(0)) await handle.close();
+    await fx.cleanup();
+  });
+
+  /** Another instance: its own pool (and so its own connections) on the same database. */
+  async function instance() {
+    const handle = await openOrderDatabase({ url: fx.url, path: '', poolMax: 5, logger: silentLogger });
+    instances.push(handle);
+    return createOrdersRepository(handle);
+  }
+
+  it('lets exactly one instance win per order when two race cancel against ship over many connections', async () => {
+    const orderIds: number[] = [];
+    for (let i = 0; i < 40; i += 1) orderIds.push(await processingOrder(fx));
+    const [first, second] = await Promise.all([instance(), instance()]);
+
+    const race = (repo: typeof first, ids: number[], target: OrderStatus) =>
+      Promise.all(ids.map((id) => repo.changeStatus(TENANT, id, target)));
+    // All changes of both instances are in flight at once; the shipper goes in reverse order.
+    const [cancels, ships] = await Promise.all([
+      race(first, orderIds, 'CANCELLED'),
+      race(second, [...orderIds].reverse(), 'SHIPPED'),
+    ]);
+    const shipsById = new Map([...orderIds].reverse().map((id, i) => [id, ships[i]!]));
+
+    for (const [i, orderId] of orderIds.entries()) {
+      const cancel = cancels[i]!;
+      const ship = shipsById.get(orderId)!;
+      expect(cancel.ok !== ship.ok, `order ${orderId}: exactly one change must win`).toBe(true);
+      const loser = cancel.ok ? ship : cancel;
+      // The refusal names the status the winner wrote, never the stale PROCESSING.
+      expect(loser).toMatchObject({
+        ok: false,
+        reason: 'invalid_transition',
+        status: cancel.ok ? 'CANCELLED' : 'SHIPPED',
+      });
+      expect((await fx.repo.getOrder(TENANT, orderId))!.status).toBe(cancel.ok ? 'CANCELLED' : 'SHIPPED');
+    }
+  });
+
+  it('lets exactly one of six instances move an order, the others told its new status', async () => {
+    const orderId = await processingOrder(fx);
+    const repos = await Promise.all(Array.from({ length: 6 }, () => instance()));
+    const targets: OrderStatus[] = ['CANCELLED', 'SHIPPED', 'CANCELLED', 'SHIPPED', 'CANCELLED', 'SHIPPED'];
+    const results: StatusChangeResult[] = await Promise.all(
+      repos.map((repo, i) => repo.changeStatus(TENANT, orderId, targets[i]!, `note ${i}`)),
+    );
+    const wins = results.filter((result) => result.ok);
+    expect(wins).toHaveLength(1);
+    const winner = wins[0]!;
+    const final = (await fx.repo.getOrder(TENANT, orderId))!;
+    expect(final.status).toBe(winner.ok ? winner.order.status : undefined);
+    for (const result of results.filter((r) => !r.ok)) {
+      expect(result).toMatchObject({ reason: 'invalid_transition', status: final.status });
+    }
+    // Only the winner's note was written: no loser touched the row.
+    expect(final.remarks === null || !final.remarks.includes('\n')).toBe(true);
   });
 });

@@ -1,14 +1,16 @@
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createOfflineModel } from '../../src/agent/offline/offline-model.js';
 import { type FullApp, startFullApp } from '../helpers/full-app.js';
+import { closeEngines, postgresServer } from './support.js';
 
 let service: FullApp | undefined;
 afterEach(async () => {
   await service?.close();
   service = undefined;
 });
+afterAll(closeEngines);
 
 const offline = () => ({ model: createOfflineModel({ logger: pino({ level: 'silent' }), wordDelayMs: 0 }) });
 
@@ -45,5 +47,32 @@ describe('demo orders', () => {
   it('are not added when DEMO_ORDERS=false', async () => {
     service = await startFullApp({ DEMO_ORDERS: 'false' }, offline());
     expect(orderCount(service.config.ORDER_DB_PATH)).toBe(0);
+  });
+});
+
+describe('demo orders on Postgres', () => {
+  async function postgresOrderCount(url: string): Promise<number> {
+    const rows = await (await postgresServer()).query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM orders',
+      [],
+      url,
+    );
+    return rows[0]!.n;
+  }
+
+  it('go into a new database once, and a second instance on it adds none', async () => {
+    const url = await (await postgresServer()).createDatabase();
+    service = await startFullApp({ DEMO_ORDERS: 'auto', ORDER_DB_URL: url }, offline());
+    const res = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      payload: { session_id: 'first-try', message: 'Where is order 1?' },
+    });
+    expect(res.json().message).toMatch(/SHIPPED/);
+    expect(await postgresOrderCount(url)).toBe(3);
+    await service.close();
+
+    service = await startFullApp({ DEMO_ORDERS: 'auto', ORDER_DB_URL: url }, offline());
+    expect(await postgresOrderCount(url)).toBe(3);
   });
 });

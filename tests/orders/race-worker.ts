@@ -1,12 +1,12 @@
 /*
- * Runs in a worker thread with its own SQLite connection, so two of them really race: each waits at
+ * Runs in a worker thread with its own SQLite connection (Postgres races use several pools instead), so two of them really race: each waits at
  * a shared barrier, then applies one status change to every given order as fast as it can.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import pino from 'pino';
-import { openOrderDatabase } from '../../src/db/open-database.js';
 import type { OrderStatus } from '../../src/db/order-types.js';
-import { createOrdersRepository } from '../../src/tools/orders/repository.js';
+import { openSqliteOrderDatabase } from '../../src/db/sqlite/open.js';
+import { createSqliteOrdersRepository } from '../../src/tools/orders/sqlite-repository.js';
 
 export interface RaceWorkerData {
   dbPath: string;
@@ -23,8 +23,8 @@ export interface RaceWorkerResult {
 }
 
 const data = workerData as RaceWorkerData;
-const handle = openOrderDatabase({ path: data.dbPath, logger: pino({ level: 'silent' }) });
-const repo = createOrdersRepository(handle.db);
+const handle = openSqliteOrderDatabase({ path: data.dbPath, logger: pino({ level: 'silent' }) });
+const repo = createSqliteOrdersRepository(handle.db);
 const flag = new Int32Array(data.barrier);
 
 parentPort!.postMessage({ type: 'ready' });
@@ -32,7 +32,7 @@ Atomics.wait(flag, 0, 0);
 
 const result: RaceWorkerResult = { wins: [], refusals: [] };
 for (const orderId of data.orderIds) {
-  const outcome = repo.changeStatus(data.tenantId, orderId, data.target);
+  const outcome = await repo.changeStatus(data.tenantId, orderId, data.target);
   if (outcome.ok) result.wins.push(orderId);
   else if (outcome.reason === 'invalid_transition') result.refusals.push(orderId);
   else throw new Error(`order ${orderId}: unexpected ${outcome.reason}`);

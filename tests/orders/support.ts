@@ -7,6 +7,7 @@ import { type OrderDatabase, openOrderDatabase } from '../../src/db/open-databas
 import { createOrdersRepository, type OrdersRepository } from '../../src/tools/orders/repository.js';
 import { createOrderTools } from '../../src/tools/orders/tools.js';
 import { type Tool, type ToolContext, ToolError } from '../../src/tools/registry.js';
+import { startPostgres, type TestPostgres } from '../helpers/postgres-server.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -38,9 +39,51 @@ export async function callTool(tool: Tool, args: unknown, ctx: ToolContext): Pro
   }
 }
 
+/** Every orders test runs on both engines; Postgres is a real server started once per test file. */
+export const ENGINES = ['sqlite', 'postgres'] as const;
+export type Engine = (typeof ENGINES)[number];
+
+let postgres: Promise<TestPostgres> | undefined;
+
+/** The file's Postgres server, started on first use. */
+export function postgresServer(): Promise<TestPostgres> {
+  postgres ??= startPostgres();
+  return postgres;
+}
+
+/** Call from afterAll in every file that opens Postgres fixtures. */
+export async function closeEngines(): Promise<void> {
+  const started = postgres;
+  postgres = undefined;
+  if (started) await (await started).close();
+}
+
+/** A fresh, migrated orders database on the engine: SQLite file in a temp folder, or a new Postgres database. */
+export async function openOrderDb(
+  engine: Engine,
+  dir: string,
+): Promise<{ handle: OrderDatabase; dbPath: string; url: string | undefined }> {
+  const dbPath = path.join(dir, 'orders.db');
+  const url = engine === 'postgres' ? await (await postgresServer()).createDatabase() : undefined;
+  const handle = await openOrderDatabase({ url, path: dbPath, logger: silentLogger });
+  return { handle, dbPath, url };
+}
+
+/** One stored row as the database holds it (column names as in the table), whatever the engine. */
+export async function storedRow(handle: OrderDatabase, orderId: number): Promise<Record<string, unknown>> {
+  if (handle.dialect === 'sqlite') {
+    return handle.sqlite.prepare('SELECT * FROM orders WHERE id = ?').get(orderId) as Record<string, unknown>;
+  }
+  const { rows } = await handle.pool.query('SELECT * FROM orders WHERE id = $1', [orderId]);
+  return rows[0] as Record<string, unknown>;
+}
+
 export interface OrderFixture {
+  engine: Engine;
   dir: string;
   dbPath: string;
+  /** The Postgres database's URL (undefined on SQLite). */
+  url: string | undefined;
   handle: OrderDatabase;
   repo: OrdersRepository;
   tools: Map<string, Tool>;
@@ -48,14 +91,15 @@ export interface OrderFixture {
   call(name: string, args: unknown, tenantId?: string): Promise<CallOutcome>;
   /** Runs a tool that must succeed and returns its result. */
   ok<T = Record<string, unknown>>(name: string, args: unknown, tenantId?: string): Promise<T>;
-  cleanup(): void;
+  /** The stored row of an order. */
+  row(orderId: number): Promise<Record<string, unknown>>;
+  cleanup(): Promise<void>;
 }
 
-export function openFixture(): OrderFixture {
+export async function openFixture(engine: Engine = 'sqlite'): Promise<OrderFixture> {
   const dir = makeTempDir();
-  const dbPath = path.join(dir, 'orders.db');
-  const handle = openOrderDatabase({ path: dbPath, logger: silentLogger });
-  const repo = createOrdersRepository(handle.db);
+  const { handle, dbPath, url } = await openOrderDb(engine, dir);
+  const repo = createOrdersRepository(handle);
   const tools = new Map(createOrderTools(repo).map((tool) => [tool.name, tool]));
   const call = (name: string, args: unknown, tenantId = 'tenant-a') => {
     const tool = tools.get(name);
@@ -63,8 +107,10 @@ export function openFixture(): OrderFixture {
     return callTool(tool, args, toolContext(tenantId));
   };
   return {
+    engine,
     dir,
     dbPath,
+    url,
     handle,
     repo,
     tools,
@@ -74,8 +120,9 @@ export function openFixture(): OrderFixture {
       if (outcome.kind !== 'ok') throw new Error(`${name} failed: ${outcome.message}`);
       return outcome.result as T;
     },
-    cleanup() {
-      handle.close();
+    row: (orderId) => storedRow(handle, orderId),
+    async cleanup() {
+      await handle.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

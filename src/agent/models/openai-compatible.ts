@@ -159,7 +159,10 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
         ...(request.tools.length > 0 ? { tools: toChatTools(request.tools) } : {}),
       };
       const response = await settleOnAbort(
-        client.chat.completions.create(body, { signal: controller.signal }),
+        client.chat.completions.create(body, {
+          signal: controller.signal,
+          ...(request.headers ? { headers: request.headers } : {}),
+        }),
         controller.signal,
       );
       chunks = response[Symbol.asyncIterator]();

@@ -2,11 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { abortReason } from '../../lib/abort.js';
-import type { ChatModel, ModelEvent, ModelRequest, ModelStatus } from '../types.js';
-import { helpText } from './capabilities.js';
-import { recogniseIntent } from './intents.js';
-import { routeUserMessage } from './router.js';
-import { wordToolResults } from './wording.js';
+import type { ModelToolSpec } from '../../tools/registry.js';
+import type {
+  ChatModel,
+  ModelEvent,
+  ModelMessage,
+  ModelRequest,
+  ModelStatus,
+  ModelToolCall,
+} from '../types.js';
+import { decide, readConversation } from './conversation.js';
+import { courtesy, TEXTS } from './replies.js';
+import { wordStep } from './results.js';
 
 export const OFFLINE_PROVIDER = 'offline';
 export const OFFLINE_MODEL = 'offline-intent-router';
@@ -20,62 +27,52 @@ export interface OfflineModelOptions {
   wordDelayMs?: number;
 }
 
-/** Splits text into words that keep their following whitespace, so the deltas concatenate back to it. */
-function words(text: string): string[] {
-  return text.trim().match(/\S+\s*/g) ?? [];
-}
-
 /**
- * A deterministic stand-in for an LLM, used when none is configured: it recognises a few intents in
- * the customer's message, calls the real tools, and words their results. It never claims to be an LLM.
+ * A deterministic stand-in for an LLM, used when none is configured: it understands a small grammar
+ * of customer requests, calls the real tools with arguments named as their schemas name them, and
+ * words their results. What the conversation left open (a cancellation to confirm, a complaint being
+ * put together, an e-mail address a tool asked for) is rebuilt from the history on every step.
  */
 export function createOfflineModel(options: OfflineModelOptions): ChatModel {
   const { logger } = options;
   const wordDelayMs = options.wordDelayMs ?? 20;
   let lastCall: ModelStatus['lastCall'];
 
-  async function* stream(request: ModelRequest): AsyncGenerator<ModelEvent> {
-    const { signal, messages, tools } = request;
-    if (signal.aborted) throw abortReason(signal);
-    const last = messages.at(-1);
-    let reply: string;
-    if (last?.role === 'tool') {
-      reply = wordToolResults(messages);
-    } else if (last?.role === 'user') {
-      const intent = recogniseIntent(last.content);
-      const decision = routeUserMessage(intent, tools, messages.slice(0, -1));
-      logger.debug({ intent: intent.kind, decision: decision.kind }, 'offline model routed a message');
-      if (decision.kind === 'call') {
-        lastCall = { outcome: 'ok', at: new Date().toISOString() };
-        yield {
-          type: 'tool_call',
-          call: {
-            id: `offline_${randomUUID()}`,
-            name: decision.name,
-            arguments: JSON.stringify(decision.arguments),
-          },
-        };
-        return;
-      }
-      reply = decision.text;
-    } else {
-      reply = helpText(tools);
-    }
+  function reply(messages: readonly ModelMessage[], tools: readonly ModelToolSpec[]): ModelToolCall | string {
+    const { before, current } = readConversation(messages, tools);
+    if (!current) return TEXTS.help(tools);
+    const prefix = courtesy(current, !before.langs.has(current.lang));
+    if (messages.at(-1)?.role === 'tool') return prefix + wordStep(messages, current.intent === 'status');
+    const { action, state } = decide(before, current, tools);
+    logger.debug(
+      { intent: current.intent, task: state.task?.kind, action: action.kind },
+      'offline model decided',
+    );
+    if (action.kind === 'say') return prefix + action.text;
+    return { id: `offline_${randomUUID()}`, name: action.name, arguments: JSON.stringify(action.args) };
+  }
 
-    const parts = words(reply);
+  async function* stream(request: ModelRequest): AsyncGenerator<ModelEvent> {
+    const { signal } = request;
+    if (signal.aborted) throw abortReason(signal);
+    const answer = reply(request.messages, request.tools);
+    lastCall = { outcome: 'ok', at: new Date().toISOString() };
+    if (typeof answer !== 'string') {
+      yield { type: 'tool_call', call: answer };
+      return;
+    }
+    // Words that keep their following whitespace, so the deltas concatenate back to the answer.
+    const parts = answer.trim().match(/\S+\s*/g) ?? [];
     for (const [i, part] of parts.entries()) {
       if (signal.aborted) throw abortReason(signal);
       yield { type: 'text', delta: part };
       // Paced like typing only for a reader of the stream; a JSON reply should not wait for it.
       if (request.streaming && wordDelayMs > 0 && i < parts.length - 1) {
-        try {
-          await sleep(wordDelayMs, undefined, { signal });
-        } catch {
+        await sleep(wordDelayMs, undefined, { signal }).catch(() => {
           throw abortReason(signal);
-        }
+        });
       }
     }
-    lastCall = { outcome: 'ok', at: new Date().toISOString() };
   }
 
   return {

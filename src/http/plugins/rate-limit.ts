@@ -1,11 +1,11 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { ApiKeyVerifier } from '../../access/api-keys.js';
 import type { AppConfig } from '../../config/index.js';
-import type { ApiKeyVerifier } from '../api-keys.js';
 import { AppError } from '../errors.js';
 
-const EXEMPT = /^\/(health|docs)(\/|\?|$)/;
+const EXEMPT = /^\/(health|docs|metrics)(\/|\?|$)/;
 
 /**
  * Fixed one-minute windows per client. With API keys on, a valid key is the client (many users behind

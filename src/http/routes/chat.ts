@@ -6,6 +6,7 @@ import type { ChatService, ChatTurnRequest } from '../../chat/chat-service.js';
 import { AGENT_UNAVAILABLE_MESSAGE } from '../../chat/turn-errors.js';
 import { AppError } from '../errors.js';
 import { type InflightTurns, SHUTTING_DOWN_MESSAGE, ShutdownError } from '../inflight.js';
+import { principalOf } from '../plugins/auth.js';
 import { toAppError } from '../plugins/error-handler.js';
 import { type ChatRequest, chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
 import { errorResponses } from '../schemas/error.js';
@@ -61,7 +62,8 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
   /** What both routes do before a turn: admission, the tenant and session, and the abort wiring. */
   function beginTurn(request: FastifyRequest, body: ChatRequest, reply: FastifyReply, streaming: boolean) {
     const chat = ensureAvailable(opts.chat, inflight);
-    const tenantId = request.tenantId!;
+    const principal = principalOf(request);
+    const tenantId = principal.tenantId;
     const sessionId = body.session_id;
     request.sessionId = sessionId;
     const turn = turnController(reply, inflight);
@@ -69,6 +71,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       tenantId,
       sessionId,
       message: body.message,
+      ...(principal.customer ? { customer: principal.customer } : {}),
       requestId: request.id,
       signal: turn.signal,
       logger: request.log as Logger,

@@ -11,6 +11,15 @@ export const chatRequestSchema = z
       .refine((text) => text.trim().length > 0, 'must not be blank')
       .describe("The customer's message"),
     tenant_id: tenantIdSchema.optional(),
+    customer: z
+      .object({
+        id: z.string().min(1).max(255).optional().describe("The customer's id in the calling system"),
+        email: z.email().max(254).describe("The customer's verified e-mail address"),
+      })
+      .optional()
+      .describe(
+        'The customer this turn acts for, as verified by the caller. Only a `service` key or token may send it (403 otherwise).',
+      ),
   })
   .meta({
     example: { session_id: 'user-abc-123', message: 'I need help with my order', tenant_id: 'company-001' },

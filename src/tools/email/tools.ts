@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../../config/index.js';
 import type { Order, OrderReader } from '../../db/order-types.js';
 import { orderId } from '../orders/arguments.js';
+import { orderDatabaseCall } from '../orders/database-call.js';
 import { orderNotFound } from '../orders/tools.js';
 import { defineTool, type Tool, type ToolContext, ToolError } from '../registry.js';
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, prepareAttachments } from './attachments.js';
@@ -142,8 +143,8 @@ export function createEmailTools(deps: {
     }
   }
 
-  function loadOrder(ctx: ToolContext, id: number): Order {
-    const order = orders.getOrder(ctx.tenantId, id);
+  async function loadOrder(ctx: ToolContext, id: number): Promise<Order> {
+    const order = await orderDatabaseCall(ctx, false, () => orders.getOrder(ctx.tenantId, id));
     if (!order) throw orderNotFound(id);
     return order;
   }
@@ -212,7 +213,7 @@ export function createEmailTools(deps: {
         'Send the order confirmation e-mail for an order, to the order\'s customer e-mail unless "to" is given.',
       parameters: orderConfirmationArgs,
       async execute(args, ctx) {
-        const order = loadOrder(ctx, args.order_id);
+        const order = await loadOrder(ctx, args.order_id);
         if (order.status === 'CANCELLED') {
           throw new ToolError(
             `Order ${order.order_id} is cancelled; send a status update instead of a confirmation.`,
@@ -233,7 +234,7 @@ export function createEmailTools(deps: {
         'given), with an optional note.',
       parameters: orderStatusArgs,
       async execute(args, ctx) {
-        const order = loadOrder(ctx, args.order_id);
+        const order = await loadOrder(ctx, args.order_id);
         const note = args.note?.trim() ? args.note : undefined;
         if (note && note.length > MAX_NOTE_LENGTH) {
           throw new ToolError(

@@ -31,6 +31,8 @@ export interface McpToolSourceOptions {
   /** How often an idle connection is pinged to notice a server that went away; default 15 s. */
   pingIntervalMs?: number;
   clientInfo?: { name: string; version: string };
+  /** Replaces the global fetch for the MCP requests (e.g. to carry the trace context). */
+  fetch?: (url: string | URL, init?: RequestInit) => Promise<Response>;
 }
 
 export type McpConnectionState = 'disabled' | 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -127,7 +129,10 @@ export function createMcpToolSource(options: McpToolSourceOptions) {
    * deadline signal would send stray cancellations for requests that had long succeeded.)
    */
   async function connect(target: string): Promise<Connection> {
-    const transport = new StreamableHTTPClientTransport(new URL(target));
+    const transport = new StreamableHTTPClientTransport(
+      new URL(target),
+      options.fetch ? { fetch: options.fetch } : undefined,
+    );
     const conn: Connection = {
       transport,
       tools: [],

@@ -1,5 +1,5 @@
 import type { OrderStatus } from '../../db/order-types.js';
-import { defineTool, type Tool, type ToolContext, ToolError } from '../registry.js';
+import { defineTool, type Tool, ToolError } from '../registry.js';
 import {
   cancelOrderArgs,
   createOrderArgs,
@@ -11,6 +11,7 @@ import {
   updateOrderArgs,
   updateOrderStatusArgs,
 } from './arguments.js';
+import { orderDatabaseCall as run } from './database-call.js';
 import { toCents } from './money.js';
 import type { OrderChanges, OrdersRepository, StatusChangeResult } from './repository.js';
 import { NEXT_STATUSES, statusesLeadingTo } from './status-transitions.js';
@@ -46,20 +47,6 @@ function invalidTransition(orderId: number, current: OrderStatus, requested: Ord
   return new ToolError(`${problem}; allowed next statuses: ${allowed.join(', ')}`, details);
 }
 
-/** A busy database after the busy timeout is a transient condition worth telling the model about. */
-function run<T>(ctx: ToolContext, write: boolean, action: () => T): T {
-  if (write) ctx.signal.throwIfAborted();
-  try {
-    return action();
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
-      throw new ToolError('The order database is busy; try again in a moment');
-    }
-    throw err;
-  }
-}
-
 function statusChangeOutcome(orderId: number, requested: OrderStatus, result: StatusChangeResult) {
   if (result.ok) return { order: result.order, previous_status: result.previousStatus };
   if (result.reason === 'not_found') throw orderNotFound(orderId);
@@ -76,7 +63,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         'Returns the created order with its order_id.',
       parameters: createOrderArgs,
       async execute(args, ctx) {
-        const order = run(ctx, true, () =>
+        const order = await run(ctx, true, () =>
           repo.createOrder(ctx.tenantId, {
             customerName: args.customer_name,
             customerEmail: args.customer_email,
@@ -99,7 +86,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         'Look up one order by its order_id: customer, product, quantity, amount, status and timestamps.',
       parameters: getOrderArgs,
       async execute(args, ctx) {
-        const order = run(ctx, false, () => repo.getOrder(ctx.tenantId, args.order_id));
+        const order = await run(ctx, false, () => repo.getOrder(ctx.tenantId, args.order_id));
         if (!order) throw orderNotFound(args.order_id);
         return { order };
       },
@@ -112,7 +99,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         `Paginated with limit (1-${MAX_LIST_LIMIT}, default 10) and offset; "total" is the number of all matching orders.`,
       parameters: listOrdersArgs,
       async execute(args, ctx) {
-        const page = run(ctx, false, () =>
+        const page = await run(ctx, false, () =>
           repo.listOrders(ctx.tenantId, {
             customerName: args.customer_name,
             customerEmail: args.customer_email,
@@ -140,7 +127,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
           remarks: args.remarks,
           customerEmail: args.customer_email,
         };
-        const result = run(ctx, true, () => repo.updateOrder(ctx.tenantId, args.order_id, changes));
+        const result = await run(ctx, true, () => repo.updateOrder(ctx.tenantId, args.order_id, changes));
         if (!result.ok) {
           if (result.reason === 'not_found') throw orderNotFound(args.order_id);
           throw new ToolError(
@@ -159,7 +146,9 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
       description: `Move an order to a new status. Only these transitions are allowed: ${TRANSITIONS_TEXT}`,
       parameters: updateOrderStatusArgs,
       async execute(args, ctx) {
-        const result = run(ctx, true, () => repo.changeStatus(ctx.tenantId, args.order_id, args.status));
+        const result = await run(ctx, true, () =>
+          repo.changeStatus(ctx.tenantId, args.order_id, args.status),
+        );
         const outcome = statusChangeOutcome(args.order_id, args.status, result);
         ctx.logger.info(
           { order_id: args.order_id, from: outcome.previous_status, to: args.status },
@@ -176,7 +165,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         'An optional reason is added to the order remarks.',
       parameters: cancelOrderArgs,
       async execute(args, ctx) {
-        const result = run(ctx, true, () => repo.cancelOrder(ctx.tenantId, args.order_id, args.reason));
+        const result = await run(ctx, true, () => repo.cancelOrder(ctx.tenantId, args.order_id, args.reason));
         const outcome = statusChangeOutcome(args.order_id, 'CANCELLED', result);
         ctx.logger.info({ order_id: args.order_id, from: outcome.previous_status }, 'order cancelled');
         return outcome;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { ORDER_STATUSES, type OrderStatus } from './order-types.js';
+import { ORDER_STATUSES, type OrderStatus } from '../order-types.js';
 
 const statusList = ORDER_STATUSES.map((status) => `'${status}'`).join(', ');
 

@@ -1,9 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import type { Role } from './principal.js';
 
 export interface ApiKeyEntry {
   key: string;
   tenantId: string;
+  role: Role;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -16,6 +18,7 @@ export function createApiKeyVerifier(entries: readonly ApiKeyEntry[]) {
   const hashed = entries.map((entry, index) => ({
     index,
     tenantId: entry.tenantId,
+    role: entry.role,
     hash: digest(entry.key),
   }));
   function verify(presented: string): ApiKeyMatch | undefined {
@@ -24,7 +27,7 @@ export function createApiKeyVerifier(entries: readonly ApiKeyEntry[]) {
     for (const entry of hashed) {
       if (timingSafeEqual(candidate, entry.hash) && match === undefined) match = entry;
     }
-    return match && { tenantId: match.tenantId, keyId: `key-${match.index + 1}` };
+    return match && { tenantId: match.tenantId, role: match.role, keyId: `key-${match.index + 1}` };
   }
   // The rate limiter and the auth check both ask about the same request; hash and compare once.
   const verdicts = new WeakMap<IncomingMessage, ApiKeyMatch | null>();
@@ -45,6 +48,7 @@ export function createApiKeyVerifier(entries: readonly ApiKeyEntry[]) {
 
 export interface ApiKeyMatch {
   tenantId: string;
+  role: Role;
   /** Names the key (its position in API_KEYS) without revealing it. */
   keyId: string;
 }

@@ -1,0 +1,297 @@
+import type { ModelToolSpec } from '../../tools/registry.js';
+import type { ModelMessage, ModelToolCall } from '../types.js';
+import { cleanDescription, type Intent, type Lang, parseRequest, type Request } from './grammar.js';
+import * as say from './replies.js';
+import { emailDemand, type Json, parseArgs, parseResult } from './results.js';
+import { argumentFor, buildArguments, enumOf, findTool, propertiesOf, type Values } from './schema.js';
+import { bareName, words } from './text.js';
+
+/**
+ * The conversation as the offline assistant understands it, rebuilt on every step from the history
+ * the model receives: each earlier user message is parsed again and run through the same `decide`,
+ * then corrected by what the history shows happened (the tool calls made and their results). Nothing
+ * depends on the wording of its own earlier answers.
+ */
+
+interface ComplaintDraft {
+  orderId?: number;
+  description?: string;
+  name?: string;
+  email?: string;
+  /** The customer would rather not give an e-mail address. */
+  noEmail?: boolean;
+}
+
+/** The question the assistant's last answer left open. */
+export type Task =
+  | { kind: 'confirm_cancel'; orderId: number; reason?: string }
+  | { kind: 'order_number'; action: Intent }
+  | { kind: 'complaint'; draft: ComplaintDraft }
+  | { kind: 'customer' | 'complaints_email' | 'complaint_id' }
+  /** A tool answered that it needs an e-mail address: the call to repeat once the customer gives one. */
+  | { kind: 'email'; call: { name: string; args: Json }; field?: string };
+
+export interface State {
+  /** Details the customer gave, carried from turn to turn. */
+  details: { orderId?: number; email?: string; name?: string };
+  task?: Task;
+  /** Languages of the customer's earlier messages. */
+  langs: ReadonlySet<Lang>;
+}
+
+export type Action = { kind: 'call'; name: string; args: Json } | { kind: 'say'; text: string };
+export interface Decision {
+  action: Action;
+  state: State;
+}
+type Tools = readonly ModelToolSpec[];
+
+export const INITIAL_STATE: State = { details: {}, langs: new Set() };
+
+const answer = (text: string, state: State, task?: Task): Decision => ({
+  action: { kind: 'say', text },
+  state: { ...state, task },
+});
+
+/** A call to `tool` with `values` under the tool's own argument names, or "not available". */
+function call(tool: string, values: Values, tools: Tools, state: State): Decision {
+  const spec = findTool(tools, tool);
+  if (!spec) return answer(say.unavailableText(tool), state);
+  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state };
+}
+
+const ORDER_TOOLS: Partial<Record<Intent, string>> = {
+  lookup: 'get_order',
+  status: 'get_order',
+  confirmation_mail: 'send_order_confirmation',
+  status_mail: 'send_order_status_update',
+};
+
+function orderAction(
+  action: Intent,
+  orderId: number | undefined,
+  r: Request,
+  tools: Tools,
+  state: State,
+): Decision {
+  if (action === 'cancel') {
+    // Asking to confirm a cancellation that cannot happen would only waste the customer's time.
+    if (!findTool(tools, 'cancel_order')) return answer(say.unavailableText('cancel_order'), state);
+    const id = orderId ?? state.details.orderId; // "cancel it": the order talked about
+    if (id === undefined) return answer(say.askOrderText(action), state, { kind: 'order_number', action });
+    const text = say.confirmCancelText(id, r.reason, orderId === undefined);
+    return answer(text, state, { kind: 'confirm_cancel', orderId: id, reason: r.reason });
+  }
+  if (orderId === undefined) return answer(say.askOrderText(action), state, { kind: 'order_number', action });
+  // An address in this very message is where a mail goes; one given before only shows who is asking.
+  const recipient = action.endsWith('_mail') ? r.email : undefined;
+  return call(
+    ORDER_TOOLS[action]!,
+    { order_id: orderId, email: state.details.email, recipient },
+    tools,
+    state,
+  );
+}
+
+const CATEGORY_HINTS = [
+  ['damag broken defect faulty quality stopped', 'product quality damage'],
+  ['deliver late delay arriv ship parcel package lost courier track', 'delivery shipping'],
+  ['charg bill refund invoice price payment money paid', 'billing payment refund'],
+  ['rude service staff support unhelpful wait', 'service support'],
+].map(([hints, categories]) => [hints!.split(' '), categories!.split(' ')] as const);
+
+/** A category the tool accepts that fits the description best ("other" when nothing fits). */
+function pickCategory(description: string, allowed: readonly string[]): string | undefined {
+  const lower = description.toLowerCase();
+  const wanted = CATEGORY_HINTS.filter(([hints]) => hints.some((h) => lower.includes(h))).flatMap(
+    ([, c]) => c,
+  );
+  const match = wanted.map((w) => allowed.find((a) => a.toLowerCase().includes(w))).find(Boolean);
+  return match ?? allowed.find((a) => /other|general/i.test(a)) ?? allowed[0] ?? wanted[0] ?? 'other';
+}
+
+/** Files the complaint once it has what the tool needs, or asks for what is still missing. */
+function complaint(draft: ComplaintDraft, tools: Tools, state: State, first = false): Decision {
+  const spec = findTool(tools, 'create_complaint');
+  if (!spec) return answer(say.unavailableText('create_complaint'), state);
+  const missing = [
+    draft.description === undefined && 'what went wrong',
+    draft.name === undefined && 'your name',
+    draft.email === undefined &&
+      !draft.noEmail &&
+      argumentFor(spec, 'email') !== undefined &&
+      'your e-mail address (so that we can get back to you)',
+  ].filter((m): m is string => typeof m === 'string');
+  if (missing.length > 0)
+    return answer(say.askComplaintText(missing, first), state, { kind: 'complaint', draft });
+  const category = pickCategory(draft.description ?? '', enumOf(spec, 'category'));
+  const { name, email, description } = draft;
+  const values = { name, email, order_id: draft.orderId, category, description };
+  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state };
+}
+
+const DROPS_COMPLAINT = words(
+  'cancel human confirmation_mail status_mail list_orders complaint_list goodbye help policy',
+);
+
+/** The next message while a complaint is being put together: what it gives is added to the draft. */
+function continueComplaint(
+  draft: ComplaintDraft,
+  r: Request,
+  tools: Tools,
+  state: State,
+): Decision | undefined {
+  if (DROPS_COMPLAINT.has(r.intent) || r.complaintId) return undefined;
+  const onlyEmailMissing = draft.description !== undefined && draft.name !== undefined;
+  if (r.intent === 'no' || (r.negated && !r.email && onlyEmailMissing)) {
+    if (onlyEmailMissing) return complaint({ ...draft, noEmail: true }, tools, state);
+    return answer(say.NOT_FILED, state);
+  }
+  const name = r.name ?? (draft.name === undefined ? bareName(r.tokens) : undefined);
+  const description = bareName(r.tokens)
+    ? undefined
+    : r.intent === 'complaint'
+      ? r.description
+      : cleanDescription(r.text);
+  const next: ComplaintDraft = {
+    ...draft,
+    orderId: draft.orderId ?? r.orderId,
+    email: r.email ?? draft.email,
+    name: name ?? draft.name,
+    description: draft.description ?? description,
+  };
+  return complaint(next, tools, state);
+}
+
+/** The answer to a message that continues the open question, or undefined if it does not. */
+function continueTask(task: Task, r: Request, tools: Tools, state: State): Decision | undefined {
+  switch (task.kind) {
+    case 'confirm_cancel': {
+      if (r.negated || r.intent === 'no') return answer(say.keptText(task.orderId), state);
+      const same = (r.orderId ?? task.orderId) === task.orderId;
+      if (r.intent !== 'yes' && !(r.intent === 'cancel' && r.affirmed && !r.question && same))
+        return undefined;
+      return call('cancel_order', { order_id: task.orderId, reason: r.reason ?? task.reason }, tools, state);
+    }
+    case 'order_number':
+      if (r.intent === 'no') return answer(say.ALL_RIGHT, state);
+      if (!r.number || !words('details unknown yes lookup status').has(r.intent)) return undefined;
+      return orderAction(task.action, r.number, r, tools, state);
+    case 'complaint':
+      return continueComplaint(task.draft, r, tools, state);
+    case 'customer': {
+      const name = r.customer ?? r.name ?? bareName(r.tokens);
+      if (!r.email && !name) return undefined;
+      return call('list_orders', r.email ? { email: r.email } : { name }, tools, state);
+    }
+    case 'complaints_email':
+      return r.email ? call('list_complaints', { email: r.email }, tools, state) : undefined;
+    case 'complaint_id':
+      return r.complaintId ? call('get_complaint', { complaint_id: r.complaintId }, tools, state) : undefined;
+    case 'email': {
+      if (r.intent === 'no') return answer(say.ALL_RIGHT, state);
+      const spec = findTool(tools, task.call.name);
+      if (!r.email || !spec) return undefined;
+      // The argument the tool named, else the one of its schema that takes an e-mail address; a tool
+      // with neither reads the address from the conversation, so the call is repeated as it was.
+      const properties = propertiesOf(spec);
+      const field = [task.field, argumentFor(spec, 'email')].find((f) => f !== undefined && f in properties);
+      const args = field ? { ...task.call.args, [field]: r.email } : task.call.args;
+      return { action: { kind: 'call', name: spec.name, args }, state };
+    }
+  }
+}
+
+/** A request that does not continue an open question. */
+function fresh(r: Request, tools: Tools, state: State): Decision {
+  const { details } = state;
+  switch (r.intent) {
+    case 'lookup':
+    case 'status':
+    case 'confirmation_mail':
+    case 'status_mail':
+      return orderAction(r.intent, r.orderId, r, tools, state);
+    case 'cancel':
+      if (r.negated) return answer(say.keptText(r.orderId ?? details.orderId), state);
+      return orderAction('cancel', r.orderId, r, tools, state);
+    case 'list_orders': {
+      const name = r.customer ?? r.name;
+      const email = r.email ?? (r.own && !name ? details.email : undefined);
+      if (!email && !name) return answer(say.ASK_CUSTOMER, state, { kind: 'customer' });
+      return call('list_orders', email ? { email } : { name }, tools, state);
+    }
+    case 'complaint': {
+      const draft = {
+        orderId: r.orderId,
+        description: r.description,
+        name: details.name,
+        email: details.email,
+      };
+      return complaint(draft, tools, state, true);
+    }
+    case 'complaint_lookup':
+      if (!r.complaintId) return answer(say.ASK_COMPLAINT_ID, state, { kind: 'complaint_id' });
+      return call('get_complaint', { complaint_id: r.complaintId }, tools, state);
+    case 'complaint_list': {
+      const email = r.email ?? (r.own ? details.email : undefined);
+      // Without an address, "my complaints" would list every customer's.
+      if (r.own && !email) return answer(say.ASK_COMPLAINTS_EMAIL, state, { kind: 'complaints_email' });
+      return call('list_complaints', { email, status: r.status }, tools, state);
+    }
+    case 'human': {
+      const spec = findTool(tools, 'handoff_to_human');
+      if (!spec) return answer(say.noPersonText(tools), state);
+      const args = { [argumentFor(spec, 'reason') ?? 'reason']: 'The customer asked to talk to a person.' };
+      return { action: { kind: 'call', name: spec.name, args }, state };
+    }
+    case 'yes':
+      return answer(say.NOTHING_TO_CONFIRM, state);
+    case 'no':
+      return answer(say.ALL_RIGHT, state);
+    case 'goodbye':
+      return answer(say.goodbyeText(r), state);
+    default:
+      return answer(say.TEXTS[r.intent](tools), state);
+  }
+}
+
+/** The answer to message `r` given what the conversation left open before it. */
+export function decide(before: State, r: Request, tools: Tools): Decision {
+  const { details } = before;
+  const state: State = {
+    details: {
+      orderId: r.orderId ?? details.orderId,
+      email: r.email ?? details.email,
+      name: r.name ?? details.name,
+    },
+    langs: new Set([...before.langs, r.lang]),
+  };
+  return (before.task && continueTask(before.task, r, tools, state)) || fresh(r, tools, state);
+}
+
+/** The state before the current (last) user message, and that message. */
+export function readConversation(messages: readonly ModelMessage[], tools: Tools) {
+  let state = INITIAL_STATE;
+  let current: Request | undefined;
+  let calls: ModelToolCall[] = [];
+  const results = new Map<string, string>();
+  // A turn that called tools answered its question, unless a tool asked for an e-mail address.
+  const endTurn = () => {
+    if (!current) return;
+    state = decide(state, current, tools).state;
+    if (calls.length > 0) state = { ...state, task: undefined };
+    for (const c of calls) {
+      const demand = emailDemand(parseResult(results.get(c.id) ?? ''));
+      if (demand) state.task = { kind: 'email', call: { name: c.name, args: parseArgs(c) }, ...demand };
+    }
+  };
+  for (const m of messages) {
+    if (m.role === 'user') {
+      endTurn();
+      current = parseRequest(m.content);
+      calls = [];
+    } else if (m.role === 'assistant') calls.push(...(m.toolCalls ?? []));
+    else if (m.role === 'tool') results.set(m.toolCallId, m.content);
+  }
+  return { before: state, current };
+}

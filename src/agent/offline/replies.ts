@@ -1,0 +1,123 @@
+import type { ModelToolSpec } from '../../tools/registry.js';
+import type { CourtesyIntent, Intent, Lang, Request } from './grammar.js';
+import { findTool } from './schema.js';
+
+/**
+ * What the offline assistant says on its own. Every text is for the customer: short, with examples
+ * of what to ask, and never a word about configuration (that is in the banner, readiness and logs).
+ */
+type Tools = readonly ModelToolSpec[];
+
+/** What the assistant can do with each tool, as examples a customer can copy. */
+const EXAMPLES: ReadonlyArray<readonly [tool: string, example: string]> = [
+  ['get_order', '"where is my order 42?"'],
+  ['list_orders', '"list the orders of jane@example.com"'],
+  ['cancel_order', '"cancel order 42"'],
+  ['send_order_confirmation', '"send me the confirmation for order 42"'],
+  ['create_complaint', '"I want to file a complaint"'],
+  ['get_complaint', '"what is the status of complaint CMP-7K2QX9AB?"'],
+  ['list_complaints', '"list my complaints (jane@example.com)"'],
+  ['handoff_to_human', '"talk to a person"'],
+];
+
+const examples = (tools: Tools): string[] => EXAMPLES.filter(([t]) => findTool(tools, t)).map(([, e]) => e);
+const forExample = (tools: Tools, count: number): string =>
+  examples(tools).length > 0 ? ` — for example ${examples(tools).slice(0, count).join(', ')}` : '';
+
+/** "orders, e-mail confirmations and complaints", as far as the tools for them are there. */
+function topics(tools: Tools): string {
+  const list = [
+    ['get_order', 'orders'],
+    ['send_order_confirmation', 'e-mail confirmations'],
+    ['create_complaint', 'complaints'],
+  ].flatMap(([tool, topic]) => (findTool(tools, tool!) ? [topic!] : []));
+  if (list.length < 2) return list[0] ?? 'very little right now, sorry';
+  return `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
+}
+
+export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'> | 'policy', (tools: Tools) => string> = {
+  help: (tools) =>
+    [
+      `I am an automated assistant with a fixed set of requests. I can help with ${topics(tools)}. You can say, for example:`,
+      ...examples(tools).map((e) => `- ${e}`),
+    ].join('\n'),
+  unknown: (tools) =>
+    `Sorry, I did not understand that. I can help with ${topics(tools)}${forExample(tools, 3)}.`,
+  greeting: (tools) => `Hello! I can help with ${topics(tools)}. What can I do for you?`,
+  details: (tools) =>
+    `Thank you, I have noted that. What can I do for you? I can help with ${topics(tools)}${forExample(tools, 2)}.`,
+  policy: (tools) =>
+    `I can't answer policy questions (returns, refunds, warranty and the like) here. I can help with ${topics(tools)}${findTool(tools, 'handoff_to_human') ? ', or hand you to a person' : ''}${forExample(tools, 2)}.`,
+};
+
+export const noPersonText = (tools: Tools): string =>
+  `Sorry, a person is not available in this set-up. I can still help with ${topics(tools)}${forExample(tools, 2)}.`;
+
+export function goodbyeText({ thanked, farewell }: Request): string {
+  if (thanked && farewell) return "You're welcome. Goodbye!";
+  return farewell
+    ? 'Goodbye, and thank you for getting in touch!'
+    : "You're welcome! Is there anything else I can do for you?";
+}
+
+const LABELS: Record<string, string> = {
+  get_order: 'Looking up orders',
+  list_orders: 'Listing orders',
+  cancel_order: 'Cancelling orders',
+  send_order_confirmation: 'Sending order confirmations',
+  send_order_status_update: 'Sending status updates',
+  create_complaint: 'Filing complaints',
+  get_complaint: 'Looking up complaints',
+  list_complaints: 'Listing complaints',
+};
+
+export const unavailableText = (tool: string): string =>
+  `${LABELS[tool] ?? 'That'} is not available right now. Please try again later.`;
+
+const ORDER_EXAMPLES: Partial<Record<Intent, string>> = {
+  cancel: 'cancel order 42',
+  confirmation_mail: 'send me the confirmation for order 42',
+  status_mail: 'send me a status update for order 42',
+};
+
+export const askOrderText = (action: Intent): string =>
+  `${action === 'cancel' ? 'Which order should I cancel?' : 'Which order do you mean?'} Please give its number, for example "${ORDER_EXAMPLES[action] ?? 'order 42'}".`;
+
+export const askComplaintText = (missing: readonly string[], first: boolean): string =>
+  `${first ? 'I can file a complaint for you. ' : ''}Please tell me ${missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}`}.`;
+
+export const confirmCancelText = (orderId: number, reason: string | undefined, suggested: boolean): string =>
+  `${suggested ? `Do you want me to cancel order #${orderId}?` : `You are asking me to cancel order #${orderId}${reason ? ` (reason: ${reason})` : ''}.`} A cancellation cannot be undone. Reply "yes, cancel order ${orderId}" to confirm.`;
+
+export const keptText = (orderId: number | undefined): string =>
+  orderId === undefined
+    ? 'All right, I have not cancelled anything. Is there anything else I can help you with?'
+    : `All right, I have not cancelled order #${orderId}, and I will not cancel it unless you ask me to.`;
+
+export const NOTHING_TO_CONFIRM =
+  'There is nothing waiting for your confirmation. What can I do for you? For example, "show order 42".';
+export const ALL_RIGHT = 'All right. If there is anything else I can do for you, just ask.';
+export const NOT_FILED =
+  'All right, I have not filed a complaint. Is there anything else I can help you with?';
+export const ASK_CUSTOMER =
+  'Whose orders should I list? Please give the customer\'s name or e-mail address, for example "list orders for Jane Doe" or "orders of jane@example.com".';
+export const ASK_COMPLAINT_ID =
+  'Which complaint do you mean? Please give its reference, for example "show my complaint CMP-7K2QX9AB". To file a new one, say "I want to file a complaint".';
+export const ASK_COMPLAINTS_EMAIL =
+  'Which e-mail address did you give with your complaints? Please tell me, for example "list my complaints (jane@example.com)".';
+
+/** The first answer to a message in German, French or Spanish says, in that language, how it answers. */
+const COURTESY: Record<Exclude<Lang, 'en'>, readonly [hello: string, thanks: string, note: string]> = {
+  de: ['Hallo!', 'Gern geschehen!', 'Ich antworte auf Englisch.'],
+  fr: ['Bonjour !', 'Avec plaisir !', 'Je réponds en anglais.'],
+  es: ['¡Hola!', '¡De nada!', 'Respondo en inglés.'],
+};
+
+export function courtesy(r: Request, firstInLanguage: boolean): string {
+  if (r.lang === 'en') return '';
+  const [hello, thanks, note] = COURTESY[r.lang];
+  const prefix = [r.greeted ? hello : r.thanked ? thanks : '', firstInLanguage ? note : '']
+    .filter(Boolean)
+    .join(' ');
+  return prefix === '' ? '' : `${prefix} `;
+}
