@@ -3,14 +3,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerAvailable, startRedis, type TestRedis } from '../helpers/redis-server.js';
-import { freePort, spawnServer, waitForHttp } from '../helpers/server-process.js';
+import { ensureServerBuild, freePort, spawnServer, waitForHttp } from '../helpers/server-process.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'session-restart-'));
 let redis: TestRedis | undefined;
 
 beforeAll(async () => {
+  // The shared build may take long on a loaded machine; it belongs to set-up, not to a test's time.
+  ensureServerBuild();
   if (redisServerAvailable()) redis = await startRedis();
-});
+}, 300_000);
 afterAll(async () => {
   await redis?.close();
   rmSync(tmp, { recursive: true, force: true });
