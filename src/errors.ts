@@ -3,6 +3,7 @@
  * error code and a message that is safe to show; only `src/http` decides the status and headers.
  */
 export type ServiceErrorCode =
+  | 'FORBIDDEN'
   | 'SESSION_NOT_FOUND'
   | 'SESSION_BUSY'
   | 'RATE_LIMIT_EXCEEDED'

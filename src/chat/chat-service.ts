@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { VerifiedCustomer } from '../access/principal.js';
+import type { Role, VerifiedCustomer } from '../access/principal.js';
+import { bindingFor, mayUseSession } from '../access/session-access.js';
 import type { Agent, AgentEventListener } from '../agent/loop.js';
 import { TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
@@ -37,6 +38,8 @@ export interface ChatTurnRequest {
   message: string;
   /** The customer the turn acts for, when the caller vouched for one. */
   customer?: VerifiedCustomer;
+  /** The caller's role (`client` when absent): decides who may continue a customer's session. */
+  role?: Role;
   requestId: string;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
@@ -55,6 +58,8 @@ export interface ChatTurnResult {
   /** When the answer was completed (ISO-8601). */
   timestamp: string;
 }
+
+export const SESSION_OF_ANOTHER_CUSTOMER = 'This conversation belongs to another customer';
 
 /** The abort reason of the turn deadline, told apart from the client's own abort by identity. */
 class TurnDeadlineReached extends Error {
@@ -140,7 +145,14 @@ export function createChatService(deps: ChatServiceDeps) {
     log: Logger,
     onEvent: AgentEventListener,
   ): Promise<ChatTurnResult> {
-    const history = (await sessions.get(key))?.messages ?? [];
+    const session = await sessions.get(key);
+    const caller = { role: request.role ?? 'client', customer: request.customer } as const;
+    if (session && !mayUseSession(caller, key.tenantId, session.attributes)) {
+      throw new ServiceError('FORBIDDEN', SESSION_OF_ANOTHER_CUSTOMER);
+    }
+    // The first verified customer to speak in a session binds it to themselves.
+    const binding = bindingFor(caller, key.tenantId, session?.attributes);
+    const history = session?.messages ?? [];
     const userMessage: StoredMessage = { role: 'user', content: request.message, timestamp: receivedAt };
     const ctx = {
       tenantId: key.tenantId,
@@ -154,10 +166,11 @@ export function createChatService(deps: ChatServiceDeps) {
     try {
       const result = await agent.runTurn({ history, message: request.message, ctx }, onEvent);
       const timestamp = new Date().toISOString();
-      const snapshot = await sessions.append(key, [
-        userMessage,
-        assistantMessage(result.answer, result.toolCalls, timestamp, false),
-      ]);
+      const snapshot = await sessions.append(
+        key,
+        [userMessage, assistantMessage(result.answer, result.toolCalls, timestamp, false)],
+        binding,
+      );
       return {
         answer: result.answer,
         messageCount: countConversationMessages(snapshot.messages),
@@ -172,10 +185,11 @@ export function createChatService(deps: ChatServiceDeps) {
       if (partial.toolCalls.length > 0 || partial.answer !== '') {
         const timestamp = new Date().toISOString();
         try {
-          await sessions.append(key, [
-            userMessage,
-            assistantMessage(partial.answer, partial.toolCalls, timestamp, true),
-          ]);
+          await sessions.append(
+            key,
+            [userMessage, assistantMessage(partial.answer, partial.toolCalls, timestamp, true)],
+            binding,
+          );
           log.info(
             { tool_calls: partial.toolCalls.length, steps: partial.steps },
             'interrupted chat turn stored',

@@ -59,13 +59,15 @@ function isPhoneNumber(candidate: string): boolean {
   return !/^\d{4}[-.]\d{2}[-.]\d{2}/.test(candidate) && !/^\d{2}[-.]\d{2}[-.]\d{4}/.test(candidate);
 }
 
-const HAS_DIGIT_OR_AT = /[\d@]/;
+/** Every pattern above needs an @ or a run of at least seven digits and separators. */
+const MAYBE_PII = /@|\d[\d ().-]{5,}\d/;
+const DIGIT_RUN = /\d[\d ().-]{5,}\d/;
 
 export function maskPii(text: string): string {
-  if (!HAS_DIGIT_OR_AT.test(text)) return text;
+  if (!MAYBE_PII.test(text)) return text;
   let out = text;
   if (out.includes('@')) out = out.replace(EMAIL, PII_MASKS.email);
-  if (!/\d/.test(out)) return out;
+  if (!DIGIT_RUN.test(out)) return out;
   out = out.replace(IBAN, (match) => (ibanValid(match) ? PII_MASKS.iban : match));
   out = out.replace(CARD, (match) => (isCardNumber(match) ? PII_MASKS.card : match));
   out = out.replace(PHONE, (match) => (isPhoneNumber(match) ? PII_MASKS.phone : match));

@@ -10,8 +10,13 @@ const KEY_SHAPED: Array<[RegExp, string]> = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/-]{8,4000}=*/gi, `$1 ${SECRET_MASK}`],
 ];
 
+/** Cheap test for whether any KEY_SHAPED pattern can match at all. */
+const MAYBE_KEY_SHAPED = /sk-|rk-|eyJ|AKIA|bearer|basic/i;
+/** pino's own timestamps, in every line: never personal data. */
+const ISO_TIME_LITERAL = /^"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)"$/;
+
 /** A JSON string literal, or a bare number long enough to be a card number. */
-const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|(?<![\w."])\d{13,19}(?![\w."])/g;
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|(?<![\w."-])\d{13,19}(?![\w."])/g;
 
 export interface LineRedactorOptions {
   /** Mask e-mail addresses, phone numbers, card numbers and IBANs (LOG_REDACT_PII). */
@@ -38,7 +43,7 @@ export function createLineRedactor(options: LineRedactorOptions): (line: string)
   ];
 
   function maskString(literal: string): string {
-    if (!/[\d@]/.test(literal)) return literal;
+    if (!/[\d@]/.test(literal) || ISO_TIME_LITERAL.test(literal)) return literal;
     if (!literal.includes('\\')) return `"${maskPii(literal.slice(1, -1))}"`;
     // Escapes (\n, \") would glue characters to a match: mask the decoded text and encode it again.
     return JSON.stringify(maskPii(JSON.parse(literal) as string));
@@ -47,7 +52,9 @@ export function createLineRedactor(options: LineRedactorOptions): (line: string)
   return (line: string): string => {
     let out = line;
     for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join(SECRET_MASK);
-    for (const [pattern, replacement] of KEY_SHAPED) out = out.replace(pattern, replacement);
+    if (MAYBE_KEY_SHAPED.test(out)) {
+      for (const [pattern, replacement] of KEY_SHAPED) out = out.replace(pattern, replacement);
+    }
     if (!options.pii) return out;
     return out.replace(JSON_TOKEN, (token) =>
       token.startsWith('"') ? maskString(token) : isCardNumber(token) ? `"${PII_MASKS.card}"` : token,

@@ -37,12 +37,13 @@ export function chatWithCustomerProbe() {
     logger: silent,
   });
   const sessions = createMemorySessionStore({ ttlMinutes: 60, maxSessions: 100, maxMessages: 1_000 });
+  const turnLock = createMemoryTurnLock();
   const chat = createChatService({
     agent,
     sessions,
-    turnLock: createMemoryTurnLock(),
+    turnLock,
     config: { TURN_TIMEOUT_MS: 10_000 },
     logger: silent,
   });
-  return { chat, sessions, seen };
+  return { chat, sessions, turnLock, seen };
 }

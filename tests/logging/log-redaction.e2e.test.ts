@@ -51,7 +51,8 @@ beforeAll(async () => {
     LOG_FILE_PATH: path.join(logDir, 'app.log'),
   });
   await waitForHttp(`${proc.baseUrl}/health`, proc);
-}, 60_000);
+  // Room for the shared server build on a loaded machine.
+}, 180_000);
 
 afterAll(async () => {
   await proc?.stop('SIGKILL');

@@ -221,6 +221,24 @@ describe('openOrderDatabase on Postgres', () => {
     });
   });
 
+  it('bounds the pool and sets the statement and idle-in-transaction timeouts on every connection', async () => {
+    const url = await (await postgresServer()).createDatabase();
+    const handle = await openOrderDatabase({
+      url,
+      path: 'unused.db',
+      logger: silentLogger,
+      poolMax: 3,
+      timeoutMs: 1500,
+    });
+    handles.push(handle);
+    if (handle.dialect !== 'postgres') throw new Error('expected Postgres');
+    expect(handle.pool.options.max).toBe(3);
+    const { rows } = await handle.pool.query(
+      "SELECT current_setting('statement_timeout') AS statement, current_setting('idle_in_transaction_session_timeout') AS idle",
+    );
+    expect(rows).toEqual([{ statement: '1500ms', idle: '3s' }]);
+  });
+
   it('lets several instances start at once on a new database: one migrates, none fails', async () => {
     const url = await (await postgresServer()).createDatabase();
     const opened = await Promise.all(Array.from({ length: 4 }, () => open(url)));

@@ -48,13 +48,13 @@ async function ok<T>(name: string, args: unknown): Promise<T> {
   return outcome.result as T;
 }
 
-/** Resolves once some other connection is waiting for a row lock (the tool's SELECT … FOR UPDATE). */
-async function lockWaiterAppears(): Promise<void> {
+/** Resolves once some connection of the test database waits for a row lock (the tool's SELECT … FOR UPDATE). */
+async function lockWaiterAppears(watcher: pg.Client): Promise<void> {
   for (;;) {
-    const [row] = await server.query<{ n: number }>(
+    const { rows } = await watcher.query<{ n: number }>(
       "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()",
     );
-    if (row!.n > 0) return;
+    if (rows[0]!.n > 0) return;
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
@@ -106,11 +106,15 @@ describe('order tools while Postgres is down', () => {
     await holder.query('BEGIN');
     await holder.query('SELECT id FROM orders WHERE id = $1 FOR UPDATE', [order.order_id]);
 
+    // Watched from a third session outside any transaction: a transaction sees pg_stat_activity frozen.
+    const watcher = new pg.Client({ connectionString: server.url });
+    watcher.on('error', () => undefined);
+    await watcher.connect();
     const pending = call('cancel_order', { order_id: order.order_id, reason: 'cut off' });
-    await lockWaiterAppears();
+    await lockWaiterAppears(watcher);
     await server.stop();
     expect(await pending).toMatchObject({ kind: 'tool_error', message: ORDER_DB_UNAVAILABLE });
-    await holder.end().catch(() => undefined);
+    await Promise.all([holder.end().catch(() => undefined), watcher.end().catch(() => undefined)]);
 
     await server.start();
     const { order: after } = await ok<{ order: Order }>('get_order', { order_id: order.order_id });

@@ -30,7 +30,11 @@ async function swaggerPlugin(
       ],
       components: {
         securitySchemes: {
-          bearerAuth: { type: 'http', scheme: 'bearer' },
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'An API key, or a JWT when AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set',
+          },
           apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
         },
       },

@@ -72,6 +72,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       sessionId,
       message: body.message,
       ...(principal.customer ? { customer: principal.customer } : {}),
+      role: principal.role,
       requestId: request.id,
       signal: turn.signal,
       logger: request.log as Logger,

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { mayUseSession } from '../../access/session-access.js';
 import { countConversationMessages } from '../../sessions/count.js';
 import type { SessionStore } from '../../sessions/types.js';
 import { runExclusive, type TurnLock } from '../../turns/turn-lock.js';
 import { AppError } from '../errors.js';
+import { principalOf } from '../plugins/auth.js';
 import { errorResponses } from '../schemas/error.js';
 import {
   deletedSchema,
@@ -38,7 +40,10 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
       const sessionId = request.params.session_id;
       request.sessionId = sessionId;
       const session = await sessions.get({ tenantId, sessionId });
-      if (!session) throw notFound(sessionId);
+      // Another customer's conversation does not exist as far as this caller can tell.
+      if (!session || !mayUseSession(principalOf(request), tenantId, session.attributes)) {
+        throw notFound(sessionId);
+      }
       return {
         session_id: sessionId,
         tenant_id: tenantId,
@@ -71,8 +76,13 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
     async (request) => {
       const key = { tenantId: request.tenantId!, sessionId: request.params.session_id };
       request.sessionId = key.sessionId;
+      const principal = principalOf(request);
       // Behind the session lock, so a running turn cannot write the session back after the delete.
-      const deleted = await runExclusive(turnLock, key, () => sessions.delete(key));
+      const deleted = await runExclusive(turnLock, key, async () => {
+        const session = await sessions.get(key);
+        if (!session || !mayUseSession(principal, key.tenantId, session.attributes)) return false;
+        return sessions.delete(key);
+      });
       if (!deleted) throw notFound(key.sessionId);
       return { message: 'Session deleted successfully' as const, session_id: key.sessionId };
     },

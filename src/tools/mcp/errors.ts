@@ -36,3 +36,22 @@ export function describeMcpError(err: unknown): string {
   }
   return maskUrlCredentials(text);
 }
+
+/** The abort reason of calls pending on a connection that broke: they fail at once, not at their timeout. */
+export class McpConnectionDroppedError extends Error {
+  constructor(reason: string) {
+    super(`the MCP connection dropped: ${reason}`);
+    this.name = 'McpConnectionDroppedError';
+  }
+}
+
+/**
+ * Transport errors that mean the connection under a pending call is gone (the server died, the
+ * socket was reset, a response stream broke off), as opposed to a benign hiccup of the optional
+ * standalone event stream.
+ */
+export function isDroppedConnection(err: unknown): boolean {
+  return /SSE stream disconnected|fetch failed|terminated|other side closed|ECONNRESET|EPIPE|socket hang up/i.test(
+    describeMcpError(err),
+  );
+}
