@@ -38,6 +38,7 @@ beforeAll(async () => {
         LOG_LEVEL: 'warn',
         MCP_SERVER_URL: '',
         DEMO_ORDERS: 'false',
+        ORDER_ACCESS: 'tenant',
         LLM_PROVIDER: 'openai',
         OPENAI_BASE_URL: fake.baseURL,
         OPENAI_API_KEY: 'sk-test-multi-instance',
