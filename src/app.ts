@@ -16,12 +16,14 @@ import tracingPlugin from './http/plugins/tracing.js';
 import webChat from './http/plugins/web-chat.js';
 import { requestIdFor } from './http/request-id.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
+import handoffRoutes from './http/routes/handoff.js';
 import healthRoutes from './http/routes/health.js';
 import sessionRoutes from './http/routes/sessions.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionStore } from './sessions/types.js';
 import type { Metrics } from './telemetry/metrics.js';
 import type { Tracing } from './telemetry/tracing.js';
+import { createHandoffService, type HandoffService } from './tools/handoff/service.js';
 import type { TurnLock } from './turns/turn-lock.js';
 
 export interface AppDeps {
@@ -38,6 +40,8 @@ export interface AppDeps {
   metrics?: Metrics;
   /** OpenTelemetry traces; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is not set. */
   tracing?: Tracing;
+  /** Hand-off to a person; the runtime's (shared with the tool and the webhook), else one of the app's. */
+  handoff?: HandoffService;
   /** Tests shorten the SSE keep-alive comment interval. */
   pingIntervalMs?: number;
 }
@@ -119,6 +123,10 @@ export async function buildApp(deps: AppDeps) {
     isClosing: () => inflight.closing,
   });
   await app.register(sessionRoutes, { sessions: deps.sessions, turnLock: deps.turnLock });
+  const handoff =
+    deps.handoff ??
+    createHandoffService({ sessions: deps.sessions, turnLock: deps.turnLock, logger: deps.logger });
+  await app.register(handoffRoutes, { handoff });
   await app.register(chatRoutes, { chat: deps.chat, inflight, pingIntervalMs: deps.pingIntervalMs });
 
   return app;

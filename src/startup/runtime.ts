@@ -24,6 +24,7 @@ import {
 import { createMetrics } from '../telemetry/metrics.js';
 import { createTracing, type Tracing, tracedFetch } from '../telemetry/tracing.js';
 import { createEmailTools, createMailer, emailReadinessCheck } from '../tools/email/index.js';
+import { createHandoffService, createHandoffTool } from '../tools/handoff/index.js';
 import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
@@ -109,6 +110,13 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
 
     const tools = createToolRegistry();
     tools.register(...createOrderTools(orders), ...createEmailTools({ mailer, orders, config }));
+    const handoff = createHandoffService({
+      sessions,
+      turnLock,
+      logger,
+      maxScan: config.MAX_SESSIONS_PER_TENANT,
+    });
+    tools.register(createHandoffTool(handoff));
 
     const mcp = createMcpToolSource({
       url: config.MCP_SERVER_URL,
@@ -186,6 +194,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       sessions,
       turnLock,
       readiness,
+      handoff,
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),
       ...(tracing ? { tracing } : {}),
