@@ -24,7 +24,7 @@ import {
 import { createMetrics } from '../telemetry/metrics.js';
 import { createTracing, type Tracing, tracedFetch } from '../telemetry/tracing.js';
 import { createEmailTools, createMailer, emailReadinessCheck } from '../tools/email/index.js';
-import { createHandoffService, createHandoffTool } from '../tools/handoff/index.js';
+import { createHandoffService, createHandoffTool, createHandoffWebhook } from '../tools/handoff/index.js';
 import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
@@ -110,11 +110,21 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
 
     const tools = createToolRegistry();
     tools.register(...createOrderTools(orders), ...createEmailTools({ mailer, orders, config }));
+    const webhook =
+      config.HANDOFF_WEBHOOK_URL && config.HANDOFF_WEBHOOK_SECRET
+        ? createHandoffWebhook({
+            url: config.HANDOFF_WEBHOOK_URL,
+            secret: config.HANDOFF_WEBHOOK_SECRET,
+            logger,
+          })
+        : undefined;
+    if (webhook) closers.push({ name: 'hand-off webhook', close: () => webhook.close() });
     const handoff = createHandoffService({
       sessions,
       turnLock,
       logger,
       maxScan: config.MAX_SESSIONS_PER_TENANT,
+      ...(webhook ? { onHandoff: webhook.notify } : {}),
     });
     tools.register(createHandoffTool(handoff));
 

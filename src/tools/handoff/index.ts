@@ -7,3 +7,11 @@ export {
   type WaitingSession,
 } from './service.js';
 export { createHandoffTool, HANDOFF_TOOL_INSTRUCTION, HANDOFF_TOOL_NAME } from './tool.js';
+export {
+  createHandoffWebhook,
+  type HandoffWebhook,
+  type HandoffWebhookBody,
+  type HandoffWebhookOptions,
+  signBody,
+  webhookBody,
+} from './webhook.js';
