@@ -18,8 +18,10 @@ import { requestIdFor } from './http/request-id.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import handoffRoutes from './http/routes/handoff.js';
 import healthRoutes from './http/routes/health.js';
+import sessionEventRoutes from './http/routes/session-events.js';
 import sessionRoutes from './http/routes/sessions.js';
 import { SERVICE_VERSION } from './project.js';
+import type { SessionEventBus } from './sessions/events.js';
 import type { SessionStore } from './sessions/types.js';
 import type { Metrics } from './telemetry/metrics.js';
 import type { Tracing } from './telemetry/tracing.js';
@@ -42,6 +44,11 @@ export interface AppDeps {
   tracing?: Tracing;
   /** Hand-off to a person; the runtime's (shared with the tool and the webhook), else one of the app's. */
   handoff?: HandoffService;
+  /**
+   * Publishes what `sessions` stores (the runtime wraps the store with `withSessionEvents`); the
+   * session live feed route exists only with it.
+   */
+  sessionEvents?: SessionEventBus;
   /** Tests shorten the SSE keep-alive comment interval. */
   pingIntervalMs?: number;
 }
@@ -127,6 +134,13 @@ export async function buildApp(deps: AppDeps) {
     deps.handoff ??
     createHandoffService({ sessions: deps.sessions, turnLock: deps.turnLock, logger: deps.logger });
   await app.register(handoffRoutes, { handoff });
+  if (deps.sessionEvents) {
+    await app.register(sessionEventRoutes, {
+      sessions: deps.sessions,
+      events: deps.sessionEvents,
+      ...(deps.pingIntervalMs ? { pingIntervalMs: deps.pingIntervalMs } : {}),
+    });
+  }
   await app.register(chatRoutes, { chat: deps.chat, inflight, pingIntervalMs: deps.pingIntervalMs });
 
   return app;

@@ -14,7 +14,10 @@ import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
 import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
+import { createKeyspace } from '../redis/keys.js';
+import { createMemorySessionEventBus, type SessionEventBus, withSessionEvents } from '../sessions/events.js';
 import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
+import { createRedisSessionEventBus } from '../sessions/redis-events.js';
 import {
   instrumentAgent,
   instrumentModel,
@@ -77,11 +80,28 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     }
   }
 
-  const sessions = createMemorySessionStore({
-    ...memorySessionStoreOptions(config),
-    onRemove: (key, reason) =>
-      logger.debug({ tenant_id: key.tenantId, session_id: key.sessionId, reason }, 'session removed'),
-  });
+  // Session live feeds (DESIGN §13): through Redis pub/sub when instances share Redis.
+  let sessionEvents: SessionEventBus = createMemorySessionEventBus();
+  if (redis && config.REDIS_URL) {
+    const subscriber = createRedisClient({ url: config.REDIS_URL, logger, name: 'session-events' });
+    closers.push({ name: 'session events subscriber', close: () => closeRedisClient(subscriber) });
+    sessionEvents = createRedisSessionEventBus({
+      publisher: redis,
+      subscriber,
+      channel: createKeyspace(config.REDIS_KEY_PREFIX).key('session-events'),
+      logger,
+    });
+  }
+  const events = sessionEvents;
+  closers.push({ name: 'session events', close: () => events.close() });
+  const sessions = withSessionEvents(
+    createMemorySessionStore({
+      ...memorySessionStoreOptions(config),
+      onRemove: (key, reason) =>
+        logger.debug({ tenant_id: key.tenantId, session_id: key.sessionId, reason }, 'session removed'),
+    }),
+    events,
+  );
   closers.push({ name: 'sessions', close: () => sessions.close() });
   registerCoreChecks(readiness, sessions);
   const turnLock = createMemoryTurnLock();
@@ -205,6 +225,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       turnLock,
       readiness,
       handoff,
+      sessionEvents: events,
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),
       ...(tracing ? { tracing } : {}),
