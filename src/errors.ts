@@ -7,6 +7,7 @@ export type ServiceErrorCode =
   | 'SESSION_NOT_FOUND'
   | 'SESSION_BUSY'
   | 'RATE_LIMIT_EXCEEDED'
+  | 'QUOTA_EXCEEDED'
   | 'LLM_ERROR'
   | 'AGENT_UNAVAILABLE'
   | 'TIMEOUT';

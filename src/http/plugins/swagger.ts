@@ -32,6 +32,7 @@ async function swaggerPlugin(
         { name: 'Health', description: 'Liveness, readiness and basic health probes' },
         { name: 'Chat', description: 'Talk to the agent (JSON or streaming)' },
         { name: 'Sessions', description: 'Conversation history and housekeeping' },
+        { name: 'Audit', description: 'Every tool call, for operators' },
       ],
       components: {
         securitySchemes: {

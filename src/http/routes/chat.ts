@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { auditActorOf } from '../../audit/tool-calls.js';
 import type { ChatService, ChatTurnRequest } from '../../chat/chat-service.js';
 import { AGENT_UNAVAILABLE_MESSAGE } from '../../chat/turn-errors.js';
 import { AppError } from '../errors.js';
@@ -86,6 +87,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       message: body.message,
       ...(principal.customer ? { customer: principal.customer } : {}),
       role: principal.role,
+      actor: auditActorOf(principal),
       requestId: request.id,
       signal: turn.signal,
       logger: request.log as Logger,
