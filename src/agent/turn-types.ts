@@ -1,6 +1,5 @@
-import type { Logger } from 'pino';
-import type { VerifiedCustomer } from '../access/principal.js';
 import type { StoredMessage, ToolCallRecord } from '../sessions/types.js';
+import type { ToolContext } from '../tools/registry.js';
 import type { Usage } from './types.js';
 
 /** What the loop reports while a turn runs; the chat route turns these into SSE events. */
@@ -15,15 +14,8 @@ export type AgentEvent =
     }
   | { type: 'tool_result'; id: string; name: string; status: 'ok' | 'error' };
 
-export interface TurnContext {
-  tenantId: string;
-  sessionId: string;
-  requestId: string;
-  /** The customer the turn acts for, when the caller vouched for one (tools scope by it). */
-  customer?: VerifiedCustomer;
-  /** Aborting it stops the model call and the running tools at once. */
-  signal: AbortSignal;
-  logger: Logger;
+/** What a turn knows: everything its tool calls know, and how the answer goes out. */
+export interface TurnContext extends ToolContext {
   /** The client reads the answer as it is produced (SSE) rather than as one JSON reply. */
   streaming?: boolean;
 }

@@ -207,24 +207,6 @@ describe('chat service', () => {
     expect((error as Error).message).not.toContain('model failure for the test');
   });
 
-  it('answers AGENT_UNAVAILABLE when there is no agent', async () => {
-    const sessions = createMemorySessionStore({ ttlMinutes: 60, maxSessions: 10, maxMessages: 100 });
-    stores.push(sessions);
-    const chat = createChatService({
-      agent: () => undefined,
-      sessions,
-      turnLock: createMemoryTurnLock(),
-      config: { TURN_TIMEOUT_MS: 1_000 },
-      logger: silent,
-    });
-    const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
-    expect(fromServiceError(error as ServiceError)).toMatchObject({
-      code: 'AGENT_UNAVAILABLE',
-      statusCode: 503,
-    });
-    expect(await sessions.get(key)).toBeUndefined();
-  });
-
   it('gives up a queued turn at once when its client leaves, and never runs it', async () => {
     let releaseFirst!: () => void;
     const firstMayFinish = new Promise<void>((resolve) => {

@@ -2,8 +2,7 @@ import { z } from 'zod';
 import type { AppConfig } from '../../config/index.js';
 import type { Order, OrderReader } from '../../db/order-types.js';
 import { orderId } from '../orders/arguments.js';
-import { orderDatabaseCall } from '../orders/database-call.js';
-import { orderNotFound } from '../orders/tools.js';
+import { readOrder } from '../orders/database-call.js';
 import { defineTool, type Tool, type ToolContext, ToolError } from '../registry.js';
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, prepareAttachments } from './attachments.js';
 import { MailerError } from './mail-errors.js';
@@ -143,11 +142,7 @@ export function createEmailTools(deps: {
     }
   }
 
-  async function loadOrder(ctx: ToolContext, id: number): Promise<Order> {
-    const order = await orderDatabaseCall(ctx, false, () => orders.getOrder(ctx.tenantId, id));
-    if (!order) throw orderNotFound(id);
-    return order;
-  }
+  const loadOrder = (ctx: ToolContext, id: number): Promise<Order> => readOrder(ctx, orders, id);
 
   function orderRecipients(order: Order, to: RecipientInput) {
     const given = typeof to === 'string' ? to.trim() : to;
