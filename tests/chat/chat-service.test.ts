@@ -214,18 +214,26 @@ describe('chat service', () => {
     });
     const { chat, sessions, model } = setup([
       [{ waitFor: firstMayFinish }, ...say('first answer')],
-      say('never'),
+      say('third answer'),
     ]);
     const first = chat.runTurn(turn('first'), () => {});
     const client = new AbortController();
     const second = chat.runTurn(turn('second', client.signal), () => {});
     client.abort();
     expect(await failureOf(second)).toBeInstanceOf(ClientDisconnectedError);
+    // Turns run in arrival order, so once a later turn has run, the abandoned one would have run before it.
+    const third = chat.runTurn(turn('third'), () => {});
     releaseFirst();
     await first;
-    await sleep(10);
-    expect(model.requests).toHaveLength(1);
-    expect((await sessions.get(key))!.messages.map((m) => m.content)).toEqual(['first', 'first answer']);
+    await third;
+    expect(model.requests).toHaveLength(2);
+    expect(model.requests[1]!.messages.map((m) => m.content)).not.toContain('second');
+    expect((await sessions.get(key))!.messages.map((m) => m.content)).toEqual([
+      'first',
+      'first answer',
+      'third',
+      'third answer',
+    ]);
   });
 
   it('passes unexpected failures through unchanged', async () => {
