@@ -35,7 +35,8 @@ export interface SqliteSessionStoreOptions extends SessionLimits {
   busyTimeoutMs?: number;
 }
 
-const MIGRATIONS_TABLE = '__drizzle_migrations';
+// Its own name, so that even a SESSION_DB_PATH pointed at the orders file cannot mix the two histories.
+const MIGRATIONS_TABLE = '__drizzle_session_migrations';
 
 interface SessionRow {
   id: number;
