@@ -9,7 +9,7 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'create-logger-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const config = (file: string, toFile: boolean) => ({
-  LOG_LEVEL: 'info',
+  LOG_LEVEL: 'info' as const,
   LOG_TO_FILE: toFile,
   LOG_FILE_PATH: file,
   LOG_MAX_SIZE_MB: 1,
