@@ -1,5 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Coverage (v8) runs where it is enforced — CI (`CI=true`, as `.ci/run` sets it) — or when asked with
+ * `COVERAGE=1 npx vitest run`; a local `npm test` stays fast without it.
+ */
+const coverage = process.env.CI === 'true' || process.env.COVERAGE === '1';
+
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
@@ -8,5 +14,15 @@ export default defineConfig({
     hookTimeout: 20_000,
     pool: 'forks',
     reporters: ['default'],
+    coverage: {
+      enabled: coverage,
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      // The web page's script and styles run in the browser (the Chromium tests exercise them).
+      exclude: ['src/web/**'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: '.vitest-tmp/coverage',
+      thresholds: { lines: 90, branches: 80 },
+    },
   },
 });

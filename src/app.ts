@@ -60,12 +60,6 @@ export interface AppDeps {
   pingIntervalMs?: number;
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    inflight: InflightTurns;
-  }
-}
-
 /** Trusts the first `hops` proxies counted from this server, as proxy-addr does for a number. */
 function trustHops(hops: number) {
   return (_address: string, hop: number) => hop < hops;
@@ -112,7 +106,6 @@ export async function buildApp(deps: AppDeps) {
   app.setSerializerCompiler(serializerCompiler);
 
   const inflight = deps.inflight ?? createInflightTurns();
-  app.decorate('inflight', inflight);
 
   await app.register(errorHandler);
   await app.register(requestContext);

@@ -12,22 +12,14 @@ import { countConversationMessages } from '../sessions/index.js';
 import { sessionStatus } from '../sessions/status.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
 import { runExclusive, type TurnLock } from '../turns/turn-lock.js';
-import {
-  AGENT_UNAVAILABLE_MESSAGE,
-  ClientDisconnectedError,
-  modelErrorToServiceError,
-  TURN_TIMEOUT_MESSAGE,
-} from './turn-errors.js';
+import { ClientDisconnectedError, modelErrorToServiceError, TURN_TIMEOUT_MESSAGE } from './turn-errors.js';
 
 export interface ChatServiceConfig {
   TURN_TIMEOUT_MS: number;
 }
 
-/** The agent itself, or a getter for when it may not exist (yet, or any more). */
-export type AgentSource = Agent | (() => Agent | undefined);
-
 export interface ChatServiceDeps {
-  agent: AgentSource;
+  agent: Agent;
   sessions: SessionStore;
   /** Serialises the turns of one session (arrival order, bounded waiting). */
   turnLock: TurnLock;
@@ -92,9 +84,7 @@ class TurnDeadlineReached extends Error {
 }
 
 export function createChatService(deps: ChatServiceDeps) {
-  const { sessions, turnLock, config } = deps;
-  const source = deps.agent;
-  const getAgent = typeof source === 'function' ? source : () => source;
+  const { agent, sessions, turnLock, config } = deps;
 
   /**
    * Runs one turn: waits for the session's earlier turns, runs the agent on the stored history, and
@@ -110,8 +100,6 @@ export function createChatService(deps: ChatServiceDeps) {
           tenant_id: request.tenantId,
           session_id: request.sessionId,
         });
-    const agent = getAgent();
-    if (!agent) throw new ServiceError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
     if (request.signal.aborted) throw new ClientDisconnectedError(request.signal.reason);
     if (deps.quotas) {
       const quota = await deps.quotas.check(request.tenantId);

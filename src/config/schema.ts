@@ -82,25 +82,21 @@ const tokenQuotas = env(z.string().optional()).transform((value, ctx): Readonly<
 
 const optionalStr = env(z.string().optional());
 
-function isHttpUrl(value: string): boolean {
+/** True when `value` parses as a URL with one of `protocols` (and, if asked, a host name). */
+function urlWith(value: string, protocols: readonly string[], needsHost = false): boolean {
   try {
-    const { protocol } = new URL(value);
-    return protocol === 'http:' || protocol === 'https:';
+    const { protocol, hostname } = new URL(value);
+    return protocols.includes(protocol) && (!needsHost || hostname !== '');
   } catch {
     return false;
   }
 }
+
+const isHttpUrl = (value: string): boolean => urlWith(value, ['http:', 'https:']);
 
 const optionalUrl = env(z.string().refine(isHttpUrl, { error: 'expected an http(s) URL' }).optional());
 
-function isPostgresUrl(value: string): boolean {
-  try {
-    const { protocol, hostname } = new URL(value);
-    return (protocol === 'postgres:' || protocol === 'postgresql:') && hostname !== '';
-  } catch {
-    return false;
-  }
-}
+const isPostgresUrl = (value: string): boolean => urlWith(value, ['postgres:', 'postgresql:'], true);
 
 /** The message never echoes the value: a database URL usually carries a password. */
 const optionalPostgresUrl = env(
@@ -121,14 +117,7 @@ export const commaList = (value: string | undefined): string[] =>
 
 const list = z.string().optional().transform(commaList);
 
-function isRedisUrl(value: string): boolean {
-  try {
-    const { protocol } = new URL(value);
-    return protocol === 'redis:' || protocol === 'rediss:';
-  } catch {
-    return false;
-  }
-}
+const isRedisUrl = (value: string): boolean => urlWith(value, ['redis:', 'rediss:']);
 
 const optionalRedisUrl = env(
   z.string().refine(isRedisUrl, { error: 'expected a redis:// or rediss:// URL' }).optional(),

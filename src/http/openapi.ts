@@ -51,35 +51,31 @@ export const routeTransform: SwaggerTransform = (input) => {
   return output;
 };
 
-function collectRefs(value: unknown, into: Set<string>): void {
+/** Calls `visit` with the schema name of every local `$ref` below `value`, and the object holding it. */
+function eachRef(value: unknown, visit: (name: string, holder: Record<string, unknown>) => void): void {
   if (Array.isArray(value)) {
-    for (const item of value) collectRefs(item, into);
+    for (const item of value) eachRef(item, visit);
     return;
   }
   if (!isObject(value)) return;
   for (const [key, child] of Object.entries(value)) {
     if (key === '$ref' && typeof child === 'string' && child.startsWith(REF_PREFIX)) {
-      into.add(child.slice(REF_PREFIX.length));
+      visit(child.slice(REF_PREFIX.length), value);
     } else {
-      collectRefs(child, into);
+      eachRef(child, visit);
     }
   }
 }
 
+function collectRefs(value: unknown, into: Set<string>): void {
+  eachRef(value, (name) => into.add(name));
+}
+
 function rewriteRefs(value: unknown, renames: Map<string, string>): void {
-  if (Array.isArray(value)) {
-    for (const item of value) rewriteRefs(item, renames);
-    return;
-  }
-  if (!isObject(value)) return;
-  for (const [key, child] of Object.entries(value)) {
-    if (key === '$ref' && typeof child === 'string' && child.startsWith(REF_PREFIX)) {
-      const renamed = renames.get(child.slice(REF_PREFIX.length));
-      if (renamed !== undefined) value[key] = REF_PREFIX + renamed;
-    } else {
-      rewriteRefs(child, renames);
-    }
-  }
+  eachRef(value, (name, holder) => {
+    const renamed = renames.get(name);
+    if (renamed !== undefined) holder.$ref = REF_PREFIX + renamed;
+  });
 }
 
 /** zod wraps a referenced schema made optional in a one-element `allOf`; the `$ref` says the same. */

@@ -169,13 +169,13 @@ export async function startPostgres(options: { database?: string } = {}): Promis
     proc.stderr?.resume();
   }
 
-  async function stop(): Promise<void> {
+  /** SIGINT is the fast shutdown (roll back, cut connections, checkpoint); SIGQUIT skips the checkpoint. */
+  async function stop(signal: 'SIGINT' | 'SIGQUIT' = 'SIGINT'): Promise<void> {
     const proc = child;
     child = undefined;
     if (!proc || proc.exitCode !== null) return;
     const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
-    // SIGINT is the fast shutdown: roll back open transactions, cut connections, checkpoint.
-    proc.kill('SIGINT');
+    proc.kill(signal);
     await exited;
   }
 
@@ -216,9 +216,11 @@ export async function startPostgres(options: { database?: string } = {}): Promis
     createDatabase,
     query,
     start,
-    stop,
+    stop: () => stop(),
     async close() {
-      await stop();
+      // The data folder is deleted next, so there is nothing to checkpoint: the immediate shutdown,
+      // which a loaded machine cannot stretch past the hook timeout by writing out many databases.
+      await stop('SIGQUIT');
       process.off('exit', killOnExit);
       rmSync(dir, { recursive: true, force: true });
     },

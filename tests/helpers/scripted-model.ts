@@ -42,11 +42,9 @@ export interface ScriptedModel extends ChatModel {
   remaining(): number;
 }
 
-let nextId = 1;
-
-/** Shorthand for a tool-call action. */
-export function call(name: string, args: unknown, id = `call_${nextId++}`): ScriptAction {
-  return { toolCall: { id, name, arguments: args } };
+/** Shorthand for a tool-call action; without an id the model numbers its calls (call_1, call_2, …). */
+export function call(name: string, args: unknown, id?: string): ScriptAction {
+  return { toolCall: { ...(id === undefined ? {} : { id }), name, arguments: args } };
 }
 
 /** A text split into small deltas, as a streaming provider would send it. */
@@ -69,6 +67,8 @@ export function createScriptedModel(
   const provider = identity.provider ?? 'scripted';
   const model = identity.model ?? 'scripted-model';
   let lastCall: ModelStatus['lastCall'];
+  // Per model, so a test's ids never depend on what other tests ran before it in the same worker.
+  let nextCallId = 1;
 
   async function* stream(request: ModelRequest): AsyncGenerator<ModelEvent> {
     const recorded: RecordedRequest = {
@@ -96,7 +96,7 @@ export function createScriptedModel(
           yield {
             type: 'tool_call',
             call: {
-              id: id ?? `call_${nextId++}`,
+              id: id ?? `call_${nextCallId++}`,
               name,
               arguments: typeof args === 'string' ? args : JSON.stringify(args),
             },

@@ -47,7 +47,9 @@ async function referenceServer(port = 0) {
 }
 
 /** A server built with the SDK whose one tool answers after the number of milliseconds it is given. */
-async function slowServer(): Promise<string> {
+/** A server whose `wait` tool answers after `ms`; `called()` resolves when the next call reaches it. */
+async function slowServer(): Promise<{ url: string; called: () => Promise<void> }> {
+  const waiting: Array<() => void> = [];
   const http = await startMcpHttpServer({
     port: 0,
     host: '127.0.0.1',
@@ -59,6 +61,7 @@ async function slowServer(): Promise<string> {
         'wait',
         { description: 'Waits, then answers', inputSchema: { ms: z.number().int().min(0) } },
         async ({ ms }) => {
+          for (const resolve of waiting.splice(0)) resolve();
           await new Promise((resolve) => setTimeout(resolve, ms).unref());
           return { content: [{ type: 'text', text: `waited ${ms} ms` }] };
         },
@@ -67,12 +70,12 @@ async function slowServer(): Promise<string> {
     },
   });
   cleanups.push(() => http.close());
-  return http.url;
+  return { url: http.url, called: () => new Promise<void>((resolve) => waiting.push(resolve)) };
 }
 
 describe('MCP client resilience', () => {
   it('turns a call that exceeds the call timeout into a ToolError and keeps the connection', async () => {
-    const mcp = source({ url: await slowServer(), callTimeoutMs: 600 });
+    const mcp = source({ url: (await slowServer()).url, callTimeoutMs: 600 });
     await mcp.start();
     const wait = findTool(mcp.tools(), 'wait');
 
@@ -85,15 +88,19 @@ describe('MCP client resilience', () => {
   });
 
   it('abandons a pending call when the turn is aborted', async () => {
-    const mcp = source({ url: await slowServer() });
+    const slow = await slowServer();
+    const mcp = source({ url: slow.url });
     await mcp.start();
     const controller = new AbortController();
+    const reached = slow.called();
     const pending = runTool(
       findTool(mcp.tools(), 'wait'),
       { ms: 10_000 },
       toolContext('default', controller.signal),
     );
-    setTimeout(() => controller.abort(), 50);
+    // Aborted while the server is working on it, not before the request went out.
+    await reached;
+    controller.abort();
     await expect(pending).rejects.toThrow('wait was cancelled.');
     expect(mcp.status().state).toBe('connected');
   });
@@ -182,10 +189,12 @@ describe('MCP client resilience', () => {
   it('stops reconnecting once closed', async () => {
     const port = await freePort();
     const mcp = source({ url: `http://127.0.0.1:${port}/mcp` });
-    await mcp.start();
+    // A witness with the same backoff, left open: once it has reconnected, the closed one had its chance.
+    const witness = source({ url: `http://127.0.0.1:${port}/mcp` });
+    await Promise.all([mcp.start(), witness.start()]);
     await mcp.close();
     await referenceServer(port);
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await waitFor('the witness to reconnect', () => witness.tools().length === 4);
     expect(mcp.tools()).toEqual([]);
     expect(mcp.status().state).toBe('closed');
   });

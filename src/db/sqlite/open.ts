@@ -1,11 +1,10 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { type BetterSQLite3Database, drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Logger } from 'pino';
 import type { ReadinessCheck } from '../../health/readiness.js';
 import { findMigrationsFolder } from '../migrations-folder.js';
+import { openSqliteFile } from './file.js';
 import * as schema from './schema.js';
 
 export type SqliteOrderDb = BetterSQLite3Database<typeof schema>;
@@ -38,18 +37,8 @@ function appliedMigrationCount(sqlite: Database.Database): number {
  */
 export function openSqliteOrderDatabase(options: OpenSqliteOrderDatabaseOptions) {
   const { logger } = options;
-  const inMemory = options.path === ':memory:';
-  const file = inMemory ? options.path : path.resolve(options.path);
-  if (!inMemory) fs.mkdirSync(path.dirname(file), { recursive: true });
-
-  const sqlite = new Database(file);
+  const { sqlite, file } = openSqliteFile(options);
   try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
-    sqlite.pragma('foreign_keys = ON');
-    // WAL makes NORMAL durable against application crashes; only a power loss can drop the last commits.
-    sqlite.pragma('synchronous = NORMAL');
-
     const db = drizzle(sqlite, { schema });
     const migrationsFolder = options.migrationsFolder ?? findMigrationsFolder('sqlite');
     const before = appliedMigrationCount(sqlite);

@@ -1,10 +1,8 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Logger } from 'pino';
+import { findMigrationsFolder } from '../../db/migrations-folder.js';
+import { openSqliteFile } from '../../db/sqlite/file.js';
 import {
   applyAttributesPatch,
   checkAttributesPatch,
@@ -40,18 +38,6 @@ export interface SqliteSessionStoreOptions extends SessionLimits {
 // Its own name, so that even a SESSION_DB_PATH pointed at the orders file cannot mix the two histories.
 const MIGRATIONS_TABLE = '__drizzle_session_migrations';
 
-/** Walks up from this module (src/ under tsx, dist/src/ compiled) to the folder holding `drizzle/sessions/`. */
-export function findSessionMigrationsFolder(startUrl: string = import.meta.url): string {
-  let dir = path.dirname(fileURLToPath(startUrl));
-  for (;;) {
-    const candidate = path.join(dir, 'drizzle', 'sessions');
-    if (fs.existsSync(path.join(candidate, 'meta', '_journal.json'))) return candidate;
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('no drizzle/sessions/ migrations folder found');
-    dir = parent;
-  }
-}
-
 interface SessionRow {
   id: number;
   tenant_id: string;
@@ -74,19 +60,10 @@ export function createSqliteSessionStore(options: SqliteSessionStoreOptions) {
   const { ttlMs, maxSessions, maxSessionsPerTenant, maxMessages } = checkLimits(options);
   const now = options.now ?? (() => Date.now());
   const logger = options.logger;
-  const inMemory = options.path === ':memory:';
-  const file = inMemory ? options.path : path.resolve(options.path);
-  if (!inMemory) fs.mkdirSync(path.dirname(file), { recursive: true });
-
-  const sqlite = new Database(file);
+  const { sqlite, file } = openSqliteFile(options);
   try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
-    sqlite.pragma('foreign_keys = ON');
-    // WAL makes NORMAL durable against application crashes; only a power loss can drop the last commits.
-    sqlite.pragma('synchronous = NORMAL');
     migrate(drizzle(sqlite, { schema }), {
-      migrationsFolder: options.migrationsFolder ?? findSessionMigrationsFolder(),
+      migrationsFolder: options.migrationsFolder ?? findMigrationsFolder('sessions'),
       migrationsTable: MIGRATIONS_TABLE,
     });
   } catch (err) {

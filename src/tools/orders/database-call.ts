@@ -1,4 +1,5 @@
 import { databaseProblem, withoutQueryDetails } from '../../db/errors.js';
+import type { Order, OrderReader } from '../../db/order-types.js';
 import { type ToolContext, ToolError } from '../registry.js';
 
 export const ORDER_DB_UNAVAILABLE = 'The order database is unavailable right now; try again in a moment';
@@ -28,4 +29,16 @@ export async function orderDatabaseCall<T>(
     if (problem === 'busy') throw new ToolError(ORDER_DB_BUSY, { retryable: true });
     throw withoutQueryDetails(err);
   }
+}
+
+/** The same message whether the order does not exist or belongs to another tenant. */
+export function orderNotFound(orderId: number): ToolError {
+  return new ToolError(`Order ${orderId} not found`, { order_id: orderId });
+}
+
+/** One order of the turn's tenant, for any tool that needs it (orders, e-mail); not found is a ToolError. */
+export async function readOrder(ctx: ToolContext, orders: OrderReader, orderId: number): Promise<Order> {
+  const order = await orderDatabaseCall(ctx, false, () => orders.getOrder(ctx.tenantId, orderId));
+  if (!order) throw orderNotFound(orderId);
+  return order;
 }

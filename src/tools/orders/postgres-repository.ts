@@ -1,8 +1,8 @@
 import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Order, OrderStatus } from '../../db/order-types.js';
 import type { PostgresOrderDb } from '../../db/postgres/open.js';
-import { type OrderRow, orders } from '../../db/postgres/schema.js';
-import { fromCents } from './money.js';
+import { orders } from '../../db/postgres/schema.js';
+import { orderById, orderListWhere } from './conditions.js';
 import {
   cancellationNote,
   changedValues,
@@ -15,26 +15,11 @@ import {
   type OrdersRepository,
   type OrdersRepositoryOptions,
   type OrderUpdateResult,
+  orderFromRow,
   refusedTransition,
   type StatusChangeResult,
 } from './repository-contract.js';
 import { EDITABLE_STATUSES, statusesLeadingTo } from './status-transitions.js';
-
-function toOrder(row: OrderRow): Order {
-  return {
-    order_id: row.id,
-    customer_name: row.customerName,
-    customer_email: row.customerEmail,
-    billing_address: row.billingAddress,
-    product_sku: row.productSku,
-    quantity: row.quantity,
-    order_amount: fromCents(row.amountCents),
-    remarks: row.remarks,
-    status: row.status,
-    created_at: row.createdAt.toISOString(),
-    updated_at: row.updatedAt.toISOString(),
-  };
-}
 
 /**
  * Orders in Postgres, shared by every instance. A status change locks the order's row
@@ -50,8 +35,7 @@ export function createPostgresOrdersRepository(
 ): OrdersRepository {
   const now = options.now ?? (() => new Date());
 
-  const byId = (tenantId: string, orderId: number): SQL =>
-    and(eq(orders.id, orderId), eq(orders.tenantId, tenantId))!;
+  const byId = (tenantId: string, orderId: number): SQL => orderById(orders, tenantId, orderId);
 
   async function currentStatus(tenantId: string, orderId: number): Promise<OrderStatus | undefined> {
     const [row] = await db.select({ status: orders.status }).from(orders).where(byId(tenantId, orderId));
@@ -60,7 +44,7 @@ export function createPostgresOrdersRepository(
 
   async function getOrder(tenantId: string, orderId: number): Promise<Order | undefined> {
     const [row] = await db.select().from(orders).where(byId(tenantId, orderId));
-    return row ? toOrder(row) : undefined;
+    return row ? orderFromRow(row) : undefined;
   }
 
   async function createOrder(tenantId: string, input: NewOrder): Promise<Order> {
@@ -82,20 +66,11 @@ export function createPostgresOrdersRepository(
         updatedAt: timestamp,
       })
       .returning();
-    return toOrder(row!);
+    return orderFromRow(row!);
   }
 
   async function listOrders(tenantId: string, filter: OrderFilter = {}): Promise<OrderPage> {
-    const conditions: SQL[] = [eq(orders.tenantId, tenantId)];
-    // Written as lower(column) so that the lower() expression indexes apply.
-    if (filter.customerName !== undefined) {
-      conditions.push(sql`lower(${orders.customerName}) = lower(${filter.customerName})`);
-    }
-    if (filter.customerEmail !== undefined) {
-      conditions.push(sql`lower(${orders.customerEmail}) = lower(${filter.customerEmail})`);
-    }
-    if (filter.status !== undefined) conditions.push(eq(orders.status, filter.status));
-    const where = and(...conditions);
+    const where = orderListWhere(orders, tenantId, filter);
 
     const [totals, rows] = await Promise.all([
       db.select({ n: count() }).from(orders).where(where),
@@ -107,7 +82,7 @@ export function createPostgresOrdersRepository(
         .limit(filter.limit ?? DEFAULT_LIST_LIMIT)
         .offset(filter.offset ?? 0),
     ]);
-    return { total: totals[0]?.n ?? 0, orders: rows.map(toOrder) };
+    return { total: totals[0]?.n ?? 0, orders: rows.map(orderFromRow) };
   }
 
   async function updateOrder(
@@ -121,7 +96,7 @@ export function createPostgresOrdersRepository(
       .set(values)
       .where(and(byId(tenantId, orderId), inArray(orders.status, [...EDITABLE_STATUSES])))
       .returning();
-    if (row) return { ok: true, order: toOrder(row) };
+    if (row) return { ok: true, order: orderFromRow(row) };
     // Nothing matched: say why, with the status as it is now.
     const status = await currentStatus(tenantId, orderId);
     return status === undefined
@@ -155,7 +130,9 @@ export function createPostgresOrdersRepository(
         .set({ status: to, updatedAt: now(), ...(remarks ? { remarks } : {}) })
         .where(and(byId(tenantId, orderId), eq(orders.status, previous)))
         .returning();
-      return row ? { ok: true, order: toOrder(row), previousStatus: previous } : refusedTransition(previous);
+      return row
+        ? { ok: true, order: orderFromRow(row), previousStatus: previous }
+        : refusedTransition(previous);
     });
   }
 

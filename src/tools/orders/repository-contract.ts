@@ -1,4 +1,5 @@
 import type { Order, OrderReader, OrderStatus } from '../../db/order-types.js';
+import { fromCents } from './money.js';
 import { INITIAL_STATUSES, type InitialStatus, NEXT_STATUSES } from './status-transitions.js';
 
 export interface NewOrder {
@@ -71,6 +72,40 @@ export interface OrdersRepository extends OrderReader {
 export interface OrdersRepositoryOptions {
   /** Clock for created_at/updated_at; tests pass a fixed one. */
   now?: () => Date;
+}
+
+/** An orders row as both engines select it; only the timestamps' type differs (timestamptz vs ISO text). */
+export interface OrderRowLike {
+  id: number;
+  customerName: string;
+  customerEmail: string | null;
+  billingAddress: string;
+  productSku: string;
+  quantity: number;
+  amountCents: number;
+  remarks: string | null;
+  status: OrderStatus;
+  createdAt: Date | string;
+  updatedAt: Date | string;
+}
+
+const isoText = (value: Date | string): string => (typeof value === 'string' ? value : value.toISOString());
+
+/** A row in the tools' (snake_case) terms, with the amount in currency units and ISO-8601 timestamps. */
+export function orderFromRow(row: OrderRowLike): Order {
+  return {
+    order_id: row.id,
+    customer_name: row.customerName,
+    customer_email: row.customerEmail,
+    billing_address: row.billingAddress,
+    product_sku: row.productSku,
+    quantity: row.quantity,
+    order_amount: fromCents(row.amountCents),
+    remarks: row.remarks,
+    status: row.status,
+    created_at: isoText(row.createdAt),
+    updated_at: isoText(row.updatedAt),
+  };
 }
 
 export function initialStatusOf(input: NewOrder): InitialStatus {

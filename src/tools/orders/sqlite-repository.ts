@@ -1,8 +1,8 @@
 import { and, count, desc, eq, inArray, type SQL, sql } from 'drizzle-orm';
 import type { Order, OrderStatus } from '../../db/order-types.js';
 import type { SqliteOrderDb } from '../../db/sqlite/open.js';
-import { type OrderRow, orders } from '../../db/sqlite/schema.js';
-import { fromCents } from './money.js';
+import { orders } from '../../db/sqlite/schema.js';
+import { orderById, orderListWhere } from './conditions.js';
 import {
   cancellationNote,
   changedValues,
@@ -15,26 +15,11 @@ import {
   type OrdersRepository,
   type OrdersRepositoryOptions,
   type OrderUpdateResult,
+  orderFromRow,
   refusedTransition,
   type StatusChangeResult,
 } from './repository-contract.js';
 import { EDITABLE_STATUSES, statusesLeadingTo } from './status-transitions.js';
-
-function toOrder(row: OrderRow): Order {
-  return {
-    order_id: row.id,
-    customer_name: row.customerName,
-    customer_email: row.customerEmail,
-    billing_address: row.billingAddress,
-    product_sku: row.productSku,
-    quantity: row.quantity,
-    order_amount: fromCents(row.amountCents),
-    remarks: row.remarks,
-    status: row.status,
-    created_at: row.createdAt,
-    updated_at: row.updatedAt,
-  };
-}
 
 /**
  * better-sqlite3 is synchronous, so each method does its work at once and hands back a settled
@@ -48,8 +33,7 @@ export function createSqliteOrdersRepository(
 ): OrdersRepository {
   const now = options.now ?? (() => new Date());
 
-  const byId = (tenantId: string, orderId: number): SQL =>
-    and(eq(orders.id, orderId), eq(orders.tenantId, tenantId))!;
+  const byId = (tenantId: string, orderId: number): SQL => orderById(orders, tenantId, orderId);
 
   function currentStatus(
     exec: Pick<SqliteOrderDb, 'select'>,
@@ -61,7 +45,7 @@ export function createSqliteOrdersRepository(
 
   function getOrder(tenantId: string, orderId: number): Order | undefined {
     const row = db.select().from(orders).where(byId(tenantId, orderId)).get();
-    return row ? toOrder(row) : undefined;
+    return row ? orderFromRow(row) : undefined;
   }
 
   function createOrder(tenantId: string, input: NewOrder): Order {
@@ -84,20 +68,11 @@ export function createSqliteOrdersRepository(
       })
       .returning()
       .get();
-    return toOrder(row);
+    return orderFromRow(row);
   }
 
   function listOrders(tenantId: string, filter: OrderFilter = {}): OrderPage {
-    const conditions: SQL[] = [eq(orders.tenantId, tenantId)];
-    // Written as lower(column) so that the lower() expression indexes apply.
-    if (filter.customerName !== undefined) {
-      conditions.push(sql`lower(${orders.customerName}) = lower(${filter.customerName})`);
-    }
-    if (filter.customerEmail !== undefined) {
-      conditions.push(sql`lower(${orders.customerEmail}) = lower(${filter.customerEmail})`);
-    }
-    if (filter.status !== undefined) conditions.push(eq(orders.status, filter.status));
-    const where = and(...conditions);
+    const where = orderListWhere(orders, tenantId, filter);
 
     const total = db.select({ n: count() }).from(orders).where(where).get()?.n ?? 0;
     const rows = db
@@ -108,7 +83,7 @@ export function createSqliteOrdersRepository(
       .limit(filter.limit ?? DEFAULT_LIST_LIMIT)
       .offset(filter.offset ?? 0)
       .all();
-    return { total, orders: rows.map(toOrder) };
+    return { total, orders: rows.map(orderFromRow) };
   }
 
   function updateOrder(tenantId: string, orderId: number, changes: OrderChanges): OrderUpdateResult {
@@ -121,7 +96,7 @@ export function createSqliteOrdersRepository(
           .where(and(byId(tenantId, orderId), inArray(orders.status, [...EDITABLE_STATUSES])))
           .returning()
           .get();
-        if (row) return { ok: true, order: toOrder(row) };
+        if (row) return { ok: true, order: orderFromRow(row) };
         const status = currentStatus(tx, tenantId, orderId);
         return status === undefined
           ? { ok: false, reason: 'not_found' }
@@ -157,7 +132,7 @@ export function createSqliteOrdersRepository(
           .returning()
           .get();
         return row
-          ? { ok: true, order: toOrder(row), previousStatus: previous }
+          ? { ok: true, order: orderFromRow(row), previousStatus: previous }
           : refusedTransition(previous);
       },
       { behavior: 'immediate' },

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { OrderAccessMode } from '../../access/order-access.js';
 import type { OrderStatus } from '../../db/order-types.js';
 import { defineTool, type Tool, type ToolContext, ToolError } from '../registry.js';
@@ -13,18 +14,13 @@ import {
   updateOrderArgs,
   updateOrderStatusArgs,
 } from './arguments.js';
-import { orderDatabaseCall as run } from './database-call.js';
+import { orderNotFound, orderDatabaseCall as run } from './database-call.js';
 import { toCents } from './money.js';
-import type { OrderChanges, OrdersRepository, StatusChangeResult } from './repository.js';
+import type { NewOrder, OrderChanges, OrdersRepository, StatusChangeResult } from './repository.js';
 import { NEXT_STATUSES, statusesLeadingTo } from './status-transitions.js';
 
 const TRANSITIONS_TEXT =
   'PENDING → CONFIRMED → PROCESSING → SHIPPED → DELIVERED; an order can be CANCELLED while PENDING, CONFIRMED or PROCESSING; DELIVERED and CANCELLED are final.';
-
-/** The same message whether the order does not exist or belongs to another tenant. */
-export function orderNotFound(orderId: number): ToolError {
-  return new ToolError(`Order ${orderId} not found`, { order_id: orderId });
-}
 
 function invalidTransition(orderId: number, current: OrderStatus, requested: OrderStatus): ToolError {
   const allowed = NEXT_STATUSES[current];
@@ -47,6 +43,23 @@ function invalidTransition(orderId: number, current: OrderStatus, requested: Ord
         ? `Order ${orderId} is ${current} and can no longer be cancelled (only ${statusesLeadingTo('CANCELLED').join(', ')} orders can)`
         : `Order ${orderId} cannot move from ${current} to ${requested}`;
   return new ToolError(`${problem}; allowed next statuses: ${allowed.join(', ')}`, details);
+}
+
+type DetailArgs = Pick<z.infer<typeof updateOrderArgs>, (typeof UPDATABLE_FIELDS)[number]>;
+/** What create_order's required fields guarantee on top of the optional changes. */
+type NewOrderDetails = OrderChanges & Pick<NewOrder, 'billingAddress' | 'quantity' | 'amountCents'>;
+
+/** The tools' snake_case order fields in the repository's camelCase, written once for create and update. */
+function orderDetails(args: z.infer<typeof createOrderArgs>): NewOrderDetails;
+function orderDetails(args: DetailArgs): OrderChanges;
+function orderDetails(args: DetailArgs): OrderChanges {
+  return {
+    billingAddress: args.billing_address,
+    quantity: args.quantity,
+    amountCents: args.order_amount === undefined ? undefined : toCents(args.order_amount),
+    remarks: args.remarks,
+    customerEmail: args.customer_email,
+  };
 }
 
 function statusChangeOutcome(orderId: number, requested: OrderStatus, result: StatusChangeResult) {
@@ -80,13 +93,10 @@ export function createOrderTools(repo: OrdersRepository, options: OrderToolsOpti
         const customerEmail = access.ownEmail(ctx, args.customer_email);
         const order = await run(ctx, true, () =>
           repo.createOrder(ctx.tenantId, {
+            ...orderDetails(args),
             customerName: args.customer_name,
             customerEmail,
-            billingAddress: args.billing_address,
             productSku: args.product_sku,
-            quantity: args.quantity,
-            amountCents: toCents(args.order_amount),
-            remarks: args.remarks,
             status: args.order_status,
           }),
         );
@@ -138,13 +148,7 @@ export function createOrderTools(repo: OrdersRepository, options: OrderToolsOpti
           await visibleOrder(ctx, args.order_id, 'update_order');
           if (args.customer_email !== undefined) access.ownEmail(ctx, args.customer_email, args.order_id);
         }
-        const changes: OrderChanges = {
-          billingAddress: args.billing_address,
-          quantity: args.quantity,
-          amountCents: args.order_amount === undefined ? undefined : toCents(args.order_amount),
-          remarks: args.remarks,
-          customerEmail: args.customer_email,
-        };
+        const changes: OrderChanges = orderDetails(args);
         const result = await run(ctx, true, () => repo.updateOrder(ctx.tenantId, args.order_id, changes));
         if (!result.ok) {
           if (result.reason === 'not_found') throw orderNotFound(args.order_id);
