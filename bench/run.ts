@@ -1,33 +1,152 @@
 /**
- * Loopback benchmark of the whole service: probes, JSON chat and SSE chat. The service runs as its own
- * process (the real entry point), its openai SDK talking to the scripted fake OpenAI server in this
- * process, so the numbers measure this service, not a provider. The load generator shares this process
- * with the fake: on a 2-core machine, compare runs with each other rather than with other machines.
+ * Loopback benchmark of the whole service, printed as one table. Three processes besides this one:
+ * the service (the real entry point from the shared compiled build), the zero-latency fake model
+ * (bench/fake-llm.ts: a turn = 1 tool call + 2 streamed model calls) and, for the /health reference,
+ * a bare Fastify app of the same version (bench/bare-fastify.ts). This process is only the load
+ * generator (node:http with keep-alive sockets, one per connection). CPU figures are the service
+ * process's own CPU time from /proc/<pid>/stat, divided by the turns it served in that window.
  *
- *   npm run bench                 # 5 s per scenario, 16 concurrent clients
- *   BENCH_SECONDS=10 BENCH_CONCURRENCY=32 npm run bench
+ *   npm run bench                                # about 2–3 minutes
+ *   BENCH_SECONDS=10 npm run bench               # every timed scenario 10 s (default 5)
+ *   BENCH_SESSION_STORES=memory,sqlite,redis npm run bench   # JSON chat at 16 connections per store
+ *   BENCH_CPU_PROF=/tmp/prof npm run bench       # only chat at 50 connections, the service under --cpu-prof
  *
- * Every loop is bounded in time and count and talks to 127.0.0.1 only.
+ * On a shared machine compare runs taken in the same minute; every loop is bounded in time and
+ * count and talks to 127.0.0.1 only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startFakeOpenAI, step } from '../tests/helpers/fake-openai-server.js';
-import { freePort, spawnServer, waitForHttp } from '../tests/helpers/server-process.js';
+import { redisServerAvailable, startRedis, type TestRedis } from '../tests/helpers/redis-server.js';
+import { freePort, REPO_ROOT, spawnServer, waitForHttp } from '../tests/helpers/server-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const MAX_REQUESTS = 200_000;
+const SESSIONS = 1000;
+const MAX_REQUESTS = 1_000_000;
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
+const IDLE_SESSIONS = Number(process.env.BENCH_IDLE_SESSIONS ?? 2000);
+const HISTORY = 50;
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+const STORES = (process.env.BENCH_SESSION_STORES ?? 'memory')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s === 'memory' || s === 'sqlite' || s === 'redis');
+/** Stores other than memory exist only where the configuration knows SESSION_STORE. */
+const STORES_SUPPORTED = readFileSync(path.join(REPO_ROOT, 'src/config/schema.ts'), 'utf8').includes(
+  'SESSION_STORE:',
+);
+const CLOCK_TICK_MS = 10;
+const PAGE_BYTES = 4096;
 
-interface Result {
-  name: string;
-  requests: number;
+// ---- processes -------------------------------------------------------------------------------
+
+function procStat(pid: number): string[] | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU milliseconds the process has used so far (utime + stime). */
+function cpuMs(pid: number): number {
+  const f = procStat(pid);
+  return f ? (Number(f[11]) + Number(f[12])) * CLOCK_TICK_MS : Number.NaN;
+}
+
+/** Resident set size in bytes. */
+function rssBytes(pid: number): number {
+  const f = procStat(pid);
+  return f ? Number(f[21]) * PAGE_BYTES : Number.NaN;
+}
+
+/** A bench entry (TypeScript, run by the same loader as this file) that reports `{ port }`. */
+async function startChild(file: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(path.join(import.meta.dirname, file), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [message] = (await once(child, 'message')) as [{ port: number }];
+  return { child, port: message.port };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+// ---- client ----------------------------------------------------------------------------------
+
+interface Reply {
+  status: number;
+  body: string;
+  /** hrtime (ns) when the first `token` event arrived, for streams. */
+  firstTokenAt?: bigint;
+}
+
+function send(
+  agent: Agent,
+  port: number,
+  method: string,
+  url: string,
+  body?: unknown,
+  stream = false,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method,
+        path: url,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
+      },
+      (res) => {
+        let text = '';
+        let firstTokenAt: bigint | undefined;
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+          if (stream && firstTokenAt === undefined && text.includes('"type":"token"'))
+            firstTokenAt = process.hrtime.bigint();
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text, ...(firstTokenAt ? { firstTokenAt } : {}) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(60_000, () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** The model's `[t:<ns>]` stamp in a stream's first token, and the client's delay after it, in ms. */
+function passThroughMs(reply: Reply): number | undefined {
+  const m = /\[t:(\d+)\]/.exec(reply.body);
+  if (!m || reply.firstTokenAt === undefined) return undefined;
+  return Number(reply.firstTokenAt - BigInt(m[1]!)) / 1e6;
+}
+
+// ---- scenarios -------------------------------------------------------------------------------
+
+interface Run {
+  count: number;
   errors: number;
-  rps: number;
+  perSecond: number;
   p50: number;
-  p95: number;
   p99: number;
-  firstTokenP50?: number;
+  cpuPerOp: number;
+  samples: number[];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -35,25 +154,34 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function scenario(
-  name: string,
-  once: (i: number) => Promise<{ ok: boolean; firstTokenMs?: number }>,
-): Promise<Result> {
+/**
+ * `connections` clients in closed loops for SECONDS (or `limit` operations). `op` returns whether it
+ * succeeded and optionally a sample (e.g. a pass-through delay). CPU is the `cpuPid` process's.
+ */
+async function closedLoop(
+  connections: number,
+  cpuPid: number,
+  op: (i: number, agent: Agent) => Promise<{ ok: boolean; sample?: number }>,
+  limit = MAX_REQUESTS,
+  seconds = SECONDS,
+): Promise<Run> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
-  const firstTokens: number[] = [];
+  const samples: number[] = [];
   let errors = 0;
   let issued = 0;
-  const deadline = performance.now() + SECONDS * 1000;
+  const cpu0 = cpuMs(cpuPid);
   const started = performance.now();
+  const deadline = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline && issued < MAX_REQUESTS) {
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < deadline && issued < limit) {
         const i = issued++;
         const t0 = performance.now();
         try {
-          const r = await once(i);
+          const r = await op(i, agent);
           if (!r.ok) errors++;
-          if (r.firstTokenMs !== undefined) firstTokens.push(r.firstTokenMs);
+          if (r.sample !== undefined) samples.push(r.sample);
         } catch {
           errors++;
         }
@@ -62,103 +190,328 @@ async function scenario(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuMs(cpuPid) - cpu0;
+  agent.destroy();
   latencies.sort((a, b) => a - b);
-  firstTokens.sort((a, b) => a - b);
+  samples.sort((a, b) => a - b);
   return {
-    name,
-    requests: latencies.length,
+    count: latencies.length,
     errors,
-    rps: latencies.length / elapsed,
+    perSecond: latencies.length / elapsed,
     p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
-    ...(firstTokens.length > 0 ? { firstTokenP50: percentile(firstTokens, 50) } : {}),
+    cpuPerOp: cpu / Math.max(1, latencies.length),
+    samples,
   };
 }
 
+const QUESTION = 'Where is order 42?';
+
+function chatBody(session: number, message = QUESTION) {
+  // MAX_SESSIONS_PER_TENANT defaults to 1,000: sessions are spread over tenants of 500.
+  return { session_id: `s-${session}`, tenant_id: `bench-${Math.floor(session / 500)}`, message };
+}
+
+function jsonTurn(port: number, session: (i: number) => number) {
+  return async (i: number, agent: Agent) => {
+    const r = await send(agent, port, 'POST', '/api/v1/chat', chatBody(session(i)));
+    return { ok: r.status === 200 };
+  };
+}
+
+function streamTurn(port: number, session: (i: number) => number) {
+  return async (i: number, agent: Agent) => {
+    const r = await send(agent, port, 'POST', '/api/v1/chat/stream', chatBody(session(i)), true);
+    const sample = passThroughMs(r);
+    return {
+      ok: r.status === 200 && r.body.includes('"type":"done"'),
+      ...(sample === undefined ? {} : { sample }),
+    };
+  };
+}
+
+// ---- main ------------------------------------------------------------------------------------
+
+interface Row {
+  figure: string;
+  value: string;
+  reference?: string;
+  note?: string;
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+
 async function main(): Promise<void> {
-  // Every request gets the same short streamed answer, however many the scenarios send.
-  const fake = await startFakeOpenAI({
-    fallback: step.text('Your order 42 shipped yesterday and arrives tomorrow.'),
-  });
+  const fake = await startChild('fake-llm.ts');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-'));
-  const service = spawnServer({
-    SERVER_HOST: '127.0.0.1',
-    SERVER_PORT: String(await freePort()),
-    LLM_PROVIDER: 'openai',
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_API_KEY: 'bench-key',
-    LLM_MAX_RETRIES: '0',
-    MAX_SESSIONS: '100000',
-    MCP_SERVER_URL: '',
-    LOG_LEVEL: 'warn',
-    LOG_TO_FILE: 'false',
-    ORDER_DB_PATH: path.join(dir, 'orders.db'),
-    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
-  });
-  await waitForHttp(`${service.baseUrl}/health`, service);
-  const base = service.baseUrl;
-  const results: Result[] = [];
+  let redis: TestRedis | undefined;
+  const services: Array<{ stop: () => Promise<unknown> }> = [];
+  const children: ChildProcess[] = [fake.child];
+
+  const startService = async (store = 'memory', nodeArgs: string[] = []) => {
+    const proc = spawnServer(
+      {
+        SERVER_HOST: '127.0.0.1',
+        SERVER_PORT: String(await freePort()),
+        LLM_PROVIDER: 'openai',
+        OPENAI_BASE_URL: `http://127.0.0.1:${fake.port}/v1`,
+        OPENAI_API_KEY: 'bench-key',
+        LLM_MAX_RETRIES: '0',
+        MAX_SESSIONS: '1000000',
+        MCP_SERVER_URL: '',
+        LOG_LEVEL: 'warn',
+        LOG_TO_FILE: 'false',
+        ORDER_DB_PATH: path.join(dir, `orders-${store}.db`),
+        EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+        SESSION_STORE: store,
+        SESSION_DB_PATH: path.join(dir, `sessions-${store}.db`),
+        ...(redis ? { REDIS_URL: redis.url } : {}),
+      },
+      'src/server.ts',
+      nodeArgs,
+    );
+    services.push(proc);
+    await waitForHttp(`${proc.baseUrl}/health`, proc);
+    return { proc, port: Number(new URL(proc.baseUrl).port), pid: proc.child.pid! };
+  };
+
+  const rows: Row[] = [];
+  const progress = (row: Row) => {
+    rows.push(row);
+    process.stderr.write(`  ${row.figure}: ${row.value} ${row.reference ?? ''} ${row.note ?? ''}\n`);
+  };
   try {
-    results.push(
-      await scenario('GET /health', async () => {
-        const r = await fetch(`${base}/health`);
-        await r.arrayBuffer();
-        return { ok: r.ok };
-      }),
-    );
+    if (CPU_PROF) {
+      mkdirSync(CPU_PROF, { recursive: true });
+      const svc = await startService('memory', ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`]);
+      const run = await closedLoop(
+        50,
+        svc.pid,
+        jsonTurn(svc.port, (i) => i % SESSIONS),
+      );
+      progress({
+        figure: 'chat turns/s, 50 connections (profiled)',
+        value: f0(run.perSecond),
+        note: `${f2(run.cpuPerOp)} CPU ms/turn, errors ${run.errors}`,
+      });
+      await svc.proc.stop('SIGTERM');
+      console.log(`profile written to ${CPU_PROF} (summarise: npx tsx bench/profile-top.ts ${CPU_PROF})`);
+      return;
+    }
 
-    results.push(
-      await scenario('POST /api/v1/chat', async (i) => {
-        const r = await fetch(`${base}/api/v1/chat`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ session_id: `bench-${i % 500}`, message: 'Where is order 42?' }),
-        });
-        await r.arrayBuffer();
-        return { ok: r.ok };
-      }),
-    );
+    const svc = await startService();
+    const bare = await startChild('bare-fastify.ts');
+    children.push(bare.child);
 
-    results.push(
-      await scenario('POST /api/v1/chat/stream', async (i) => {
-        const t0 = performance.now();
-        const r = await fetch(`${base}/api/v1/chat/stream`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ session_id: `stream-${i % 500}`, message: 'Where is order 42?' }),
-        });
-        const reader = r.body!.getReader();
-        const decoder = new TextDecoder();
-        let firstTokenMs: number | undefined;
-        let text = '';
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          text += decoder.decode(value, { stream: true });
-          if (firstTokenMs === undefined && text.includes('"type":"token"'))
-            firstTokenMs = performance.now() - t0;
+    // /health against bare Fastify, 16 connections each, back to back.
+    const health = (port: number) => async (_i: number, agent: Agent) => {
+      const r = await send(agent, port, 'GET', '/health');
+      return { ok: r.status === 200 };
+    };
+    const ours = await closedLoop(16, svc.pid, health(svc.port));
+    const theirs = await closedLoop(16, bare.child.pid!, health(bare.port));
+    await stopChild(bare.child);
+    progress({
+      figure: 'GET /health req/s (16 conns)',
+      value: f0(ours.perSecond),
+      reference: `bare Fastify ${f0(theirs.perSecond)}`,
+      note: `ratio ${f2(ours.perSecond / theirs.perSecond)}, errors ${ours.errors + theirs.errors}`,
+    });
+
+    // JSON turns over 1,000 sessions.
+    for (const connections of [1, 16, 50]) {
+      const run = await closedLoop(
+        connections,
+        svc.pid,
+        jsonTurn(svc.port, (i) => i % SESSIONS),
+      );
+      progress({
+        figure: `chat turns/s, ${connections} conn${connections > 1 ? 's' : ''}`,
+        value: f0(run.perSecond),
+        note: `${f2(run.cpuPerOp)} CPU ms/turn, p50 ${f1(run.p50)} ms, p99 ${f1(run.p99)} ms, errors ${run.errors}`,
+      });
+    }
+
+    // SSE pass-through: the client's clock at the first token minus the model's stamp.
+    for (const connections of [1, 16]) {
+      const run = await closedLoop(
+        connections,
+        svc.pid,
+        streamTurn(svc.port, (i) => i % SESSIONS),
+      );
+      progress({
+        figure: `SSE pass-through ms, ${connections} conn${connections > 1 ? 's' : ''}`,
+        value: `p50 ${f2(percentile(run.samples, 50))}`,
+        note: `p99 ${f2(percentile(run.samples, 99))}; ${f0(run.perSecond)} turns/s, ${f2(run.cpuPerOp)} CPU ms/turn, errors ${run.errors}`,
+      });
+    }
+
+    // 1,000 streams held open at once: every stream gets its first token, then the model finishes them.
+    {
+      const agent = new Agent({ keepAlive: false, maxSockets: STREAMS });
+      const rss0 = rssBytes(svc.pid);
+      let opened = 0;
+      let peakRss = rss0;
+      const all = Array.from({ length: STREAMS }, (_, i) =>
+        send(
+          agent,
+          svc.port,
+          'POST',
+          '/api/v1/chat/stream',
+          {
+            session_id: `held-${i}`,
+            tenant_id: `held-${Math.floor(i / 500)}`,
+            message: `${QUESTION} [hold]`,
+          },
+          true,
+        ).then(
+          (r) => r.status === 200 && r.body.includes('"type":"done"'),
+          () => false,
+        ),
+      );
+      // The fake holds each stream after its first chunk; poll until all are held (bounded).
+      const deadline = Date.now() + 60_000;
+      const releaseAgent = new Agent({ keepAlive: false });
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        peakRss = Math.max(peakRss, rssBytes(svc.pid));
+        const probe = await send(releaseAgent, fake.port, 'GET', '/held');
+        opened = Number(probe.body) || 0;
+        if (opened >= STREAMS) break;
+      }
+      peakRss = Math.max(peakRss, rssBytes(svc.pid));
+      await send(releaseAgent, fake.port, 'POST', '/release');
+      const done = await Promise.all(all);
+      agent.destroy();
+      const errors = done.filter((ok) => !ok).length;
+      progress({
+        figure: `${STREAMS} concurrent SSE streams`,
+        value: `errors ${errors}`,
+        note: `${opened} open at once; service RSS ${f0(peakRss / 2 ** 20)} MB (+${f0((peakRss - rss0) / 2 ** 20)} MB)`,
+      });
+    }
+
+    // Turn cost with 50-message histories vs empty ones, 50 connections.
+    {
+      const fresh = await closedLoop(
+        50,
+        svc.pid,
+        jsonTurn(svc.port, (i) => 100_000 + i),
+      );
+      // Fill 50 sessions to at least HISTORY messages, then turn on them only.
+      const fill = new Agent({ keepAlive: true, maxSockets: 50 });
+      const counts = await Promise.all(
+        Array.from({ length: 50 }, async (_, s) => {
+          let count = 0;
+          for (let turn = 0; turn < HISTORY && count < HISTORY; turn++) {
+            const r = await send(fill, svc.port, 'POST', '/api/v1/chat', chatBody(200_000 + s));
+            count = (JSON.parse(r.body) as { message_count?: number }).message_count ?? HISTORY;
+          }
+          return count;
+        }),
+      );
+      fill.destroy();
+      const long = await closedLoop(
+        50,
+        svc.pid,
+        jsonTurn(svc.port, (i) => 200_000 + (i % 50)),
+      );
+      progress({
+        figure: 'turn CPU ms, empty history',
+        value: f2(fresh.cpuPerOp),
+        note: `${f0(fresh.perSecond)} turns/s, new session every turn`,
+      });
+      progress({
+        figure: `turn CPU ms, ${HISTORY}-message history`,
+        value: f2(long.cpuPerOp),
+        note: `${f0(long.perSecond)} turns/s, ratio ${f2(long.cpuPerOp / fresh.cpuPerOp)} (histories ≥ ${Math.min(...counts)} messages)`,
+      });
+    }
+    await svc.proc.stop('SIGTERM');
+
+    // RSS per idle session: a fresh service, N sessions of one turn each, RSS delta minus message bytes.
+    {
+      const idle = await startService();
+      const warm = await closedLoop(
+        16,
+        idle.pid,
+        jsonTurn(idle.port, (i) => 300_000 + i),
+        500,
+        60,
+      );
+      const rss0 = rssBytes(idle.pid);
+      const run = await closedLoop(
+        16,
+        idle.pid,
+        jsonTurn(idle.port, (i) => i),
+        IDLE_SESSIONS,
+        120,
+      );
+      await new Promise((r) => setTimeout(r, 1000));
+      const rss1 = rssBytes(idle.pid);
+      const probe = await send(
+        new Agent(),
+        idle.port,
+        'GET',
+        '/api/v1/sessions/s-0/history?tenant_id=bench-0',
+      );
+      const history = (JSON.parse(probe.body) as { messages?: Array<{ content?: string }> }).messages ?? [];
+      const messageBytes = history.reduce((sum, m) => sum + Buffer.byteLength(m.content ?? ''), 0);
+      const perSession = (rss1 - rss0) / Math.max(1, run.count - run.errors);
+      progress({
+        figure: 'RSS per idle session',
+        value: `${f0((perSession - messageBytes) / 1024)} KB`,
+        note: `${f0(perSession)} B each minus ${messageBytes} B of messages; ${run.count} sessions, errors ${run.errors + warm.errors}`,
+      });
+      await idle.proc.stop('SIGTERM');
+    }
+
+    // The JSON chat per session store (16 connections), each in a fresh service.
+    for (const store of STORES.filter((s) => s !== 'memory' || STORES.length > 1)) {
+      if (store !== 'memory' && !STORES_SUPPORTED) {
+        console.log(`SESSION_STORE is not configurable in this build: the ${store} store is skipped`);
+        continue;
+      }
+      if (store === 'redis') {
+        if (!redisServerAvailable()) {
+          console.log('redis-server not installed: the redis store is skipped');
+          continue;
         }
-        return {
-          ok: r.ok && text.includes('"type":"done"'),
-          ...(firstTokenMs === undefined ? {} : { firstTokenMs }),
-        };
-      }),
-    );
+        redis = await startRedis();
+      }
+      const s = await startService(store);
+      const run = await closedLoop(
+        16,
+        s.pid,
+        jsonTurn(s.port, (i) => i % SESSIONS),
+      );
+      progress({
+        figure: `chat turns/s [${store} store], 16 conns`,
+        value: f0(run.perSecond),
+        note: `${f2(run.cpuPerOp)} CPU ms/turn (service only), errors ${run.errors}`,
+      });
+      await s.proc.stop('SIGTERM');
+    }
   } finally {
-    await service.stop('SIGTERM');
-    await fake.close();
+    for (const s of services) await s.stop();
+    for (const c of children) await stopChild(c);
+    await redis?.close();
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
-  console.log(`\n${SECONDS}s per scenario, ${CONCURRENCY} concurrent clients, Node ${process.version}\n`);
-  console.log('scenario                    req/s    p50 ms   p95 ms   p99 ms   1st token p50   errors');
-  for (const r of results) {
-    console.log(
-      `${r.name.padEnd(26)}${f(r.rps).padStart(7)}${f(r.p50).padStart(10)}${f(r.p95).padStart(9)}${f(r.p99).padStart(9)}${f(r.firstTokenP50).padStart(16)}${String(r.errors).padStart(9)}`,
-    );
-  }
+  const width = (key: keyof Row) => Math.max(key.length, ...rows.map((r) => (r[key] ?? '').length));
+  const cols: Array<keyof Row> = ['figure', 'value', 'reference', 'note'];
+  const widths = cols.map(width);
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(
+    `\n${SECONDS} s per timed scenario, ${SESSIONS} sessions, Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}\n`,
+  );
+  console.log(line(cols));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(cols.map((c) => r[c] ?? '')));
 }
 
+if (!existsSync('/proc/self/stat')) console.log('no /proc: CPU and RSS figures are not available');
 await main();
