@@ -161,7 +161,7 @@ function percentile(sorted: number[], p: number): number {
 async function closedLoop(
   connections: number,
   cpuPid: number,
-  op: (i: number, agent: Agent) => Promise<{ ok: boolean; sample?: number }>,
+  op: (i: number, agent: Agent, worker: number) => Promise<{ ok: boolean; sample?: number }>,
   limit = MAX_REQUESTS,
   seconds = SECONDS,
 ): Promise<Run> {
@@ -174,12 +174,12 @@ async function closedLoop(
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: connections }, async () => {
+    Array.from({ length: connections }, async (_, worker) => {
       while (performance.now() < deadline && issued < limit) {
         const i = issued++;
         const t0 = performance.now();
         try {
-          const r = await op(i, agent);
+          const r = await op(i, agent, worker);
           if (!r.ok) errors++;
           if (r.sample !== undefined) samples.push(r.sample);
         } catch {
@@ -212,9 +212,9 @@ function chatBody(session: number, message = QUESTION) {
   return { session_id: `s-${session}`, tenant_id: `bench-${Math.floor(session / 500)}`, message };
 }
 
-function jsonTurn(port: number, session: (i: number) => number) {
-  return async (i: number, agent: Agent) => {
-    const r = await send(agent, port, 'POST', '/api/v1/chat', chatBody(session(i)));
+function jsonTurn(port: number, session: (i: number, worker: number) => number) {
+  return async (i: number, agent: Agent, worker: number) => {
+    const r = await send(agent, port, 'POST', '/api/v1/chat', chatBody(session(i, worker)));
     return { ok: r.status === 200 };
   };
 }
@@ -416,17 +416,17 @@ async function main(): Promise<void> {
       const long = await closedLoop(
         50,
         svc.pid,
-        jsonTurn(svc.port, (i) => 200_000 + (i % 50)),
+        jsonTurn(svc.port, (_i, worker) => 200_000 + worker),
       );
       progress({
         figure: 'turn CPU ms, empty history',
         value: f2(fresh.cpuPerOp),
-        note: `${f0(fresh.perSecond)} turns/s, new session every turn`,
+        note: `${f0(fresh.perSecond)} turns/s, new session every turn, errors ${fresh.errors}`,
       });
       progress({
         figure: `turn CPU ms, ${HISTORY}-message history`,
         value: f2(long.cpuPerOp),
-        note: `${f0(long.perSecond)} turns/s, ratio ${f2(long.cpuPerOp / fresh.cpuPerOp)} (histories ≥ ${Math.min(...counts)} messages)`,
+        note: `${f0(long.perSecond)} turns/s, ratio ${f2(long.cpuPerOp / fresh.cpuPerOp)} (histories ≥ ${Math.min(...counts)} messages), errors ${long.errors}`,
       });
     }
     await svc.proc.stop('SIGTERM');
