@@ -1,5 +1,5 @@
 import Fastify, { LogController } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
 import type { AppConfig } from './config/index.js';
@@ -18,6 +18,7 @@ import { requestIdFor } from './http/request-id.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import healthRoutes from './http/routes/health.js';
 import sessionRoutes from './http/routes/sessions.js';
+import { responseSerializerCompiler } from './http/serializer.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionStore } from './sessions/types.js';
 import type { Metrics } from './telemetry/metrics.js';
@@ -91,7 +92,8 @@ export async function buildApp(deps: AppDeps) {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Requests are validated by zod; replies are written by fast-json-stringify from the same schemas.
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   const inflight = deps.inflight ?? createInflightTurns();
   app.decorate('inflight', inflight);
