@@ -28,7 +28,9 @@ const SESSIONS = 1000;
 const MAX_REQUESTS = 1_000_000;
 const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const IDLE_SESSIONS = Number(process.env.BENCH_IDLE_SESSIONS ?? 2000);
-const HISTORY = 50;
+/** Conversation lengths (user + assistant messages) compared with an empty history. */
+const HISTORIES = [50, 150];
+const HISTORY_CONNECTIONS = 16;
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 const STORES = (process.env.BENCH_SESSION_STORES ?? 'memory')
   .split(',')
@@ -393,41 +395,43 @@ async function main(): Promise<void> {
       });
     }
 
-    // Turn cost with 50-message histories vs empty ones, 50 connections.
+    // Turn cost with empty histories vs 50- and 150-message ones (HISTORY_MAX_MESSAGES is 50), one
+    // long session per connection.
     {
       const fresh = await closedLoop(
-        50,
+        HISTORY_CONNECTIONS,
         svc.pid,
         jsonTurn(svc.port, (i) => 100_000 + i),
-      );
-      // Fill 50 sessions to at least HISTORY messages, then turn on them only.
-      const fill = new Agent({ keepAlive: true, maxSockets: 50 });
-      const counts = await Promise.all(
-        Array.from({ length: 50 }, async (_, s) => {
-          let count = 0;
-          for (let turn = 0; turn < HISTORY && count < HISTORY; turn++) {
-            const r = await send(fill, svc.port, 'POST', '/api/v1/chat', chatBody(200_000 + s));
-            count = (JSON.parse(r.body) as { message_count?: number }).message_count ?? HISTORY;
-          }
-          return count;
-        }),
-      );
-      fill.destroy();
-      const long = await closedLoop(
-        50,
-        svc.pid,
-        jsonTurn(svc.port, (_i, worker) => 200_000 + worker),
       );
       progress({
         figure: 'turn CPU ms, empty history',
         value: f2(fresh.cpuPerOp),
-        note: `${f0(fresh.perSecond)} turns/s, new session every turn, errors ${fresh.errors}`,
+        note: `${f0(fresh.perSecond)} turns/s, ${HISTORY_CONNECTIONS} conns, new session every turn, errors ${fresh.errors}`,
       });
-      progress({
-        figure: `turn CPU ms, ${HISTORY}-message history`,
-        value: f2(long.cpuPerOp),
-        note: `${f0(long.perSecond)} turns/s, ratio ${f2(long.cpuPerOp / fresh.cpuPerOp)} (histories ≥ ${Math.min(...counts)} messages), errors ${long.errors}`,
-      });
+      const fill = new Agent({ keepAlive: true, maxSockets: HISTORY_CONNECTIONS });
+      const counts = Array.from({ length: HISTORY_CONNECTIONS }, () => 0);
+      for (const target of HISTORIES) {
+        // Bounded: at most `target` turns per session to reach `target` messages.
+        await Promise.all(
+          counts.map(async (_, s) => {
+            for (let turn = 0; turn < target && counts[s]! < target; turn++) {
+              const r = await send(fill, svc.port, 'POST', '/api/v1/chat', chatBody(200_000 + s));
+              counts[s] = (JSON.parse(r.body) as { message_count?: number }).message_count ?? target;
+            }
+          }),
+        );
+        const long = await closedLoop(
+          HISTORY_CONNECTIONS,
+          svc.pid,
+          jsonTurn(svc.port, (_i, worker) => 200_000 + worker),
+        );
+        progress({
+          figure: `turn CPU ms, ${target}-message history`,
+          value: f2(long.cpuPerOp),
+          note: `${f0(long.perSecond)} turns/s, ratio ${f2(long.cpuPerOp / fresh.cpuPerOp)} to empty (histories ≥ ${Math.min(...counts)} messages), errors ${long.errors}`,
+        });
+      }
+      fill.destroy();
     }
     await svc.proc.stop('SIGTERM');
 
