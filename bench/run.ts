@@ -312,6 +312,16 @@ async function main(): Promise<void> {
       const r = await send(agent, port, 'GET', '/health');
       return { ok: r.status === 200 };
     };
+    // Warm-up (not measured): JIT and lazy initialisation of both servers and of a turn.
+    await closedLoop(16, svc.pid, health(svc.port), 3000, 2);
+    await closedLoop(16, bare.child.pid!, health(bare.port), 3000, 2);
+    await closedLoop(
+      16,
+      svc.pid,
+      jsonTurn(svc.port, (i) => i % SESSIONS),
+      300,
+      2,
+    );
     const ours = await closedLoop(16, svc.pid, health(svc.port));
     const theirs = await closedLoop(16, bare.child.pid!, health(bare.port));
     await stopChild(bare.child);
