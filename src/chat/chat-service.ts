@@ -5,7 +5,7 @@ import type { Agent, AgentEventListener } from '../agent/loop.js';
 import { TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
 import { ServiceError } from '../errors.js';
-import { abortReason } from '../lib/abort.js';
+import { abortReason, childAbort } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
 import { runExclusive, type TurnLock } from '../turns/turn-lock.js';
@@ -95,10 +95,10 @@ export function createChatService(deps: ChatServiceDeps) {
     const key: SessionKey = { tenantId: request.tenantId, sessionId: request.sessionId };
     const receivedAt = new Date().toISOString();
     // The deadline starts on arrival: time spent waiting behind earlier turns counts for the client.
-    const deadline = new AbortController();
+    const turn = childAbort(request.signal);
     const deadlineReason = new TurnDeadlineReached(config.TURN_TIMEOUT_MS);
-    const timer = setTimeout(() => deadline.abort(deadlineReason), config.TURN_TIMEOUT_MS);
-    const signal = AbortSignal.any([request.signal, deadline.signal]);
+    const timer = setTimeout(() => turn.abort(deadlineReason), config.TURN_TIMEOUT_MS);
+    const { signal } = turn;
     const startedAt = performance.now();
     log.debug({ message: request.message }, 'chat turn received');
 
@@ -126,13 +126,14 @@ export function createChatService(deps: ChatServiceDeps) {
       return result;
     } catch (err) {
       throw classify(err, {
-        timedOut: deadline.signal.aborted && signal.reason === deadlineReason,
+        timedOut: signal.aborted && signal.reason === deadlineReason,
         clientGone: request.signal.aborted,
         log,
         durationMs: Math.round(performance.now() - startedAt),
       });
     } finally {
       clearTimeout(timer);
+      turn.dispose();
     }
   }
 
