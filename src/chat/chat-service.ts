@@ -96,8 +96,11 @@ export function createChatService(deps: ChatServiceDeps) {
     const receivedAt = new Date().toISOString();
     // The deadline starts on arrival: time spent waiting behind earlier turns counts for the client.
     const turn = childAbort(request.signal);
-    const deadlineReason = new TurnDeadlineReached(config.TURN_TIMEOUT_MS);
-    const timer = setTimeout(() => turn.abort(deadlineReason), config.TURN_TIMEOUT_MS);
+    // The reason (an Error, with its stack) is made only if the deadline is reached.
+    const timer = setTimeout(
+      () => turn.abort(new TurnDeadlineReached(config.TURN_TIMEOUT_MS)),
+      config.TURN_TIMEOUT_MS,
+    );
     const { signal } = turn;
     const startedAt = performance.now();
     log.debug({ message: request.message }, 'chat turn received');
@@ -126,7 +129,7 @@ export function createChatService(deps: ChatServiceDeps) {
       return result;
     } catch (err) {
       throw classify(err, {
-        timedOut: signal.aborted && signal.reason === deadlineReason,
+        timedOut: signal.aborted && signal.reason instanceof TurnDeadlineReached,
         clientGone: request.signal.aborted,
         log,
         durationMs: Math.round(performance.now() - startedAt),
