@@ -1,5 +1,6 @@
 import Fastify, { LogController } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
 import type { AppConfig } from './config/index.js';
@@ -32,6 +33,8 @@ export interface AppDeps {
   /** Serialises turns (and deletes) on one session; shared through Redis across instances. */
   turnLock: TurnLock;
   readiness: ReadinessRegistry;
+  /** The shared Redis client when REDIS_URL is set (rate-limit counters across instances). */
+  redis?: Redis;
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
   chat?: ChatTurns;
   inflight?: InflightTurns;
@@ -109,7 +112,11 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(cors, { config });
   const verifier = createApiKeyVerifier(config.API_KEYS);
-  await app.register(rateLimit, { config, verifier });
+  await app.register(rateLimit, {
+    config,
+    verifier,
+    ...(deps.redis ? { redis: deps.redis, redisNamespace: `${config.REDIS_KEY_PREFIX}rate-limit:` } : {}),
+  });
   await app.register(auth, { config, verifier });
   await app.register(swagger, { version: SERVICE_VERSION, authEnabled: config.authEnabled });
   await app.register(webChat, { enabled: config.WEB_CHAT_ENABLED });

@@ -49,7 +49,18 @@ export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[strin
     ['Order DB', config.ORDER_DB_URL ? maskUrlCredentials(config.ORDER_DB_URL) : config.ORDER_DB_PATH],
     ['Email', email],
     ['MCP', mcp],
-    ['Rate limit', config.ENABLE_RATE_LIMITING ? `${config.RATE_LIMIT_PER_MINUTE}/min` : 'off'],
+    [
+      'Redis',
+      config.REDIS_URL
+        ? `${maskUrlCredentials(config.REDIS_URL)} (shared by every instance, keys under ${config.REDIS_KEY_PREFIX})`
+        : 'off (turn order and rate limits kept in this process)',
+    ],
+    [
+      'Rate limit',
+      config.ENABLE_RATE_LIMITING
+        ? `${config.RATE_LIMIT_PER_MINUTE}/min${config.REDIS_URL ? ' across instances' : ''}`
+        : 'off',
+    ],
     [
       'CORS',
       config.ENABLE_CORS

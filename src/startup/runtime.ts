@@ -14,7 +14,9 @@ import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
 import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
-import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
+import { createKeyspace } from '../redis/keys.js';
+import { createSessionStore } from '../sessions/create-store.js';
+import type { SessionStore } from '../sessions/types.js';
 import {
   instrumentAgent,
   instrumentModel,
@@ -29,6 +31,8 @@ import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
 import { createToolRegistry } from '../tools/registry.js';
 import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
+import { createRedisTurnLock } from '../turns/redis-turn-lock.js';
+import type { TurnLock } from '../turns/turn-lock.js';
 import { registerCoreChecks } from './core-checks.js';
 
 /**
@@ -76,15 +80,31 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     }
   }
 
-  const sessions = createMemorySessionStore({
-    ...memorySessionStoreOptions(config),
-    onRemove: (key, reason) =>
-      logger.debug({ tenant_id: key.tenantId, session_id: key.sessionId, reason }, 'session removed'),
-  });
+  // SESSION_STORE (auto: redis when REDIS_URL is set, else memory); closed before Redis is.
+  let sessions: SessionStore;
+  try {
+    sessions = createSessionStore({ config, logger, ...(redis ? { redis } : {}) });
+  } catch (err) {
+    await closeAll(closers, logger);
+    throw err;
+  }
   closers.push({ name: 'sessions', close: () => sessions.close() });
   registerCoreChecks(readiness, sessions);
-  const turnLock = createMemoryTurnLock();
-  closers.push({ name: 'turn lock', close: () => turnLock.close() });
+  let turnLock: TurnLock = createMemoryTurnLock();
+  if (redis && config.REDIS_URL) {
+    // Pub/sub needs a connection of its own: a subscribed connection runs no other commands.
+    const subscriber = createRedisClient({ url: config.REDIS_URL, logger, name: 'subscriber' });
+    closers.push({ name: 'redis subscriber', close: () => closeRedisClient(subscriber) });
+    turnLock = createRedisTurnLock({
+      redis,
+      subscriber,
+      keyspace: createKeyspace(config.REDIS_KEY_PREFIX),
+      logger,
+      ttlMs: config.TURN_LOCK_TTL_MS,
+    });
+  }
+  const lock = turnLock;
+  closers.push({ name: 'turn lock', close: () => lock.close() });
 
   try {
     const orderDb = await openOrderDatabase({
@@ -186,6 +206,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       sessions,
       turnLock,
       readiness,
+      ...(redis ? { redis } : {}),
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),
       ...(tracing ? { tracing } : {}),

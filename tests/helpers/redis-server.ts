@@ -20,11 +20,13 @@ export function redisServerAvailable(): boolean {
 export interface TestRedis {
   url: string;
   port: number;
+  /** The running server's process id (e.g. to read its CPU time in bench/). */
+  readonly pid: number | undefined;
   /** Stops the server (SIGTERM) and waits for it to exit; data in memory is gone unless `save` ran. */
   stop(): Promise<void>;
   /** Starts it again on the same port (after `stop`), e.g. to test recovery. */
   start(): Promise<void>;
-  /** A client for test assertions (closed by `close`). */
+  /** A new client for test assertions (closed by `close`); its connection errors are ignored. */
   client(): Redis;
   /** Removes every key (between tests). */
   flush(): Promise<void>;
@@ -83,10 +85,15 @@ export async function startRedis(): Promise<TestRedis> {
   return {
     url,
     port,
+    get pid() {
+      return child?.pid;
+    },
     start,
     stop,
     client() {
       const c = new Redis(url, { maxRetriesPerRequest: 1 });
+      // Tests stop the server on purpose; the reconnect errors are expected, not worth a warning.
+      c.on('error', () => {});
       clients.push(c);
       return c;
     },
