@@ -1,56 +1,172 @@
 /**
- * Loopback benchmark of the whole service: probes, JSON chat and SSE chat. The service runs as its own
- * process (the real entry point), its openai SDK talking to the scripted fake OpenAI server in this
- * process, so the numbers measure this service, not a provider. The load generator shares this process
- * with the fake: on a 2-core machine, compare runs with each other rather than with other machines.
+ * Loopback benchmark of the whole service, printed as one table. Three processes besides this one:
+ * the service (the real entry point from the shared compiled build), the zero-latency fake model
+ * (bench/fake-llm.ts: a turn = 1 tool call + 2 streamed model calls) and, for the /health reference,
+ * a bare Fastify app of the same version (bench/bare-fastify.ts). This process is only the load
+ * generator (node:http with keep-alive sockets, one per connection). CPU figures are the service
+ * process's own CPU time from /proc/<pid>/stat, divided by the turns it served in that window.
  *
- *   npm run bench                 # 5 s per scenario, 16 concurrent clients
- *   BENCH_SECONDS=10 BENCH_CONCURRENCY=32 npm run bench
- *   BENCH_SESSION_STORES=sqlite npm run bench   # the JSON chat once per store (default: all three)
+ *   npm run bench                                # about 2–3 minutes
+ *   BENCH_SECONDS=10 npm run bench               # every timed scenario 10 s (default 5)
+ *   BENCH_SESSION_STORES=sqlite npm run bench    # JSON chat at 16 connections per store (default all three)
+ *   BENCH_CPU_PROF=/tmp/prof npm run bench       # only chat at 50 connections, the service under --cpu-prof
  *
- * The JSON chat runs once per session store, each in a fresh service process (redis against a
- * redis-server started here), and reports the service's CPU time per turn (plus Redis's own).
- *
- * Every loop is bounded in time and count and talks to 127.0.0.1 only.
+ * On a shared machine compare runs taken in the same minute; every loop is bounded in time and
+ * count and talks to 127.0.0.1 only.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { type ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { startFakeOpenAI, step } from '../tests/helpers/fake-openai-server.js';
 import { redisServerAvailable, startRedis, type TestRedis } from '../tests/helpers/redis-server.js';
-import { freePort, spawnServer, waitForHttp } from '../tests/helpers/server-process.js';
+import { freePort, REPO_ROOT, spawnServer, waitForHttp } from '../tests/helpers/server-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const MAX_REQUESTS = 200_000;
+const SESSIONS = 1000;
+const MAX_REQUESTS = 1_000_000;
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
+const IDLE_SESSIONS = Number(process.env.BENCH_IDLE_SESSIONS ?? 2000);
+/** Conversation lengths (user + assistant messages) compared with an empty history. */
+const HISTORIES = [50, 150];
+const HISTORY_CONNECTIONS = 16;
+const CPU_PROF = process.env.BENCH_CPU_PROF;
 const STORES = (process.env.BENCH_SESSION_STORES ?? 'memory,sqlite,redis')
   .split(',')
   .map((s) => s.trim())
   .filter((s) => s === 'memory' || s === 'sqlite' || s === 'redis');
+/** Stores other than memory exist only where the configuration knows SESSION_STORE. */
+const STORES_SUPPORTED = readFileSync(path.join(REPO_ROOT, 'src/config/schema.ts'), 'utf8').includes(
+  'SESSION_STORE:',
+);
+const HEALTH_ROUNDS = 5;
+const CLOCK_TICK_MS = 10;
+const PAGE_BYTES = 4096;
 
-/** CPU milliseconds a process has used so far (Linux /proc; undefined elsewhere). */
-function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
+// ---- processes -------------------------------------------------------------------------------
+
+function procStat(pid: number): string[] | undefined {
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    // utime and stime, in clock ticks of 10 ms on Linux.
-    return (Number(fields[11]) + Number(fields[12])) * 10;
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ');
   } catch {
     return undefined;
   }
 }
 
-interface Result {
-  name: string;
-  requests: number;
+/** CPU milliseconds the process has used so far (utime + stime). */
+function cpuMs(pid: number): number {
+  const f = procStat(pid);
+  return f ? (Number(f[11]) + Number(f[12])) * CLOCK_TICK_MS : Number.NaN;
+}
+
+/** Resident set size in bytes. */
+function rssBytes(pid: number): number {
+  const f = procStat(pid);
+  return f ? Number(f[21]) * PAGE_BYTES : Number.NaN;
+}
+
+/** A bench entry (TypeScript, run by the same loader as this file) that reports `{ port }`. */
+async function startChild(file: string): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(path.join(import.meta.dirname, file), [], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const [message] = (await once(child, 'message')) as [{ port: number }];
+  return { child, port: message.port };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/** A preload for the idle-memory service: a full collection every 200 ms. */
+const GC_PRELOAD = 'data:text/javascript,setInterval(()=>globalThis.gc(),200).unref()';
+
+// ---- client ----------------------------------------------------------------------------------
+
+interface Reply {
+  status: number;
+  body: string;
+  /** hrtime (ns) when the first `token` event arrived, for streams. */
+  firstTokenAt?: bigint;
+}
+
+function send(
+  agent: Agent,
+  port: number,
+  method: string,
+  url: string,
+  body?: unknown,
+  stream = false,
+): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const req = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method,
+        path: url,
+        headers: payload
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+          : {},
+      },
+      (res) => {
+        let text = '';
+        let firstTokenAt: bigint | undefined;
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+          if (stream && firstTokenAt === undefined && text.includes('"type":"token"'))
+            firstTokenAt = process.hrtime.bigint();
+        });
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: text, ...(firstTokenAt ? { firstTokenAt } : {}) }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.setTimeout(60_000, () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** The model's `[t:<ns>]` stamp in a stream's first token, and the client's delay after it, in ms. */
+function passThroughMs(reply: Reply): number | undefined {
+  const m = /\[t:(\d+)\]/.exec(reply.body);
+  if (!m || reply.firstTokenAt === undefined) return undefined;
+  return Number(reply.firstTokenAt - BigInt(m[1]!)) / 1e6;
+}
+
+/** V8's used heap from the service's Prometheus metrics (METRICS_ENABLED is on by default). */
+async function heapUsed(port: number): Promise<number> {
+  const r = await send(new Agent(), port, 'GET', '/metrics');
+  const m = /^nodejs_heap_size_used_bytes (\S+)$/m.exec(r.body);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+// ---- scenarios -------------------------------------------------------------------------------
+
+interface Run {
+  count: number;
   errors: number;
-  rps: number;
+  perSecond: number;
   p50: number;
-  p95: number;
   p99: number;
-  firstTokenP50?: number;
-  /** Service (and Redis) CPU ms per request. */
-  cpuPerRequest?: number;
+  cpuPerOp: number;
+  samples: number[];
+}
+
+function median(values: number[]): number {
+  return percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -58,25 +174,34 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function scenario(
-  name: string,
-  once: (i: number) => Promise<{ ok: boolean; firstTokenMs?: number }>,
-): Promise<Result> {
+/**
+ * `connections` clients in closed loops for SECONDS (or `limit` operations). `op` returns whether it
+ * succeeded and optionally a sample (e.g. a pass-through delay). CPU is the `cpuPid` process's.
+ */
+async function closedLoop(
+  connections: number,
+  cpuPid: number,
+  op: (i: number, agent: Agent, worker: number) => Promise<{ ok: boolean; sample?: number }>,
+  limit = MAX_REQUESTS,
+  seconds = SECONDS,
+): Promise<Run> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
-  const firstTokens: number[] = [];
+  const samples: number[] = [];
   let errors = 0;
   let issued = 0;
-  const deadline = performance.now() + SECONDS * 1000;
+  const cpu0 = cpuMs(cpuPid);
   const started = performance.now();
+  const deadline = started + seconds * 1000;
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (performance.now() < deadline && issued < MAX_REQUESTS) {
+    Array.from({ length: connections }, async (_, worker) => {
+      while (performance.now() < deadline && issued < limit) {
         const i = issued++;
         const t0 = performance.now();
         try {
-          const r = await once(i);
+          const r = await op(i, agent, worker);
           if (!r.ok) errors++;
-          if (r.firstTokenMs !== undefined) firstTokens.push(r.firstTokenMs);
+          if (r.sample !== undefined) samples.push(r.sample);
         } catch {
           errors++;
         }
@@ -85,71 +210,325 @@ async function scenario(
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = cpuMs(cpuPid) - cpu0;
+  agent.destroy();
   latencies.sort((a, b) => a - b);
-  firstTokens.sort((a, b) => a - b);
+  samples.sort((a, b) => a - b);
   return {
-    name,
-    requests: latencies.length,
+    count: latencies.length,
     errors,
-    rps: latencies.length / elapsed,
+    perSecond: latencies.length / elapsed,
     p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
-    ...(firstTokens.length > 0 ? { firstTokenP50: percentile(firstTokens, 50) } : {}),
+    cpuPerOp: cpu / Math.max(1, latencies.length),
+    samples,
   };
 }
 
-async function main(): Promise<void> {
-  // Every request gets the same short streamed answer, however many the scenarios send.
-  const fake = await startFakeOpenAI({
-    fallback: step.text('Your order 42 shipped yesterday and arrives tomorrow.'),
-  });
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-'));
-  const startService = async (store: string, redis?: TestRedis) => {
-    const proc = spawnServer({
-      SERVER_HOST: '127.0.0.1',
-      SERVER_PORT: String(await freePort()),
-      LLM_PROVIDER: 'openai',
-      OPENAI_BASE_URL: fake.baseURL,
-      OPENAI_API_KEY: 'bench-key',
-      LLM_MAX_RETRIES: '0',
-      MAX_SESSIONS: '100000',
-      MCP_SERVER_URL: '',
-      LOG_LEVEL: 'warn',
-      LOG_TO_FILE: 'false',
-      ORDER_DB_PATH: path.join(dir, 'orders.db'),
-      EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
-      SESSION_STORE: store,
-      SESSION_DB_PATH: path.join(dir, `sessions-${store}.db`),
-      ...(redis ? { REDIS_URL: redis.url } : {}),
-    });
-    await waitForHttp(`${proc.baseUrl}/health`, proc);
-    return proc;
-  };
-  let service = await startService('memory');
-  let current = 'memory';
-  let base = service.baseUrl;
-  const results: Result[] = [];
-  let redis: TestRedis | undefined;
-  try {
-    results.push(
-      await scenario('GET /health', async () => {
-        const r = await fetch(`${base}/health`);
-        await r.arrayBuffer();
-        return { ok: r.ok };
-      }),
-    );
+const QUESTION = 'Where is order 42?';
 
-    const chatOnce = async (i: number) => {
-      const r = await fetch(`${base}/api/v1/chat`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ session_id: `bench-${i % 500}`, message: 'Where is order 42?' }),
-      });
-      await r.arrayBuffer();
-      return { ok: r.ok };
+function chatBody(session: number, message = QUESTION) {
+  // MAX_SESSIONS_PER_TENANT defaults to 1,000: sessions are spread over tenants of 500.
+  return { session_id: `s-${session}`, tenant_id: `bench-${Math.floor(session / 500)}`, message };
+}
+
+function jsonTurn(port: number, session: (i: number, worker: number) => number) {
+  return async (i: number, agent: Agent, worker: number) => {
+    const r = await send(agent, port, 'POST', '/api/v1/chat', chatBody(session(i, worker)));
+    return { ok: r.status === 200 };
+  };
+}
+
+function streamTurn(port: number, session: (i: number) => number) {
+  return async (i: number, agent: Agent) => {
+    const r = await send(agent, port, 'POST', '/api/v1/chat/stream', chatBody(session(i)), true);
+    const sample = passThroughMs(r);
+    return {
+      ok: r.status === 200 && r.body.includes('"type":"done"'),
+      ...(sample === undefined ? {} : { sample }),
     };
-    for (const store of STORES) {
+  };
+}
+
+// ---- main ------------------------------------------------------------------------------------
+
+interface Row {
+  figure: string;
+  value: string;
+  reference?: string;
+  note?: string;
+}
+
+const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '-');
+const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : '-');
+const f0 = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '-');
+
+async function main(): Promise<void> {
+  const fake = await startChild('fake-llm.ts');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+  let redis: TestRedis | undefined;
+  const services: Array<{ stop: () => Promise<unknown> }> = [];
+  const children: ChildProcess[] = [fake.child];
+
+  const startService = async (store = 'memory', nodeArgs: string[] = []) => {
+    const proc = spawnServer(
+      {
+        SERVER_HOST: '127.0.0.1',
+        SERVER_PORT: String(await freePort()),
+        LLM_PROVIDER: 'openai',
+        OPENAI_BASE_URL: `http://127.0.0.1:${fake.port}/v1`,
+        OPENAI_API_KEY: 'bench-key',
+        LLM_MAX_RETRIES: '0',
+        MAX_SESSIONS: '1000000',
+        MCP_SERVER_URL: '',
+        LOG_LEVEL: 'warn',
+        LOG_TO_FILE: 'false',
+        ORDER_DB_PATH: path.join(dir, `orders-${store}.db`),
+        EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+        SESSION_STORE: store,
+        SESSION_DB_PATH: path.join(dir, `sessions-${store}.db`),
+        ...(redis ? { REDIS_URL: redis.url } : {}),
+      },
+      'src/server.ts',
+      nodeArgs,
+    );
+    services.push(proc);
+    await waitForHttp(`${proc.baseUrl}/health`, proc);
+    return { proc, port: Number(new URL(proc.baseUrl).port), pid: proc.child.pid! };
+  };
+
+  const rows: Row[] = [];
+  const progress = (row: Row) => {
+    rows.push(row);
+    process.stderr.write(`  ${row.figure}: ${row.value} ${row.reference ?? ''} ${row.note ?? ''}\n`);
+  };
+  try {
+    if (CPU_PROF) {
+      mkdirSync(CPU_PROF, { recursive: true });
+      const svc = await startService('memory', ['--cpu-prof', `--cpu-prof-dir=${path.resolve(CPU_PROF)}`]);
+      const run = await closedLoop(
+        50,
+        svc.pid,
+        jsonTurn(svc.port, (i) => i % SESSIONS),
+      );
+      progress({
+        figure: 'chat turns/s, 50 connections (profiled)',
+        value: f0(run.perSecond),
+        note: `${f2(run.cpuPerOp)} CPU ms/turn, errors ${run.errors}`,
+      });
+      await svc.proc.stop('SIGTERM');
+      console.log(`profile written to ${CPU_PROF} (summarise: npx tsx bench/profile-top.ts ${CPU_PROF})`);
+      return;
+    }
+
+    const svc = await startService();
+    const bare = await startChild('bare-fastify.ts');
+    children.push(bare.child);
+
+    // /health against bare Fastify, 16 connections each, back to back.
+    const health = (port: number) => async (_i: number, agent: Agent) => {
+      const r = await send(agent, port, 'GET', '/health');
+      return { ok: r.status === 200 };
+    };
+    // Warm-up (not measured): JIT and lazy initialisation of both servers and of a turn.
+    await closedLoop(16, svc.pid, health(svc.port), 3000, 2);
+    await closedLoop(16, bare.child.pid!, health(bare.port), 3000, 2);
+    await closedLoop(
+      16,
+      svc.pid,
+      jsonTurn(svc.port, (i) => i % SESSIONS),
+      300,
+      2,
+    );
+    // Alternating short rounds, so that the machine's load changes both sides alike; medians.
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    let healthErrors = 0;
+    for (let round = 0; round < HEALTH_ROUNDS; round++) {
+      const a = await closedLoop(16, svc.pid, health(svc.port), MAX_REQUESTS, SECONDS / HEALTH_ROUNDS);
+      const b = await closedLoop(
+        16,
+        bare.child.pid!,
+        health(bare.port),
+        MAX_REQUESTS,
+        SECONDS / HEALTH_ROUNDS,
+      );
+      ours.push(a.perSecond);
+      theirs.push(b.perSecond);
+      healthErrors += a.errors + b.errors;
+    }
+    await stopChild(bare.child);
+    const ratios = ours.map((o, k) => o / theirs[k]!);
+    progress({
+      figure: 'GET /health req/s (16 conns)',
+      value: f0(median(ours)),
+      reference: `bare Fastify ${f0(median(theirs))}`,
+      note: `ratio ${f2(median(ratios))} (median of ${HEALTH_ROUNDS} alternating rounds), errors ${healthErrors}`,
+    });
+
+    // JSON turns over 1,000 sessions.
+    for (const connections of [1, 16, 50]) {
+      const run = await closedLoop(
+        connections,
+        svc.pid,
+        jsonTurn(svc.port, (i) => i % SESSIONS),
+      );
+      progress({
+        figure: `chat turns/s, ${connections} conn${connections > 1 ? 's' : ''}`,
+        value: f0(run.perSecond),
+        note: `${f2(run.cpuPerOp)} CPU ms/turn, p50 ${f1(run.p50)} ms, p99 ${f1(run.p99)} ms, errors ${run.errors}`,
+      });
+    }
+
+    // SSE pass-through: the client's clock at the first token minus the model's stamp.
+    for (const connections of [1, 16]) {
+      const run = await closedLoop(
+        connections,
+        svc.pid,
+        streamTurn(svc.port, (i) => i % SESSIONS),
+      );
+      progress({
+        figure: `SSE pass-through ms, ${connections} conn${connections > 1 ? 's' : ''}`,
+        value: `p50 ${f2(percentile(run.samples, 50))}`,
+        note: `p99 ${f2(percentile(run.samples, 99))}; ${f0(run.perSecond)} turns/s, ${f2(run.cpuPerOp)} CPU ms/turn, errors ${run.errors}`,
+      });
+    }
+
+    // 1,000 streams held open at once: every stream gets its first token, then the model finishes them.
+    {
+      const agent = new Agent({ keepAlive: false, maxSockets: STREAMS });
+      const rss0 = rssBytes(svc.pid);
+      let opened = 0;
+      let peakRss = rss0;
+      const all = Array.from({ length: STREAMS }, (_, i) =>
+        send(
+          agent,
+          svc.port,
+          'POST',
+          '/api/v1/chat/stream',
+          {
+            session_id: `held-${i}`,
+            tenant_id: `held-${Math.floor(i / 500)}`,
+            message: `${QUESTION} [hold]`,
+          },
+          true,
+        ).then(
+          (r) => r.status === 200 && r.body.includes('"type":"done"'),
+          () => false,
+        ),
+      );
+      // The fake holds each stream after its first chunk; poll until all are held (bounded).
+      const deadline = Date.now() + 60_000;
+      const releaseAgent = new Agent({ keepAlive: false });
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 250));
+        peakRss = Math.max(peakRss, rssBytes(svc.pid));
+        const probe = await send(releaseAgent, fake.port, 'GET', '/held');
+        opened = Number(probe.body) || 0;
+        if (opened >= STREAMS) break;
+      }
+      peakRss = Math.max(peakRss, rssBytes(svc.pid));
+      await send(releaseAgent, fake.port, 'POST', '/release');
+      const done = await Promise.all(all);
+      agent.destroy();
+      const errors = done.filter((ok) => !ok).length;
+      progress({
+        figure: `${STREAMS} concurrent SSE streams`,
+        value: `errors ${errors}`,
+        note: `${opened} open at once; service RSS ${f0(peakRss / 2 ** 20)} MB (+${f0((peakRss - rss0) / 2 ** 20)} MB)`,
+      });
+    }
+
+    // Turn cost with empty histories vs 50- and 150-message ones (HISTORY_MAX_MESSAGES is 50), one
+    // long session per connection.
+    {
+      const fresh = await closedLoop(
+        HISTORY_CONNECTIONS,
+        svc.pid,
+        jsonTurn(svc.port, (i) => 100_000 + i),
+      );
+      progress({
+        figure: 'turn CPU ms, empty history',
+        value: f2(fresh.cpuPerOp),
+        note: `${f0(fresh.perSecond)} turns/s, ${HISTORY_CONNECTIONS} conns, new session every turn, errors ${fresh.errors}`,
+      });
+      const fill = new Agent({ keepAlive: true, maxSockets: HISTORY_CONNECTIONS });
+      const counts = Array.from({ length: HISTORY_CONNECTIONS }, () => 0);
+      for (const target of HISTORIES) {
+        // Bounded: at most `target` turns per session to reach `target` messages.
+        await Promise.all(
+          counts.map(async (_, s) => {
+            for (let turn = 0; turn < target && counts[s]! < target; turn++) {
+              const r = await send(fill, svc.port, 'POST', '/api/v1/chat', chatBody(200_000 + s));
+              counts[s] = (JSON.parse(r.body) as { message_count?: number }).message_count ?? target;
+            }
+          }),
+        );
+        const long = await closedLoop(
+          HISTORY_CONNECTIONS,
+          svc.pid,
+          jsonTurn(svc.port, (_i, worker) => 200_000 + worker),
+        );
+        progress({
+          figure: `turn CPU ms, ${target}-message history`,
+          value: f2(long.cpuPerOp),
+          note: `${f0(long.perSecond)} turns/s, ratio ${f2(long.cpuPerOp / fresh.cpuPerOp)} to empty (histories ≥ ${Math.min(...counts)} messages), errors ${long.errors}`,
+        });
+      }
+      fill.destroy();
+    }
+    await svc.proc.stop('SIGTERM');
+
+    // RSS per idle session: a fresh service, N sessions of one turn each, RSS delta minus message bytes.
+    {
+      // Collected every 200 ms (bench only), so the heap figure counts live memory, not garbage.
+      const idle = await startService('memory', ['--expose-gc', `--import=${GC_PRELOAD}`]);
+      const warm = await closedLoop(
+        16,
+        idle.pid,
+        jsonTurn(idle.port, (i) => 300_000 + i),
+        500,
+        60,
+      );
+      const settle = () => new Promise((r) => setTimeout(r, 1500));
+      await settle();
+      const rss0 = rssBytes(idle.pid);
+      const heap0 = await heapUsed(idle.port);
+      const run = await closedLoop(
+        16,
+        idle.pid,
+        jsonTurn(idle.port, (i) => i),
+        IDLE_SESSIONS,
+        120,
+      );
+      await settle();
+      const rss1 = rssBytes(idle.pid);
+      const heap1 = await heapUsed(idle.port);
+      const probe = await send(
+        new Agent(),
+        idle.port,
+        'GET',
+        '/api/v1/sessions/s-0/history?tenant_id=bench-0',
+      );
+      const history = (JSON.parse(probe.body) as { messages?: Array<{ content?: string }> }).messages ?? [];
+      const messageBytes = history.reduce((sum, m) => sum + Buffer.byteLength(m.content ?? ''), 0);
+      const sessions = Math.max(1, run.count - run.errors);
+      const perSession = (rss1 - rss0) / sessions;
+      const heapPerSession = (heap1 - heap0) / sessions;
+      progress({
+        figure: 'memory per idle session',
+        value: `${f2((heapPerSession - messageBytes) / 1024)} KB heap`,
+        note: `beyond its ${messageBytes} B of messages; RSS delta ${f2(perSession / 1024)} KB each; ${run.count} sessions, errors ${run.errors + warm.errors}`,
+      });
+      await idle.proc.stop('SIGTERM');
+    }
+
+    // The JSON chat per session store (16 connections), each in a fresh service.
+    for (const store of STORES.filter((s) => s !== 'memory' || STORES.length > 1)) {
+      if (store !== 'memory' && !STORES_SUPPORTED) {
+        console.log(`SESSION_STORE is not configurable in this build: the ${store} store is skipped`);
+        continue;
+      }
       if (store === 'redis') {
         if (!redisServerAvailable()) {
           console.log('redis-server not installed: the redis store is skipped');
@@ -157,72 +536,40 @@ async function main(): Promise<void> {
         }
         redis = await startRedis();
       }
-      if (store !== current) {
-        await service.stop('SIGTERM');
-        service = await startService(store, redis);
-        current = store;
-        base = service.baseUrl;
-      }
+      const s = await startService(store);
       const redisPid = store === 'redis' ? redis?.pid : undefined;
-      const serviceBefore = cpuMs(service.child.pid);
-      const redisBefore = cpuMs(redisPid);
-      const result = await scenario(`POST /api/v1/chat [${store}]`, chatOnce);
-      const serviceAfter = cpuMs(service.child.pid);
-      const redisCpu = (cpuMs(redisPid) ?? 0) - (redisBefore ?? 0);
-      if (serviceBefore !== undefined && serviceAfter !== undefined && result.requests > 0) {
-        result.cpuPerRequest = (serviceAfter - serviceBefore + redisCpu) / result.requests;
-      }
-      results.push(result);
+      const redis0 = redisPid === undefined ? 0 : cpuMs(redisPid);
+      const run = await closedLoop(
+        16,
+        s.pid,
+        jsonTurn(s.port, (i) => i % SESSIONS),
+      );
+      const redisPerTurn = redisPid === undefined ? 0 : (cpuMs(redisPid) - redis0) / Math.max(1, run.count);
+      progress({
+        figure: `chat turns/s [${store} store], 16 conns`,
+        value: f0(run.perSecond),
+        note: `${f2(run.cpuPerOp + redisPerTurn)} CPU ms/turn (service${redisPid === undefined ? '' : ' + Redis'}), errors ${run.errors}`,
+      });
+      await s.proc.stop('SIGTERM');
     }
-    if (current !== 'memory') {
-      await service.stop('SIGTERM');
-      service = await startService('memory');
-      current = 'memory';
-      base = service.baseUrl;
-    }
-
-    results.push(
-      await scenario('POST /api/v1/chat/stream', async (i) => {
-        const t0 = performance.now();
-        const r = await fetch(`${base}/api/v1/chat/stream`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ session_id: `stream-${i % 500}`, message: 'Where is order 42?' }),
-        });
-        const reader = r.body!.getReader();
-        const decoder = new TextDecoder();
-        let firstTokenMs: number | undefined;
-        let text = '';
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          text += decoder.decode(value, { stream: true });
-          if (firstTokenMs === undefined && text.includes('"type":"token"'))
-            firstTokenMs = performance.now() - t0;
-        }
-        return {
-          ok: r.ok && text.includes('"type":"done"'),
-          ...(firstTokenMs === undefined ? {} : { firstTokenMs }),
-        };
-      }),
-    );
   } finally {
-    await service.stop('SIGTERM');
+    for (const s of services) await s.stop();
+    for (const c of children) await stopChild(c);
     await redis?.close();
-    await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }
 
-  const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
-  console.log(`\n${SECONDS}s per scenario, ${CONCURRENCY} concurrent clients, Node ${process.version}\n`);
+  const width = (key: keyof Row) => Math.max(key.length, ...rows.map((r) => (r[key] ?? '').length));
+  const cols: Array<keyof Row> = ['figure', 'value', 'reference', 'note'];
+  const widths = cols.map(width);
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   console.log(
-    'scenario                           req/s    p50 ms   p95 ms   p99 ms   1st token p50   errors   CPU ms/req',
+    `\n${SECONDS} s per timed scenario, ${SESSIONS} sessions, Node ${process.version}, ${os.cpus().length} CPUs, load ${os.loadavg()[0]!.toFixed(1)}\n`,
   );
-  for (const r of results) {
-    console.log(
-      `${r.name.padEnd(33)}${f(r.rps).padStart(7)}${f(r.p50).padStart(10)}${f(r.p95).padStart(9)}${f(r.p99).padStart(9)}${f(r.firstTokenP50).padStart(16)}${String(r.errors).padStart(9)}${(r.cpuPerRequest === undefined ? '-' : r.cpuPerRequest.toFixed(2)).padStart(13)}`,
-    );
-  }
+  console.log(line(cols));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const r of rows) console.log(line(cols.map((c) => r[c] ?? '')));
 }
 
+if (!existsSync('/proc/self/stat')) console.log('no /proc: CPU and RSS figures are not available');
 await main();

@@ -1,5 +1,5 @@
 import Fastify, { LogController } from 'fastify';
-import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
@@ -23,6 +23,7 @@ import handoffRoutes from './http/routes/handoff.js';
 import healthRoutes from './http/routes/health.js';
 import sessionEventRoutes from './http/routes/session-events.js';
 import sessionRoutes from './http/routes/sessions.js';
+import { responseSerializerCompiler } from './http/serializer.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionEventBus } from './sessions/events.js';
 import type { SessionStore } from './sessions/types.js';
@@ -103,7 +104,8 @@ export async function buildApp(deps: AppDeps) {
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
+  // Requests are validated by zod; replies are written by fast-json-stringify from the same schemas.
+  app.setSerializerCompiler(responseSerializerCompiler);
 
   const inflight = deps.inflight ?? createInflightTurns();
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { abortReason, raceAbort } from '../lib/abort.js';
+import { abortReason, childAbort, raceAbort } from '../lib/abort.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { ToolContext, ToolRegistry, ToolSet } from '../tools/registry.js';
 import { historyToModelMessages, toolCallIds } from './history-window.js';
@@ -99,8 +99,8 @@ export function createAgent(deps: AgentDeps) {
     // unique over the whole turn (and distinct from the replayed ones), not only within one step.
     const usedIds = toolCallIds(messages);
     // Aborted by the caller, or by the loop itself when it fails so that nothing keeps running.
-    const stop = new AbortController();
-    const signal = AbortSignal.any([ctx.signal, stop.signal]);
+    const stop = childAbort(ctx.signal);
+    const { signal } = stop;
     const state: PartialTurn = { answer: '', toolCalls: [], steps: 0 };
     const inFlight = new Map<ToolCallRecord, number>();
     const emitText = (text: string) => {
@@ -160,6 +160,8 @@ export function createAgent(deps: AgentDeps) {
       const cause = ctx.signal.aborted ? abortReason(ctx.signal) : err;
       stop.abort(cause);
       throw new TurnInterruptedError(cause, { ...state, toolCalls: [...state.toolCalls] });
+    } finally {
+      stop.dispose();
     }
 
     return {

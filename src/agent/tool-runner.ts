@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { abortReason, raceAbort } from '../lib/abort.js';
+import { abortReason, childAbort, raceAbort } from '../lib/abort.js';
 import { type ToolContext, ToolError, type ToolSet } from '../tools/registry.js';
 import type { ModelToolCall } from './types.js';
 
@@ -69,9 +69,10 @@ export async function runToolCall(
     });
   }
 
-  const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), options.timeoutMs);
-  const signal = AbortSignal.any([ctx.signal, timeout.signal]);
+  // Aborted by the turn (with its reason) or by the timeout (without one).
+  const child = childAbort(ctx.signal);
+  const timer = setTimeout(() => child.abort(), options.timeoutMs);
+  const { signal } = child;
   try {
     const value = await raceAbort(
       Promise.resolve().then(() => tool.execute(parsed.data, { ...ctx, signal })),
@@ -80,7 +81,7 @@ export async function runToolCall(
     return { status: 'ok', content: truncate(serialise(value), options.maxResultChars) };
   } catch (err) {
     if (ctx.signal.aborted) throw abortReason(ctx.signal);
-    if (timeout.signal.aborted) {
+    if (signal.aborted) {
       ctx.logger.warn({ tool_call_id: call.id, timeout_ms: options.timeoutMs }, 'tool call timed out');
       return errorOutcome({ error: `The ${call.name} call timed out after ${options.timeoutMs} ms.` });
     }
@@ -92,6 +93,7 @@ export async function runToolCall(
     return errorOutcome({ error: `The ${call.name} call failed because of an internal error.` });
   } finally {
     clearTimeout(timer);
+    child.dispose();
   }
 }
 

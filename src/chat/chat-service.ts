@@ -7,7 +7,7 @@ import { TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
 import type { AuditActor } from '../audit/types.js';
 import { ServiceError } from '../errors.js';
-import { abortReason } from '../lib/abort.js';
+import { abortReason, childAbort } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
 import { sessionStatus } from '../sessions/status.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
@@ -115,10 +115,13 @@ export function createChatService(deps: ChatServiceDeps) {
     const key: SessionKey = { tenantId: request.tenantId, sessionId: request.sessionId };
     const receivedAt = new Date().toISOString();
     // The deadline starts on arrival: time spent waiting behind earlier turns counts for the client.
-    const deadline = new AbortController();
-    const deadlineReason = new TurnDeadlineReached(config.TURN_TIMEOUT_MS);
-    const timer = setTimeout(() => deadline.abort(deadlineReason), config.TURN_TIMEOUT_MS);
-    const signal = AbortSignal.any([request.signal, deadline.signal]);
+    const turn = childAbort(request.signal);
+    // The reason (an Error, with its stack) is made only if the deadline is reached.
+    const timer = setTimeout(
+      () => turn.abort(new TurnDeadlineReached(config.TURN_TIMEOUT_MS)),
+      config.TURN_TIMEOUT_MS,
+    );
+    const { signal } = turn;
     const startedAt = performance.now();
     log.debug({ message: request.message }, 'chat turn received');
 
@@ -149,13 +152,14 @@ export function createChatService(deps: ChatServiceDeps) {
       return result;
     } catch (err) {
       throw classify(err, {
-        timedOut: deadline.signal.aborted && signal.reason === deadlineReason,
+        timedOut: signal.aborted && signal.reason instanceof TurnDeadlineReached,
         clientGone: request.signal.aborted,
         log,
         durationMs: Math.round(performance.now() - startedAt),
       });
     } finally {
       clearTimeout(timer);
+      turn.dispose();
     }
   }
 

@@ -35,3 +35,28 @@ export function raceAbort<T>(
     );
   });
 }
+
+export interface ChildAbort {
+  /** Aborted with the parent's reason when the parent aborts, or by `abort`. */
+  readonly signal: AbortSignal;
+  abort(reason?: unknown): void;
+  /** Removes the listener from the parent; call it when the child's work is over. */
+  dispose(): void;
+}
+
+/**
+ * What `AbortSignal.any([parent, own.signal])` gives, with one controller and one listener on the
+ * parent that `dispose` removes, so that a turn-long signal does not collect a composite signal (and
+ * its weak references) for every step and tool call.
+ */
+export function childAbort(parent: AbortSignal): ChildAbort {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(parent.reason);
+  if (parent.aborted) controller.abort(parent.reason);
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    abort: (reason?: unknown) => controller.abort(reason),
+    dispose: () => parent.removeEventListener('abort', onAbort),
+  };
+}

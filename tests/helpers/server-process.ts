@@ -122,14 +122,15 @@ export function useServerBuild(): void {
 
 /**
  * Runs a real entry point (by default src/server.ts) as a child process with the given env, from the
- * shared compiled build, as `npm start` runs it.
+ * shared compiled build, as `npm start` runs it. `nodeArgs` go before the entry (e.g. `--cpu-prof`).
  */
 export function spawnServer(
   env: Record<string, string>,
   entry = 'src/server.ts',
+  nodeArgs: readonly string[] = [],
 ): ServerProcess & { exited: Promise<number | null> } {
   const compiled = path.join(ensureServerBuild(), entry.replace(/\.ts$/, '.js'));
-  const child = spawn(process.execPath, [compiled], {
+  const child = spawn(process.execPath, [...nodeArgs, compiled], {
     cwd: REPO_ROOT,
     env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

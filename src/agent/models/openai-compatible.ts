@@ -69,6 +69,8 @@ export function toChatTools(tools: readonly ModelToolSpec[]): ChatCompletionTool
   }));
 }
 
+const STEP_ENDED = new DOMException('The model step has ended', 'AbortError');
+
 function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
   const prompt = Number(usage.prompt_tokens) || 0;
   const completion = Number(usage.completion_tokens) || 0;
@@ -135,10 +137,17 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
     const onCallerAbort = () => controller.abort(signal.reason);
     signal.addEventListener('abort', onCallerAbort, { once: true });
     let idleTimedOut = false;
+    // One timer per step, restarted for each chunk; it counts only while a chunk is awaited.
+    let awaitingChunk = false;
     let idleTimer: NodeJS.Timeout | undefined;
     const armIdleTimer = () => {
-      clearTimeout(idleTimer);
+      awaitingChunk = true;
+      if (idleTimer) {
+        idleTimer.refresh();
+        return;
+      }
       idleTimer = setTimeout(() => {
+        if (!awaitingChunk) return;
         idleTimedOut = true;
         controller.abort();
       }, idleTimeoutMs);
@@ -171,7 +180,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
         // The timer measures the provider's silence only, not the time our consumer spends on an event.
         armIdleTimer();
         const next = await chunks.next();
-        clearTimeout(idleTimer);
+        awaitingChunk = false;
         if (next.done) break;
         const chunk = next.value;
         if (chunk.usage) usage = toUsage(chunk.usage);
@@ -213,8 +222,9 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
     } finally {
       clearTimeout(idleTimer);
       signal.removeEventListener('abort', onCallerAbort);
-      // Releases the HTTP request when the consumer stops early or the step failed half-way.
-      controller.abort();
+      // Releases the HTTP request when the consumer stops early or the step failed half-way (with
+      // a shared reason: a fresh DOMException per step costs a stack trace nobody reads).
+      controller.abort(STEP_ENDED);
       await chunks?.return?.().catch(() => undefined);
     }
   }

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Logger } from 'pino';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,13 +18,22 @@ async function requestContext(app: FastifyInstance): Promise<void> {
   app.decorateRequest('tenantId', undefined);
   app.decorateRequest('sessionId', undefined);
 
-  app.addHook('onRequest', async (request, reply) => {
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const status = reply.statusCode;
     const path = request.routeOptions.url ?? request.url.split('?')[0] ?? '';
+    const quiet =
+      path.startsWith('/health') || path.startsWith('/docs') || path === '/' || path.startsWith('/web/');
+    const level = status >= 500 ? 'error' : quiet ? 'debug' : 'info';
+    // Nothing is built for a line the logger would drop (LOG_LEVEL=warn drops every completion).
+    if (!(request.log as Logger).isLevelEnabled(level)) {
+      done();
+      return;
+    }
     const line = {
       method: request.method,
       path,
@@ -33,11 +43,9 @@ async function requestContext(app: FastifyInstance): Promise<void> {
       ...(request.tenantId === undefined ? {} : { tenant_id: request.tenantId }),
       ...(request.sessionId === undefined ? {} : { session_id: request.sessionId }),
     };
-    const quiet =
-      path.startsWith('/health') || path.startsWith('/docs') || path === '/' || path.startsWith('/web/');
-    if (status >= 500) request.log.error(line, 'request failed');
-    else if (quiet) request.log.debug(line, 'request completed');
-    else request.log.info(line, 'request completed');
+    if (level === 'error') request.log.error(line, 'request failed');
+    else request.log[level](line, 'request completed');
+    done();
   });
 }
 

@@ -43,8 +43,15 @@ export function createSqliteOrdersRepository(
     return exec.select({ status: orders.status }).from(orders).where(byId(tenantId, orderId)).get()?.status;
   }
 
+  // The hot read, prepared once: the agent looks orders up on most turns.
+  const getOrderById = db
+    .select()
+    .from(orders)
+    .where(and(eq(orders.id, sql.placeholder('orderId')), eq(orders.tenantId, sql.placeholder('tenantId'))))
+    .prepare();
+
   function getOrder(tenantId: string, orderId: number): Order | undefined {
-    const row = db.select().from(orders).where(byId(tenantId, orderId)).get();
+    const row = getOrderById.get({ orderId, tenantId });
     return row ? orderFromRow(row) : undefined;
   }
 
