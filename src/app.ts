@@ -2,6 +2,7 @@ import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
+import { createTurnService, type TurnService } from './chat/turn-service.js';
 import type { AppConfig } from './config/index.js';
 import type { ReadinessRegistry } from './health/readiness.js';
 import { createInflightTurns, type InflightTurns } from './http/inflight.js';
@@ -17,10 +18,13 @@ import { requestIdFor } from './http/request-id.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import healthRoutes from './http/routes/health.js';
 import sessionRoutes from './http/routes/sessions.js';
+import turnRoutes from './http/routes/turns.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionStore } from './sessions/types.js';
 import type { Metrics } from './telemetry/metrics.js';
 import type { Tracing } from './telemetry/tracing.js';
+import { createMemoryTurnCancellation } from './turns/cancel-signals.js';
+import { createMemoryReplayStore } from './turns/memory-replay.js';
 import type { TurnLock } from './turns/turn-lock.js';
 
 export interface AppDeps {
@@ -32,6 +36,11 @@ export interface AppDeps {
   readiness: ReadinessRegistry;
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
   chat?: ChatTurns;
+  /**
+   * Turns with ids, replay and cancel (§10) around `chat`; shared through Redis by the runtime. When
+   * omitted, the app keeps them in the process.
+   */
+  turns?: TurnService;
   inflight?: InflightTurns;
   /** The runtime's metrics (model, tool and turn instruments); the app makes its own when omitted. */
   metrics?: Metrics;
@@ -117,9 +126,32 @@ export async function buildApp(deps: AppDeps) {
     isClosing: () => inflight.closing,
   });
   await app.register(sessionRoutes, { sessions: deps.sessions, turnLock: deps.turnLock });
-  await app.register(chatRoutes, { chat: deps.chat, inflight, pingIntervalMs: deps.pingIntervalMs });
+  const turns = deps.turns ?? (deps.chat ? inProcessTurns(deps.chat, deps) : undefined);
+  await app.register(chatRoutes, {
+    turns,
+    inflight,
+    onDisconnect: config.TURN_ON_DISCONNECT ?? 'cancel',
+    pingIntervalMs: deps.pingIntervalMs,
+  });
+  await app.register(turnRoutes, {
+    turns,
+    sessions: deps.sessions,
+    maxFollowMs: config.TURN_TIMEOUT_MS + 30_000,
+    pingIntervalMs: deps.pingIntervalMs,
+  });
+  if (turns && !deps.turns) app.addHook('onClose', () => turns.replay.close());
 
   return app;
+}
+
+/** The turns of one process, for an app built without the runtime's (tests). */
+function inProcessTurns(chat: ChatTurns, deps: AppDeps): TurnService {
+  return createTurnService({
+    chat,
+    replay: createMemoryReplayStore({ ttlSeconds: deps.config.TURN_REPLAY_TTL_SECONDS }),
+    cancellation: createMemoryTurnCancellation(),
+    logger: deps.logger,
+  });
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

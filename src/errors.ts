@@ -6,10 +6,12 @@ export type ServiceErrorCode =
   | 'FORBIDDEN'
   | 'SESSION_NOT_FOUND'
   | 'SESSION_BUSY'
+  | 'TURN_CANCELLED'
   | 'RATE_LIMIT_EXCEEDED'
   | 'LLM_ERROR'
   | 'AGENT_UNAVAILABLE'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'INTERNAL_ERROR';
 
 export interface ServiceErrorOptions {
   details?: unknown;

@@ -278,6 +278,11 @@ export const envVariables = z.object({
   REDIS_URL: optionalRedisUrl,
   REDIS_KEY_PREFIX: str('msev:'),
 
+  // Turns (DESIGN §10): what a dropped client does to its turn, and how long a turn's events stay
+  // resumable after it ended (in Redis when REDIS_URL is set, in the process otherwise).
+  TURN_ON_DISCONNECT: enumOf(['cancel', 'continue'] as const, 'cancel'),
+  TURN_REPLAY_TTL_SECONDS: int(600, 1, 86_400),
+
   // Access (DESIGN §11): JWT bearer tokens beside API_KEYS, and PII kept out of the logs.
   AUTH_JWT_SECRET: optionalStr,
   AUTH_JWT_JWKS_URL: optionalUrl,

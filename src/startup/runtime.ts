@@ -9,11 +9,13 @@ import { agentReadinessCheck, llmReadinessCheck } from '../agent/readiness.js';
 import type { ChatModel } from '../agent/types.js';
 import type { AppDeps } from '../app.js';
 import { createChatService } from '../chat/chat-service.js';
+import { createTurnService } from '../chat/turn-service.js';
 import type { AppConfig } from '../config/index.js';
 import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
 import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
+import { createKeyspace } from '../redis/keys.js';
 import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
 import {
   instrumentAgent,
@@ -28,7 +30,14 @@ import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
 import { createToolRegistry } from '../tools/registry.js';
+import {
+  createMemoryTurnCancellation,
+  createRedisTurnCancellation,
+  type TurnCancellation,
+} from '../turns/cancel-signals.js';
+import { createMemoryReplayStore } from '../turns/memory-replay.js';
 import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
+import { createRedisReplayStore } from '../turns/redis-replay.js';
 import { registerCoreChecks } from './core-checks.js';
 
 /**
@@ -180,11 +189,32 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
         )
       : undefined;
 
+    // Turn replay and cancel signals (§10): through Redis, so any instance can resume or cancel a
+    // turn, when it is configured; in the process otherwise.
+    const keys = createKeyspace(config.REDIS_KEY_PREFIX);
+    const replay = redis
+      ? createRedisReplayStore({
+          client: redis,
+          keys,
+          ttlSeconds: config.TURN_REPLAY_TTL_SECONDS,
+          runningTtlSeconds: Math.ceil(config.TURN_TIMEOUT_MS / 1000) + config.TURN_REPLAY_TTL_SECONDS,
+        })
+      : createMemoryReplayStore({ ttlSeconds: config.TURN_REPLAY_TTL_SECONDS });
+    closers.push({ name: 'turn replay', close: () => replay.close() });
+    let cancellation: TurnCancellation = createMemoryTurnCancellation();
+    if (redis && config.REDIS_URL) {
+      const subscriber = createRedisClient({ url: config.REDIS_URL, logger, name: 'turn-signals' });
+      closers.push({ name: 'turn signals', close: () => closeRedisClient(subscriber) });
+      cancellation = createRedisTurnCancellation({ client: redis, subscriber, keys, logger });
+    }
+    const turns = chat ? createTurnService({ chat, replay, cancellation, logger }) : undefined;
+
     const deps: AppDeps = {
       config,
       logger,
       sessions,
       turnLock,
+      ...(turns ? { turns } : {}),
       readiness,
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),

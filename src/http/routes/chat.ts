@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
-import type { ChatService, ChatTurnRequest } from '../../chat/chat-service.js';
+import { customerRef } from '../../access/session-access.js';
+import type { ChatService } from '../../chat/chat-service.js';
 import { AGENT_UNAVAILABLE_MESSAGE } from '../../chat/turn-errors.js';
+import type { DisconnectPolicy, StartTurnRequest, TurnService } from '../../chat/turn-service.js';
 import { AppError } from '../errors.js';
 import { type InflightTurns, SHUTTING_DOWN_MESSAGE, ShutdownError } from '../inflight.js';
 import { principalOf } from '../plugins/auth.js';
@@ -15,30 +18,41 @@ import { createEventStream } from '../sse.js';
 
 /** What the chat routes need from the turn service. */
 export type ChatTurns = Pick<ChatService, 'runTurn'>;
+/** What the chat routes need to start a turn with an id. */
+export type TurnStarter = Pick<TurnService, 'start'>;
 
 export interface ChatRouteOptions {
   /** Undefined while no agent could be initialised: the routes answer 503 AGENT_UNAVAILABLE. */
-  chat: ChatTurns | undefined;
+  turns: TurnStarter | undefined;
   inflight: InflightTurns;
+  /** `on_disconnect` when the body does not say (TURN_ON_DISCONNECT). */
+  onDisconnect: DisconnectPolicy;
   pingIntervalMs?: number;
 }
 
 /**
- * Aborts the turn when the client goes away, so the upstream model request and running tools stop
- * at once instead of spending tokens nobody will read.
+ * The turn's two signals: `signal` stops it whatever the client asked (shutdown, through the
+ * in-flight registry that also waits for it), `clientGone` fires when the client goes away and stops
+ * it only with `on_disconnect: cancel`, so the upstream model request and running tools stop at once
+ * instead of spending tokens nobody will read.
  */
 function turnController(reply: FastifyReply, inflight: InflightTurns) {
   const controller = new AbortController();
+  const gone = new AbortController();
   const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort(new ClientGoneError());
+    if (!reply.raw.writableFinished) gone.abort(new ClientGoneError());
   };
   reply.raw.on('close', onClose);
   const untrack = inflight.track(controller);
   return {
     signal: controller.signal,
+    clientGone: gone.signal,
+    /** Counts the turn as in flight until it really ended (it may outlive the request). */
+    trackUntil(finished: Promise<unknown>) {
+      finished.then(untrack, untrack);
+    },
     release() {
       reply.raw.off('close', onClose);
-      untrack();
     },
   };
 }
@@ -50,35 +64,50 @@ class ClientGoneError extends Error {
   }
 }
 
-function ensureAvailable(chat: ChatTurns | undefined, inflight: InflightTurns): ChatTurns {
+function ensureAvailable(turns: TurnStarter | undefined, inflight: InflightTurns): TurnStarter {
   if (inflight.closing) throw new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);
-  if (!chat) throw new AppError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
-  return chat;
+  if (!turns) throw new AppError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
+  return turns;
 }
 
 const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) => {
   const { inflight } = opts;
 
-  /** What both routes do before a turn: admission, the tenant and session, and the abort wiring. */
+  /** What both routes do before a turn: admission, the tenant and session, the turn id and its signals. */
   function beginTurn(request: FastifyRequest, body: ChatRequest, reply: FastifyReply, streaming: boolean) {
-    const chat = ensureAvailable(opts.chat, inflight);
+    const turns = ensureAvailable(opts.turns, inflight);
     const principal = principalOf(request);
     const tenantId = principal.tenantId;
     const sessionId = body.session_id;
     request.sessionId = sessionId;
+    const turnId = randomUUID();
+    reply.header('x-turn-id', turnId);
     const turn = turnController(reply, inflight);
-    const input: ChatTurnRequest = {
+    const input: StartTurnRequest = {
+      turnId,
       tenantId,
       sessionId,
       message: body.message,
-      ...(principal.customer ? { customer: principal.customer } : {}),
+      ...(principal.customer
+        ? { customer: principal.customer, owner: customerRef(tenantId, principal.customer) }
+        : {}),
       role: principal.role,
       requestId: request.id,
       signal: turn.signal,
-      logger: request.log as Logger,
+      clientGone: turn.clientGone,
+      onDisconnect: body.on_disconnect ?? opts.onDisconnect,
+      logger: (request.log as Logger).child({ turn_id: turnId }),
       streaming,
     };
-    return { chat, tenantId, sessionId, turn, input };
+    return { turns, tenantId, sessionId, turnId, turn, input };
+  }
+
+  function logClientGone(request: FastifyRequest, sessionId: string, stream: boolean) {
+    // A dropped connection fires neither 'finish' nor 'error', so onResponse never logs it.
+    request.log.info(
+      { session_id: sessionId, status: 499, ...(stream ? { stream } : {}) },
+      'client closed the request',
+    );
   }
 
   app.post(
@@ -91,15 +120,33 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           "Sends the customer's message to the agent and returns the whole answer once the turn is complete, " +
           'with the tool calls the agent made and the token usage. Turns on one session run one at a time.',
         body: chatRequestSchema,
-        response: { 200: chatResponseSchema, ...errorResponses(400, 401, 403, 413, 429, 500, 502, 503, 504) },
+        response: {
+          200: chatResponseSchema,
+          ...errorResponses(400, 401, 403, 409, 413, 429, 500, 502, 503, 504),
+        },
       },
     },
     async (request, reply) => {
-      const { chat, tenantId, sessionId, turn, input } = beginTurn(request, request.body, reply, false);
+      const { turns, tenantId, sessionId, turnId, turn, input } = beginTurn(
+        request,
+        request.body,
+        reply,
+        false,
+      );
+      const started = turns.start(input);
+      turn.trackUntil(started.finished);
       try {
-        const outcome = await chat.runTurn(input, () => {});
+        const outcome = await started.finished;
+        if (turn.clientGone.aborted) {
+          // on_disconnect: continue — the turn is stored, but nobody is left to read the reply.
+          reply.hijack();
+          reply.raw.destroy();
+          logClientGone(request, sessionId, false);
+          return reply;
+        }
         return {
           session_id: sessionId,
+          turn_id: turnId,
           message: outcome.answer,
           timestamp: outcome.timestamp,
           message_count: outcome.messageCount,
@@ -109,15 +156,14 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           ...(outcome.usage ? { usage: outcome.usage } : {}),
         };
       } catch (err) {
-        const reason: unknown = turn.signal.reason;
-        if (reason instanceof ShutdownError) {
+        if (turn.signal.reason instanceof ShutdownError) {
           throw new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);
         }
-        if (reason instanceof ClientGoneError) {
+        if (turn.clientGone.aborted) {
           // Nobody is left to read an error: drop the response instead of logging a failure.
           reply.hijack();
           reply.raw.destroy();
-          request.log.info({ session_id: sessionId, status: 499 }, 'client closed the request');
+          logClientGone(request, sessionId, false);
           return reply;
         }
         throw err;
@@ -140,49 +186,38 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           200: z
             .string()
             .describe('text/event-stream: token, tool_call and tool_result events, then done or error'),
-          ...errorResponses(400, 401, 403, 413, 429, 500, 502, 503, 504),
+          ...errorResponses(400, 401, 403, 409, 413, 429, 500, 502, 503, 504),
         },
       },
     },
     async (request, reply) => {
-      const { chat, sessionId, turn, input } = beginTurn(request, request.body, reply, true);
+      const { turns, sessionId, turnId, turn, input } = beginTurn(request, request.body, reply, true);
       const stream = createEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
+      const started = turns.start(input, (event, last) => {
+        // Nothing sent yet: an ordinary JSON error with its real status is more useful than a 200
+        // stream (the event is still in the replay for a client that resumes).
+        if (last && event.data.type === 'error' && !stream.started) return;
+        stream.send(event.data, `${turnId}:${event.seq}`);
+      });
+      turn.trackUntil(started.finished);
       try {
-        const outcome = await chat.runTurn(input, (event) =>
-          stream.send({ ...event, session_id: sessionId }),
-        );
-        stream.send({
-          type: 'done',
-          session_id: sessionId,
-          message_count: outcome.messageCount,
-          request_id: request.id,
-          ...(outcome.usage ? { usage: outcome.usage } : {}),
-        });
+        await started.finished;
       } catch (err) {
-        const reason: unknown = turn.signal.reason;
-        if (reason instanceof ClientGoneError) {
+        if (turn.clientGone.aborted) {
           if (!stream.started) {
             reply.hijack();
             reply.raw.destroy();
           }
-          // A dropped connection fires neither 'finish' nor 'error', so onResponse never logs it.
-          request.log.info({ session_id: sessionId, status: 499, stream: true }, 'client closed the request');
+          logClientGone(request, sessionId, true);
           return reply;
         }
         const appError =
-          reason instanceof ShutdownError
+          turn.signal.reason instanceof ShutdownError
             ? new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE)
             : toAppError(err as Error);
-        // Nothing sent yet: an ordinary JSON error with its real status is more useful than a 200 stream.
         if (!stream.started) throw appError;
+        // Otherwise the turn's `error` event has gone out already.
         if (appError.code === 'INTERNAL_ERROR') request.log.error({ err }, 'stream turn failed');
-        stream.send({
-          type: 'error',
-          error: appError.code,
-          message: appError.message,
-          session_id: sessionId,
-          request_id: request.id,
-        });
       } finally {
         turn.release();
         stream.end();
