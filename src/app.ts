@@ -24,6 +24,7 @@ import type { SessionStore } from './sessions/types.js';
 import type { Metrics } from './telemetry/metrics.js';
 import type { Tracing } from './telemetry/tracing.js';
 import { createMemoryTurnCancellation } from './turns/cancel-signals.js';
+import { createMemoryIdempotencyStore } from './turns/idempotency.js';
 import { createMemoryReplayStore } from './turns/memory-replay.js';
 import type { TurnLock } from './turns/turn-lock.js';
 
@@ -131,6 +132,7 @@ export async function buildApp(deps: AppDeps) {
     turns,
     inflight,
     onDisconnect: config.TURN_ON_DISCONNECT ?? 'cancel',
+    maxWaitMs: config.TURN_TIMEOUT_MS + 30_000,
     pingIntervalMs: deps.pingIntervalMs,
   });
   await app.register(turnRoutes, {
@@ -150,6 +152,8 @@ function inProcessTurns(chat: ChatTurns, deps: AppDeps): TurnService {
     chat,
     replay: createMemoryReplayStore({ ttlSeconds: deps.config.TURN_REPLAY_TTL_SECONDS }),
     cancellation: createMemoryTurnCancellation(),
+    idempotency: createMemoryIdempotencyStore({ ttlSeconds: deps.config.IDEMPOTENCY_TTL_HOURS * 3600 }),
+    runningTtlSeconds: Math.ceil(deps.config.TURN_TIMEOUT_MS / 1000) + 60,
     logger: deps.logger,
   });
 }

@@ -4,7 +4,15 @@ import { ServiceError } from '../errors.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { TurnCancellation } from '../turns/cancel-signals.js';
 import { TurnCancelledError } from '../turns/errors.js';
-import type { ReplayEvent, TurnKey, TurnRecord, TurnReplayStore, TurnStatus } from '../turns/replay.js';
+import type { ClaimResult, IdempotencyStore, IdempotentOutcome } from '../turns/idempotency.js';
+import {
+  followTurn,
+  type ReplayEvent,
+  type TurnKey,
+  type TurnRecord,
+  type TurnReplayStore,
+  type TurnStatus,
+} from '../turns/replay.js';
 import type { ChatService, ChatTurnRequest, ChatTurnResult } from './chat-service.js';
 
 export type DisconnectPolicy = 'cancel' | 'continue';
@@ -19,6 +27,16 @@ export interface StartTurnRequest extends ChatTurnRequest {
   onDisconnect: DisconnectPolicy;
   /** The verified customer the turn acts for, as a customer reference (scopes its status and events). */
   owner?: string;
+  /** The Idempotency-Key this turn claimed (see `claim`): its outcome is stored under it. */
+  idempotencyKey?: string;
+}
+
+export interface IdempotentRequest {
+  tenantId: string;
+  key: string;
+  bodyHash: string;
+  sessionId: string;
+  turnId: string;
 }
 
 /** Gets every event of the turn as it is sent, `last` on the final one (`done` or `error`). */
@@ -34,7 +52,29 @@ export interface TurnServiceDeps {
   chat: Pick<ChatService, 'runTurn'>;
   replay: TurnReplayStore;
   cancellation: TurnCancellation;
+  idempotency: IdempotencyStore;
+  /** How long a claimed key waits for its turn before it is free again (the turn deadline, with a margin). */
+  runningTtlSeconds: number;
   logger: Logger;
+}
+
+export const IDEMPOTENCY_KEY_REUSED_MESSAGE =
+  'This Idempotency-Key was already used with another request body; use a new key for a new request.';
+
+/** Waits between looks at a turn that runs elsewhere, growing from the first to the last. */
+const POLL_MIN_MS = 20;
+const POLL_MAX_MS = 250;
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 const INTERNAL_MESSAGE = 'An internal error occurred';
@@ -46,7 +86,7 @@ const CLIENT_GONE_MESSAGE = 'The client disconnected before the turn finished.';
  * client asked for that (`on_disconnect: continue`). Cancel requests reach it from any instance.
  */
 export function createTurnService(deps: TurnServiceDeps) {
-  const { chat, replay, cancellation } = deps;
+  const { chat, replay, cancellation, idempotency } = deps;
 
   function start(request: StartTurnRequest, listener: TurnEventListener = () => {}): StartedTurn {
     const key: TurnKey = { tenantId: request.tenantId, sessionId: request.sessionId, turnId: request.turnId };
@@ -127,6 +167,16 @@ export function createTurnService(deps: TurnServiceDeps) {
           true,
         );
         await settle('completed', result.answer, result.toolCalls, result.usage);
+        if (request.idempotencyKey) {
+          await remember(request, {
+            kind: 'completed',
+            answer: result.answer,
+            messageCount: result.messageCount,
+            toolCalls: result.toolCalls,
+            ...(result.usage ? { usage: result.usage } : {}),
+            timestamp: result.timestamp,
+          });
+        }
         return result;
       } catch (err) {
         const { status, error } = describeFailure(err);
@@ -141,11 +191,13 @@ export function createTurnService(deps: TurnServiceDeps) {
           },
           true,
         );
-        await settle(
-          status,
-          partialAnswer,
-          [...partialCalls.values()].map((entry) => entry.call),
-        );
+        const toolCalls = [...partialCalls.values()].map((entry) => entry.call);
+        await settle(status, partialAnswer, toolCalls);
+        if (request.idempotencyKey) {
+          // Nothing a retry could repeat happened: the key is free for the retry to run the turn.
+          if (toolCalls.length === 0) await forget(request);
+          else await remember(request, { kind: 'failed', code: error.code, message: error.message });
+        }
         throw error instanceof TurnCancelledError ? error : err;
       } finally {
         unregister();
@@ -161,6 +213,22 @@ export function createTurnService(deps: TurnServiceDeps) {
       };
       writes = writes.then(() => replay.finish(key, outcome).catch(onWriteError));
       await writes;
+    }
+
+    async function remember(req: StartTurnRequest, outcome: IdempotentOutcome) {
+      try {
+        await idempotency.complete(req.tenantId, req.idempotencyKey as string, outcome);
+      } catch (err) {
+        log.warn({ err }, 'could not store the outcome of an idempotent turn');
+      }
+    }
+
+    async function forget(req: StartTurnRequest) {
+      try {
+        await idempotency.release(req.tenantId, req.idempotencyKey as string);
+      } catch (err) {
+        log.warn({ err }, 'could not release an Idempotency-Key');
+      }
     }
 
     /** Why the turn ended early: its status, and the error its `error` event shows. */
@@ -183,8 +251,91 @@ export function createTurnService(deps: TurnServiceDeps) {
     return { turnId: request.turnId, finished };
   }
 
+  /**
+   * Takes an Idempotency-Key for a new turn, or returns the turn that has it. Another body with the
+   * same key is refused with IDEMPOTENCY_KEY_REUSED.
+   */
+  async function claim(req: IdempotentRequest): Promise<ClaimResult> {
+    const result = await idempotency.claim(
+      req.tenantId,
+      req.key,
+      { bodyHash: req.bodyHash, turnId: req.turnId, sessionId: req.sessionId },
+      deps.runningTtlSeconds,
+    );
+    if (!result.claimed && result.record.bodyHash !== req.bodyHash) {
+      throw new ServiceError('IDEMPOTENCY_KEY_REUSED', IDEMPOTENCY_KEY_REUSED_MESSAGE);
+    }
+    return result;
+  }
+
+  /** The outcome of the key's turn, waiting for it while it runs (here or on another instance). */
+  async function outcomeOf(
+    tenantId: string,
+    key: string,
+    options: { signal?: AbortSignal; maxWaitMs: number },
+  ): Promise<IdempotentOutcome | undefined> {
+    const deadline = Date.now() + options.maxWaitMs;
+    let wait = POLL_MIN_MS;
+    while (!options.signal?.aborted) {
+      const record = await idempotency.get(tenantId, key);
+      if (!record || record.outcome) return record?.outcome;
+      if (Date.now() >= deadline) return undefined;
+      await pause(Math.min(wait, deadline - Date.now()), options.signal);
+      wait = Math.min(wait * 2, POLL_MAX_MS);
+    }
+    return undefined;
+  }
+
+  /**
+   * The events of the key's turn for a repeated stream request: replayed (and followed live while
+   * it runs) when the replay still has them, else made up from the stored outcome.
+   */
+  async function* eventsOf(
+    tenantId: string,
+    key: string,
+    claimed: { turnId: string; sessionId: string },
+    options: { signal?: AbortSignal; maxFollowMs: number },
+  ): AsyncGenerator<ReplayEvent> {
+    const turn: TurnKey = { tenantId, sessionId: claimed.sessionId, turnId: claimed.turnId };
+    const deadline = Date.now() + options.maxFollowMs;
+    let wait = POLL_MIN_MS;
+    // The first request may have claimed the key an instant before its turn was recorded.
+    for (;;) {
+      if (await replay.get(turn)) {
+        yield* followTurn(replay, turn, 0, options);
+        return;
+      }
+      const record = await idempotency.get(tenantId, key);
+      if (!record || record.outcome || Date.now() >= deadline || options.signal?.aborted) break;
+      await pause(wait, options.signal);
+      wait = Math.min(wait * 2, POLL_MAX_MS);
+    }
+    const outcome = (await idempotency.get(tenantId, key))?.outcome;
+    if (!outcome) return;
+    const base = { turn_id: claimed.turnId, session_id: claimed.sessionId };
+    if (outcome.kind === 'completed') {
+      if (outcome.answer !== '') {
+        yield { seq: 1, data: { type: 'token', content: outcome.answer, session_id: claimed.sessionId } };
+      }
+      yield {
+        seq: outcome.answer !== '' ? 2 : 1,
+        data: {
+          type: 'done',
+          ...base,
+          message_count: outcome.messageCount,
+          ...(outcome.usage ? { usage: outcome.usage } : {}),
+        },
+      };
+    } else {
+      yield { seq: 1, data: { type: 'error', ...base, error: outcome.code, message: outcome.message } };
+    }
+  }
+
   return {
     start,
+    claim,
+    outcomeOf,
+    eventsOf,
     /** The turn's record, or undefined when unknown here (or expired). */
     get: (key: TurnKey) => replay.get(key),
     /** Asks the instance running the turn to stop it; the turn keeps what it stored. */

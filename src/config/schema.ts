@@ -282,6 +282,8 @@ export const envVariables = z.object({
   // resumable after it ended (in Redis when REDIS_URL is set, in the process otherwise).
   TURN_ON_DISCONNECT: enumOf(['cancel', 'continue'] as const, 'cancel'),
   TURN_REPLAY_TTL_SECONDS: int(600, 1, 86_400),
+  // How long an Idempotency-Key remembers its turn (with the sessions: Redis when shared, else memory).
+  IDEMPOTENCY_TTL_HOURS: int(24, 1, 720),
 
   // Access (DESIGN §11): JWT bearer tokens beside API_KEYS, and PII kept out of the logs.
   AUTH_JWT_SECRET: optionalStr,

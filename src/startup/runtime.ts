@@ -35,8 +35,10 @@ import {
   createRedisTurnCancellation,
   type TurnCancellation,
 } from '../turns/cancel-signals.js';
+import { createMemoryIdempotencyStore } from '../turns/idempotency.js';
 import { createMemoryReplayStore } from '../turns/memory-replay.js';
 import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
+import { createRedisIdempotencyStore } from '../turns/redis-idempotency.js';
 import { createRedisReplayStore } from '../turns/redis-replay.js';
 import { registerCoreChecks } from './core-checks.js';
 
@@ -207,7 +209,22 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       closers.push({ name: 'turn signals', close: () => closeRedisClient(subscriber) });
       cancellation = createRedisTurnCancellation({ client: redis, subscriber, keys, logger });
     }
-    const turns = chat ? createTurnService({ chat, replay, cancellation, logger }) : undefined;
+    // Idempotency keys live with the sessions: shared through Redis, else in the process.
+    const idempotencyTtlSeconds = config.IDEMPOTENCY_TTL_HOURS * 3600;
+    const idempotency = redis
+      ? createRedisIdempotencyStore({ client: redis, keys, ttlSeconds: idempotencyTtlSeconds })
+      : createMemoryIdempotencyStore({ ttlSeconds: idempotencyTtlSeconds });
+    closers.push({ name: 'idempotency keys', close: () => idempotency.close() });
+    const turns = chat
+      ? createTurnService({
+          chat,
+          replay,
+          cancellation,
+          idempotency,
+          runningTtlSeconds: Math.ceil(config.TURN_TIMEOUT_MS / 1000) + 60,
+          logger,
+        })
+      : undefined;
 
     const deps: AppDeps = {
       config,

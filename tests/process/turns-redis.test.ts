@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
@@ -104,4 +105,63 @@ describe('turns shared through Redis by two server processes', { timeout: 60_000
     const stored = (await history.json()) as { messages: Array<{ content: string; interrupted?: boolean }> };
     expect(stored.messages.at(-1)).toMatchObject({ content: answerOf(events), interrupted: true });
   });
+
+  it('one Idempotency-Key sent to both instances at once, then again in sequence: one order and one mail', async () => {
+    fake.script(
+      step.toolCalls([{ id: 'call_order', name: 'create_order', arguments: ORDER }]),
+      step.toolCalls([
+        {
+          id: 'call_mail',
+          name: 'send_email',
+          arguments: { to: 'ada@example.com', subject: 'Your order', body: 'Thank you for your order.' },
+        },
+      ]),
+      step.text('Done: order placed and mailed.', { chunkSize: 5, delayMs: 20 }),
+    );
+    const before = fake.requests.length;
+    const send = (proc: ServerProcess) =>
+      fetch(`${proc.baseUrl}/api/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': 'order-ada-shared' },
+        body: JSON.stringify({ session_id: 'shared-3', message: 'Order two engines for Ada and mail her' }),
+      }).then(async (r) => ({
+        status: r.status,
+        body: (await r.json()) as { turn_id: string; message: string },
+      }));
+    const [fromA, fromB] = await Promise.all([send(a), send(b)]);
+    const again = await send(b);
+    for (const reply of [fromA, fromB, again]) {
+      expect(reply.status).toBe(200);
+      expect(reply.body).toMatchObject({
+        turn_id: fromA.body.turn_id,
+        message: 'Done: order placed and mailed.',
+      });
+    }
+    expect(orders('a') + orders('b')).toBe(1);
+    expect(mails('a') + mails('b')).toBe(1);
+    expect(fake.requests.length - before).toBe(3);
+  });
 });
+
+const ORDER = {
+  customer_name: 'Ada Lovelace',
+  billing_address: '12 Analytical Row, London',
+  product_sku: 'SKU-ENGINE-1',
+  quantity: 2,
+  order_amount: 199.5,
+  customer_email: 'ada@example.com',
+};
+
+function orders(name: string): number {
+  const db = new Database(path.join(tmp, name, 'orders.db'), { readonly: true });
+  try {
+    return (db.prepare('select count(*) as n from orders').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+
+function mails(name: string): number {
+  const outbox = path.join(tmp, name, 'outbox');
+  return existsSync(outbox) ? readdirSync(outbox).filter((f) => f.endsWith('.eml')).length : 0;
+}

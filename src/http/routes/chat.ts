@@ -7,7 +7,9 @@ import { customerRef } from '../../access/session-access.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import { AGENT_UNAVAILABLE_MESSAGE } from '../../chat/turn-errors.js';
 import type { DisconnectPolicy, StartTurnRequest, TurnService } from '../../chat/turn-service.js';
+import { ServiceError, type ServiceErrorCode } from '../../errors.js';
 import { AppError } from '../errors.js';
+import { idempotencyOf } from '../idempotency-key.js';
 import { type InflightTurns, SHUTTING_DOWN_MESSAGE, ShutdownError } from '../inflight.js';
 import { principalOf } from '../plugins/auth.js';
 import { toAppError } from '../plugins/error-handler.js';
@@ -19,7 +21,7 @@ import { createEventStream } from '../sse.js';
 /** What the chat routes need from the turn service. */
 export type ChatTurns = Pick<ChatService, 'runTurn'>;
 /** What the chat routes need to start a turn with an id. */
-export type TurnStarter = Pick<TurnService, 'start'>;
+export type TurnStarter = Pick<TurnService, 'start' | 'claim' | 'outcomeOf' | 'eventsOf'>;
 
 export interface ChatRouteOptions {
   /** Undefined while no agent could be initialised: the routes answer 503 AGENT_UNAVAILABLE. */
@@ -27,8 +29,13 @@ export interface ChatRouteOptions {
   inflight: InflightTurns;
   /** `on_disconnect` when the body does not say (TURN_ON_DISCONNECT). */
   onDisconnect: DisconnectPolicy;
+  /** How long a repeated request waits for (or follows) the first turn of its Idempotency-Key. */
+  maxWaitMs: number;
   pingIntervalMs?: number;
 }
+
+/** A request repeated with its Idempotency-Key gets the first turn's; a key claimed but freed is taken again. */
+const MAX_CLAIM_ATTEMPTS = 3;
 
 /**
  * The turn's two signals: `signal` stops it whatever the client asked (shutdown, through the
@@ -43,12 +50,12 @@ function turnController(reply: FastifyReply, inflight: InflightTurns) {
     if (!reply.raw.writableFinished) gone.abort(new ClientGoneError());
   };
   reply.raw.on('close', onClose);
-  const untrack = inflight.track(controller);
   return {
     signal: controller.signal,
     clientGone: gone.signal,
     /** Counts the turn as in flight until it really ended (it may outlive the request). */
     trackUntil(finished: Promise<unknown>) {
+      const untrack = inflight.track(controller);
       finished.then(untrack, untrack);
     },
     release() {
@@ -80,6 +87,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
     const tenantId = principal.tenantId;
     const sessionId = body.session_id;
     request.sessionId = sessionId;
+    const idempotency = idempotencyOf(request);
     const turnId = randomUUID();
     reply.header('x-turn-id', turnId);
     const turn = turnController(reply, inflight);
@@ -99,7 +107,35 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       logger: (request.log as Logger).child({ turn_id: turnId }),
       streaming,
     };
-    return { turns, tenantId, sessionId, turnId, turn, input };
+    return { turns, tenantId, sessionId, turnId, turn, input, idempotency };
+  }
+
+  /**
+   * With an Idempotency-Key: takes it for this turn (true), or finds the turn that has it and lets
+   * `repeat` answer from that one (false). `repeat` returns false when that turn gave the key up
+   * (it failed without doing anything), and the key is tried again.
+   */
+  async function claimOrRepeat(
+    begun: ReturnType<typeof beginTurn>,
+    reply: FastifyReply,
+    repeat: (claimed: { turnId: string; sessionId: string }) => Promise<boolean>,
+  ): Promise<boolean> {
+    const { idempotency, turns, tenantId, sessionId, turnId, input } = begun;
+    if (!idempotency) return true;
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt += 1) {
+      const claim = await turns.claim({ tenantId, sessionId, turnId, ...idempotency });
+      if (claim.claimed) {
+        input.idempotencyKey = idempotency.key;
+        return true;
+      }
+      reply.header('x-turn-id', claim.record.turnId);
+      if (await repeat(claim.record)) return false;
+      reply.header('x-turn-id', turnId);
+    }
+    throw new AppError(
+      'AGENT_UNAVAILABLE',
+      'The first request with this Idempotency-Key is still unsettled; retry shortly',
+    );
   }
 
   function logClientGone(request: FastifyRequest, sessionId: string, stream: boolean) {
@@ -127,12 +163,46 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       },
     },
     async (request, reply) => {
-      const { turns, tenantId, sessionId, turnId, turn, input } = beginTurn(
-        request,
-        request.body,
-        reply,
-        false,
-      );
+      const begun = beginTurn(request, request.body, reply, false);
+      const { turns, tenantId, sessionId, turnId, turn, input } = begun;
+      let repeated: z.infer<typeof chatResponseSchema> | undefined;
+      let fresh: boolean;
+      try {
+        fresh = await claimOrRepeat(begun, reply, async (claimed) => {
+          const outcome = await turns.outcomeOf(tenantId, begun.idempotency!.key, {
+            signal: turn.clientGone,
+            maxWaitMs: opts.maxWaitMs,
+          });
+          // Given up by the first request (or still unsettled after the wait): try the key again.
+          if (!outcome) return turn.clientGone.aborted;
+          if (outcome.kind === 'failed') {
+            throw new ServiceError(outcome.code as ServiceErrorCode, outcome.message);
+          }
+          repeated = {
+            session_id: claimed.sessionId,
+            turn_id: claimed.turnId,
+            message: outcome.answer,
+            timestamp: outcome.timestamp,
+            message_count: outcome.messageCount,
+            tenant_id: tenantId,
+            request_id: request.id,
+            tool_calls: publicToolCalls(outcome.toolCalls),
+            ...(outcome.usage ? { usage: outcome.usage } : {}),
+          };
+          return true;
+        });
+      } catch (err) {
+        turn.release();
+        throw err;
+      }
+      if (!fresh) {
+        turn.release();
+        if (repeated) return repeated;
+        reply.hijack();
+        reply.raw.destroy();
+        logClientGone(request, sessionId, false);
+        return reply;
+      }
       const started = turns.start(input);
       turn.trackUntil(started.finished);
       try {
@@ -191,8 +261,36 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       },
     },
     async (request, reply) => {
-      const { turns, sessionId, turnId, turn, input } = beginTurn(request, request.body, reply, true);
+      const begun = beginTurn(request, request.body, reply, true);
+      const { turns, tenantId, sessionId, turnId, turn, input } = begun;
       const stream = createEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
+      let fresh: boolean;
+      try {
+        fresh = await claimOrRepeat(begun, reply, async (claimed) => {
+          let sent = 0;
+          for await (const event of turns.eventsOf(tenantId, begun.idempotency!.key, claimed, {
+            signal: turn.clientGone,
+            maxFollowMs: opts.maxWaitMs,
+          })) {
+            stream.send(event.data, `${claimed.turnId}:${event.seq}`);
+            sent += 1;
+          }
+          return sent > 0 || turn.clientGone.aborted;
+        });
+      } catch (err) {
+        turn.release();
+        stream.end();
+        throw err;
+      }
+      if (!fresh) {
+        turn.release();
+        if (!stream.started) {
+          reply.hijack();
+          reply.raw.destroy();
+        }
+        stream.end();
+        return reply;
+      }
       const started = turns.start(input, (event, last) => {
         // Nothing sent yet: an ordinary JSON error with its real status is more useful than a 200
         // stream (the event is still in the replay for a client that resumes).
