@@ -13,7 +13,13 @@ import { idempotencyOf } from '../idempotency-key.js';
 import { type InflightTurns, SHUTTING_DOWN_MESSAGE, ShutdownError } from '../inflight.js';
 import { principalOf } from '../plugins/auth.js';
 import { toAppError } from '../plugins/error-handler.js';
-import { type ChatRequest, chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
+import {
+  type ChatRequest,
+  chatHeadersSchema,
+  chatRequestSchema,
+  chatResponseSchema,
+  sseDescription,
+} from '../schemas/chat.js';
 import { errorResponses } from '../schemas/error.js';
 import { publicToolCalls } from '../schemas/session.js';
 import { createEventStream } from '../sse.js';
@@ -156,6 +162,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           "Sends the customer's message to the agent and returns the whole answer once the turn is complete, " +
           'with the tool calls the agent made and the token usage. Turns on one session run one at a time.',
         body: chatRequestSchema,
+        headers: chatHeadersSchema,
         response: {
           200: chatResponseSchema,
           ...errorResponses(400, 401, 403, 409, 413, 429, 500, 502, 503, 504),
@@ -251,6 +258,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         summary: 'Chat (Server-Sent Events)',
         description: `Streams the agent's answer as it is produced.\n\n${sseDescription}\n\nValidation, auth and rate-limit failures, and any failure before the first event, are ordinary JSON errors with their real status; once the stream has started (first event, or a \`: ping\` after 15 s of silence), a failure is an \`error\` event.`,
         body: chatRequestSchema,
+        headers: chatHeadersSchema,
         produces: ['text/event-stream'],
         response: {
           200: z

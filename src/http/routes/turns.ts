@@ -11,6 +11,7 @@ import { errorResponses } from '../schemas/error.js';
 import { publicToolCalls, tenantQuerySchema } from '../schemas/session.js';
 import {
   cancelResponseSchema,
+  turnEventsHeadersSchema,
   turnEventsQuerySchema,
   turnParamsSchema,
   turnStatusSchema,
@@ -104,6 +105,7 @@ const turnRoutes: FastifyPluginAsyncZod<TurnRouteOptions> = async (app, opts) =>
           'Replays the events after `Last-Event-ID` (header, or the `last_event_id` query) with their original ids, then follows the turn live until its last event (`done` or `error`). Without an id, the whole turn is replayed. Events are kept TURN_REPLAY_TTL_SECONDS after the turn ends.',
         params: turnParamsSchema,
         querystring: turnEventsQuerySchema,
+        headers: turnEventsHeadersSchema,
         produces: ['text/event-stream'],
         response: {
           200: z.string().describe('text/event-stream: the same events, with the same ids, as the original'),

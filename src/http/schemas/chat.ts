@@ -33,6 +33,17 @@ export const chatRequestSchema = z
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
+/** Headers of the chat routes the API reads (others pass through untouched). */
+export const chatHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x20-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters')
+    .optional()
+    .describe(
+      'Makes retries safe: the same key with the same body returns the first turn (its reply, or its events replayed) instead of running it again; another body → 422 IDEMPOTENCY_KEY_REUSED. Per tenant, kept IDEMPOTENCY_TTL_HOURS.',
+    ),
+});
+
 export const usageSchema = z.object({
   prompt_tokens: z.number().int(),
   completion_tokens: z.number().int(),

@@ -16,6 +16,14 @@ export const turnEventsQuerySchema = z.object({
     .describe('The last SSE id received (`<turn_id>:<seq>`), for clients that cannot send Last-Event-ID'),
 });
 
+export const turnEventsHeadersSchema = z.looseObject({
+  'last-event-id': z
+    .string()
+    .max(300)
+    .optional()
+    .describe('The last SSE id received (`<turn_id>:<seq>`): only the events after it are sent'),
+});
+
 export const turnStatusSchema = z
   .object({
     turn_id: z.string(),
