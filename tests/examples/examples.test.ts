@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createCustomerServiceClient, type StreamEvent } from '../../examples/client.js';
+import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import {
   freePort,
   REPO_ROOT,
@@ -142,6 +143,33 @@ describe.skipIf(!hasServerEntry)('example clients against the real server (src/s
       const messages = body.messages as Array<{ role: string; content: string }>;
       expect(messages.at(-1)?.role).toBe('assistant');
       expect(messages.at(-1)?.content.trim()).toBe(result.stdout.trim());
+    });
+
+    it('--stream resumes a stream that drops mid-answer from its last event, printing the answer once', async () => {
+      const port = Number(new URL(baseUrl).port);
+      const proxy = await startCuttingProxy({ host: '127.0.0.1', port }, { afterEvents: 3 });
+      try {
+        const result = await runExample('python3', [
+          'examples/python_client.py',
+          '--url',
+          proxy.url,
+          '--api-key',
+          API_KEY,
+          '--session',
+          'py-resume',
+          '--stream',
+          'What can you do?',
+        ]);
+        expect(proxy.cuts()).toBe(1);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).toContain('[resuming after ');
+        const { body } = await history('py-resume');
+        const messages = body.messages as Array<{ role: string; content: string }>;
+        expect(messages).toHaveLength(2);
+        expect(messages.at(-1)?.content.trim()).toBe(result.stdout.trim());
+      } finally {
+        await proxy.close();
+      }
     });
 
     it('exits 1 with the error envelope message when the API refuses the call', async () => {
