@@ -224,6 +224,38 @@ describe.skipIf(!hasServerEntry)('example clients against the real server (src/s
   });
 
   describe('examples/client.ts', () => {
+    it('the typed client resumes a stream that drops mid-answer, yielding every event once', async () => {
+      const port = Number(new URL(baseUrl).port);
+      const proxy = await startCuttingProxy({ host: '127.0.0.1', port }, { afterEvents: 3 });
+      try {
+        const api = createCustomerServiceClient({ baseUrl: proxy.url, apiKey: API_KEY, tenantId: TENANT });
+        const events: StreamEvent[] = [];
+        for await (const event of api.chatStream({ session_id: 'ts-resume', message: 'What can you do?' })) {
+          events.push(event);
+        }
+        expect(proxy.cuts()).toBe(1);
+        expect(events.filter((e) => e.type === 'done')).toHaveLength(1);
+        expect(events.at(-1)).toMatchObject({ type: 'done', message_count: 2 });
+        const answer = events.flatMap((e) => (e.type === 'token' ? [e.content] : [])).join('');
+        const stored = await createCustomerServiceClient({ baseUrl, apiKey: API_KEY }).history('ts-resume');
+        expect(stored.messages.at(-1)?.content.trim()).toBe(answer.trim());
+
+        // A retried JSON call with the same key gets the first turn back instead of a second one.
+        const first = await api.chat(
+          { session_id: 'ts-idem', message: 'Hello' },
+          { idempotencyKey: 'ts-key-1' },
+        );
+        const again = await api.chat(
+          { session_id: 'ts-idem', message: 'Hello' },
+          { idempotencyKey: 'ts-key-1' },
+        );
+        expect(again.turn_id).toBe(first.turn_id);
+        expect((await api.history('ts-idem')).messages).toHaveLength(2);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('covers every endpoint as a typed client: chat, stream, history, list, delete, probes', async () => {
       const api = createCustomerServiceClient({ baseUrl, apiKey: API_KEY, tenantId: TENANT });
       expect((await api.health()).status).toBe('healthy');
