@@ -30,7 +30,7 @@ COPY mcp-servers ./mcp-servers
 RUN npm run build \
   && npm prune --omit=dev --no-audit --no-fund
 
-# ---- runtime: production dependencies, compiled output and migrations only ----
+# ---- runtime: production dependencies, compiled output, migrations and the web page only ----
 FROM node:${NODE_VERSION}-bookworm-slim AS runtime
 
 LABEL org.opencontainers.image.title="msev15e2e-ts" \
@@ -53,6 +53,8 @@ COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 # Migrations are read at start-up from the repository root, next to dist/.
 COPY drizzle ./drizzle
+# The web chat page is plain static files, served as they are from src/web/ (no build step).
+COPY src/web ./src/web
 
 USER node
 

@@ -1,5 +1,6 @@
 import Fastify, { LogController } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
 import { createTurnService, type TurnService } from './chat/turn-service.js';
@@ -14,6 +15,7 @@ import rateLimit from './http/plugins/rate-limit.js';
 import requestContext from './http/plugins/request-context.js';
 import swagger from './http/plugins/swagger.js';
 import tracingPlugin from './http/plugins/tracing.js';
+import webChat from './http/plugins/web-chat.js';
 import { requestIdFor } from './http/request-id.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import healthRoutes from './http/routes/health.js';
@@ -35,6 +37,8 @@ export interface AppDeps {
   /** Serialises turns (and deletes) on one session; shared through Redis across instances. */
   turnLock: TurnLock;
   readiness: ReadinessRegistry;
+  /** The shared Redis client when REDIS_URL is set (rate-limit counters across instances). */
+  redis?: Redis;
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
   chat?: ChatTurns;
   /**
@@ -116,9 +120,14 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(cors, { config });
   const verifier = createApiKeyVerifier(config.API_KEYS);
-  await app.register(rateLimit, { config, verifier });
+  await app.register(rateLimit, {
+    config,
+    verifier,
+    ...(deps.redis ? { redis: deps.redis, redisNamespace: `${config.REDIS_KEY_PREFIX}rate-limit:` } : {}),
+  });
   await app.register(auth, { config, verifier });
   await app.register(swagger, { version: SERVICE_VERSION, authEnabled: config.authEnabled });
+  await app.register(webChat, { enabled: config.WEB_CHAT_ENABLED });
 
   await app.register(healthRoutes, {
     version: SERVICE_VERSION,

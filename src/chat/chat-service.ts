@@ -108,9 +108,12 @@ export function createChatService(deps: ChatServiceDeps) {
       const result = await runExclusive(
         turnLock,
         key,
-        () => {
+        (lost) => {
           if (signal.aborted) throw abortReason(signal);
-          return runLocked(agent, request, key, receivedAt, signal, log, onEvent);
+          if (lost.aborted) throw abortReason(lost);
+          // A shared lock that can no longer be renewed stops the turn: another may start soon.
+          const turnSignal = AbortSignal.any([signal, lost]);
+          return runLocked(agent, request, key, receivedAt, turnSignal, log, onEvent);
         },
         { signal },
       );

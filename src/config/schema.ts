@@ -277,6 +277,9 @@ export const envVariables = z.object({
   // Many instances (DESIGN §9): what they share goes through one Redis when REDIS_URL is set.
   REDIS_URL: optionalRedisUrl,
   REDIS_KEY_PREFIX: str('msev:'),
+  // Lease of a turn's session lock in Redis, renewed every third of it: how long a crashed instance
+  // can block a session at most.
+  TURN_LOCK_TTL_MS: int(30_000, 1_000, 600_000),
 
   // Turns (DESIGN §10): what a dropped client does to its turn, and how long a turn's events stay
   // resumable after it ended (in Redis when REDIS_URL is set, in the process otherwise).
@@ -305,6 +308,9 @@ export const envVariables = z.object({
   OTEL_EXPORTER_OTLP_HEADERS: optionalStr,
   OTEL_SERVICE_NAME: str('msev15e2e-ts'),
   OTEL_TRACES_SAMPLER_ARG: decimal(1, 0, 1),
+
+  // Web chat page (DESIGN §13): the static page at GET /; when off, / redirects to /docs.
+  WEB_CHAT_ENABLED: bool(true),
 });
 
 export type RawEnvConfig = z.output<typeof envVariables>;

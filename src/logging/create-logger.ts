@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import pino, {
   type DestinationStream,
   type Logger,
@@ -8,6 +6,7 @@ import pino, {
 } from 'pino';
 import type { AppConfig } from '../config/index.js';
 import { createLineRedactor } from './redact-line.js';
+import { createRotatingFile } from './rotating-file.js';
 
 /** Paths pino blanks out wherever they appear in a logged object. */
 export const REDACT_PATHS = [
@@ -59,46 +58,60 @@ type LoggingConfig = Pick<
 >;
 
 /**
- * Console: pretty and coloured on a TTY, JSON lines otherwise (what log shippers expect).
- * File: JSON through pino-roll, size-rotated, keeping LOG_BACKUP_COUNT old files.
- * Both run in pino's worker thread so formatting and disk writes stay off the event loop.
+ * Console: pretty and coloured on a TTY, JSON lines otherwise (what log shippers expect), formatted
+ * in pino's worker thread. File: JSON lines to LOG_FILE_PATH itself, size-rotated with numbered
+ * backups beside it (see rotating-file.ts for why not pino-roll), written asynchronously.
  */
 export function createLogger(
   config: LoggingConfig,
   options: { isTty?: boolean; secrets?: readonly string[]; mixin?: () => Record<string, unknown> } = {},
 ): Logger {
   const isTty = options.isTty ?? process.stdout.isTTY === true;
-  const targets: TransportTargetOptions[] = [
-    isTty
-      ? {
-          target: 'pino-pretty',
-          level: config.LOG_LEVEL,
-          options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
-        }
-      : { target: 'pino/file', level: config.LOG_LEVEL, options: { destination: 1 } },
-  ];
-  if (config.LOG_TO_FILE) {
-    // Created here, before the worker starts: pino-roll's own mkdir can lose the race with its symlink.
-    mkdirSync(path.dirname(path.resolve(config.LOG_FILE_PATH)), { recursive: true });
-    targets.push({
-      target: 'pino-roll',
-      level: config.LOG_LEVEL,
-      options: {
-        file: path.resolve(config.LOG_FILE_PATH),
-        size: `${Math.max(1, Math.round(config.LOG_MAX_SIZE_MB * 1024))}k`,
-        mkdir: true,
-        // pino-roll numbers its files (app.1.log, app.2.log…); current.log always points at the newest.
-        symlink: true,
-        limit: { count: config.LOG_BACKUP_COUNT },
-      },
-    });
-  }
+  const target: TransportTargetOptions = isTty
+    ? {
+        target: 'pino-pretty',
+        level: config.LOG_LEVEL,
+        options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,service' },
+      }
+    : { target: 'pino/file', level: config.LOG_LEVEL, options: { destination: 1 } };
   const redaction: LineRedaction = {
     redactPii: config.LOG_REDACT_PII,
     ...(options.secrets ? { secrets: options.secrets } : {}),
   };
-  return pino(
-    { ...baseLoggerOptions(config.LOG_LEVEL, redaction), ...(options.mixin ? { mixin: options.mixin } : {}) },
-    pino.transport({ targets }) as DestinationStream,
-  );
+  const loggerOptions = {
+    ...baseLoggerOptions(config.LOG_LEVEL, redaction),
+    ...(options.mixin ? { mixin: options.mixin } : {}),
+  };
+  const consoleStream = pino.transport({ targets: [target] }) as DestinationStream & {
+    flush?: (cb: (err?: Error) => void) => void;
+    flushSync?: () => void;
+  };
+  if (!config.LOG_TO_FILE) return pino(loggerOptions, consoleStream);
+  // Opened here, synchronously, folder included: start-up never races a missing folder.
+  const file = createRotatingFile({
+    file: config.LOG_FILE_PATH,
+    maxBytes: Math.max(1024, Math.round(config.LOG_MAX_SIZE_MB * 1024 * 1024)),
+    backupCount: config.LOG_BACKUP_COUNT,
+  });
+  // Both sinks get every line the logger's level lets through (already redacted by streamWrite).
+  const both = {
+    write(line: string): void {
+      consoleStream.write(line);
+      file.write(line);
+    },
+    flush(cb?: (err?: Error) => void): void {
+      let pending = 2;
+      const done = () => {
+        if (--pending === 0) cb?.();
+      };
+      if (consoleStream.flush) consoleStream.flush(done);
+      else done();
+      file.flush(done);
+    },
+    flushSync(): void {
+      consoleStream.flushSync?.();
+      file.flushSync();
+    },
+  };
+  return pino(loggerOptions, both);
 }

@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { AppConfig } from '../config/index.js';
 import { maskUrlCredentials } from '../config/index.js';
+import { backupName } from '../logging/rotating-file.js';
 import { SERVICE_NAME, SERVICE_VERSION } from '../project.js';
 
 export interface BannerFacts {
@@ -17,11 +17,11 @@ function publicUrl(config: AppConfig, address: string): string {
   return u.origin;
 }
 
-/** pino-roll inserts a rotation number before the extension and keeps a current.log link. */
-function logFileDescription(file: string): string {
-  const ext = path.extname(file) || '.log';
-  const numbered = `${file.slice(0, file.length - path.extname(file).length)}.N${ext}`;
-  return `${numbered} (newest: ${path.join(path.dirname(file), 'current.log')})`;
+/** The live file, and where its rotated copies go. */
+function logFileDescription(file: string, backups: number): string {
+  if (backups === 0) return file;
+  const oldest = backups === 1 ? '' : ` … ${backupName(file, backups)}`;
+  return `${file} (rotated: ${backupName(file, 1)}${oldest})`;
 }
 
 /** The facts an operator checks first after a start, with every secret masked. */
@@ -49,7 +49,18 @@ export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[strin
     ['Order DB', config.ORDER_DB_URL ? maskUrlCredentials(config.ORDER_DB_URL) : config.ORDER_DB_PATH],
     ['Email', email],
     ['MCP', mcp],
-    ['Rate limit', config.ENABLE_RATE_LIMITING ? `${config.RATE_LIMIT_PER_MINUTE}/min` : 'off'],
+    [
+      'Redis',
+      config.REDIS_URL
+        ? `${maskUrlCredentials(config.REDIS_URL)} (shared by every instance, keys under ${config.REDIS_KEY_PREFIX})`
+        : 'off (turn order and rate limits kept in this process)',
+    ],
+    [
+      'Rate limit',
+      config.ENABLE_RATE_LIMITING
+        ? `${config.RATE_LIMIT_PER_MINUTE}/min${config.REDIS_URL ? ' across instances' : ''}`
+        : 'off',
+    ],
     [
       'CORS',
       config.ENABLE_CORS
@@ -59,7 +70,17 @@ export function bannerLines(config: AppConfig, facts: BannerFacts): Array<[strin
         : 'off',
     ],
     ['Auth', auth],
-    ['Log file', config.LOG_TO_FILE ? logFileDescription(config.LOG_FILE_PATH) : 'off'],
+    [
+      'Log file',
+      config.LOG_TO_FILE ? logFileDescription(config.LOG_FILE_PATH, config.LOG_BACKUP_COUNT) : 'off',
+    ],
+    ['Metrics', config.METRICS_ENABLED ? `${url}/metrics${config.METRICS_TOKEN ? ' (token)' : ''}` : 'off'],
+    [
+      'Tracing',
+      config.OTEL_EXPORTER_OTLP_ENDPOINT
+        ? `OTLP ${maskUrlCredentials(config.OTEL_EXPORTER_OTLP_ENDPOINT)}`
+        : 'off',
+    ],
   ];
 }
 

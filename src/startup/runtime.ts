@@ -40,6 +40,8 @@ import { createMemoryReplayStore } from '../turns/memory-replay.js';
 import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
 import { createRedisIdempotencyStore } from '../turns/redis-idempotency.js';
 import { createRedisReplayStore } from '../turns/redis-replay.js';
+import { createRedisTurnLock } from '../turns/redis-turn-lock.js';
+import type { TurnLock } from '../turns/turn-lock.js';
 import { registerCoreChecks } from './core-checks.js';
 
 /**
@@ -94,8 +96,21 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
   });
   closers.push({ name: 'sessions', close: () => sessions.close() });
   registerCoreChecks(readiness, sessions);
-  const turnLock = createMemoryTurnLock();
-  closers.push({ name: 'turn lock', close: () => turnLock.close() });
+  let turnLock: TurnLock = createMemoryTurnLock();
+  if (redis && config.REDIS_URL) {
+    // Pub/sub needs a connection of its own: a subscribed connection runs no other commands.
+    const subscriber = createRedisClient({ url: config.REDIS_URL, logger, name: 'subscriber' });
+    closers.push({ name: 'redis subscriber', close: () => closeRedisClient(subscriber) });
+    turnLock = createRedisTurnLock({
+      redis,
+      subscriber,
+      keyspace: createKeyspace(config.REDIS_KEY_PREFIX),
+      logger,
+      ttlMs: config.TURN_LOCK_TTL_MS,
+    });
+  }
+  const lock = turnLock;
+  closers.push({ name: 'turn lock', close: () => lock.close() });
 
   try {
     const orderDb = await openOrderDatabase({
@@ -233,6 +248,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       turnLock,
       ...(turns ? { turns } : {}),
       readiness,
+      ...(redis ? { redis } : {}),
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),
       ...(tracing ? { tracing } : {}),

@@ -119,7 +119,12 @@ export function createMetrics(options: MetricsOptions = {}) {
     help: 'Sessions held by the session store.',
     registers,
     async collect() {
-      if (sessionCount) this.set(await sessionCount());
+      if (!sessionCount) return;
+      try {
+        this.set(await sessionCount());
+      } catch {
+        // A store that cannot count right now (Redis down) keeps its last value; readiness reports it.
+      }
     },
   });
   new Gauge({

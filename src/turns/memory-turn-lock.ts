@@ -107,6 +107,11 @@ export function createMemoryTurnLock(options: MemoryTurnLockOptions = {}) {
       });
     },
 
+    /** Turns waiting behind the running one on a session. */
+    waitingOn(key: SessionKey): number {
+      return queueOf(key)?.waiters.length ?? 0;
+    },
+
     /** Sessions with a holder or waiters; drained sessions hold no state. */
     busySessions(): number {
       let count = 0;

@@ -81,12 +81,17 @@ describe('offline assistant: what a customer says first', () => {
       'Hallo! Ich antworte auf Englisch. Your order #1 is SHIPPED — it is on its way to you. Last update: 2025-03-02.',
     );
     const second = await chat('Danke!');
-    expect(second.answer).toBe("Gern geschehen! You're welcome! Is there anything else I can do for you?");
+    expect(second.answer).toBe('Gern geschehen! Is there anything else I can do for you?');
   });
 
   it('greets back in French and Spanish', async () => {
-    expect((await setup().ask('Bonjour')).answer).toMatch(/^Bonjour ! Je réponds en anglais\. Hello!/);
-    expect((await setup().ask('Hola')).answer).toMatch(/^¡Hola! Respondo en inglés\. Hello!/);
+    expect((await setup().ask('Merci, au revoir')).answer).toBe(
+      'Avec plaisir ! Je réponds en anglais. Goodbye!',
+    );
+    expect((await setup().ask('Bonjour')).answer).toBe(
+      'Bonjour ! Je réponds en anglais. I can help with orders, e-mail confirmations and complaints. What can I do for you?',
+    );
+    expect((await setup().ask('Hola')).answer).toMatch(/^¡Hola! Respondo en inglés\. I can help with orders/);
   });
 
   it('reads "where is my ordr #1O" as order 10', async () => {
@@ -99,9 +104,11 @@ describe('offline assistant: what a customer says first', () => {
   it('asks which order is meant, and takes a bare number as the answer', async () => {
     const { chat, calls } = setup();
     expect((await chat('where is my order?')).answer).toContain('Which order do you mean?');
-    const result = await chat('42');
-    expect(calls).toEqual([{ name: 'get_order', args: { order_id: 42 } }]);
-    expect(result.answer).toContain('Order #42 for Jane Doe');
+    const result = await chat('43');
+    expect(calls).toEqual([{ name: 'get_order', args: { order_id: 43 } }]);
+    expect(result.answer).toContain('Order #43 for Jane Doe');
+    // That number is now the order talked about.
+    expect((await chat('cancel it')).answer).toContain('Do you want me to cancel order #43?');
   });
 });
 
@@ -176,9 +183,11 @@ describe('offline assistant: details collected over several turns', () => {
   it('stops collecting a complaint when the customer asks for something else', async () => {
     const { chat, calls } = setup();
     await chat('I want to complain');
+    expect((await chat('where is order 42?')).answer).toContain('Your order #42 is SHIPPED');
+    await chat('I want to complain');
     const other = await chat('please cancel order 43');
     expect(other.answer).toContain('You are asking me to cancel order #43.');
-    expect(calls).toEqual([]);
+    expect(calls.map((c) => c.name)).toEqual(['get_order']);
   });
 
   it('asks for the e-mail address on the order when the tool needs it, then shows the order', async () => {
@@ -200,6 +209,45 @@ describe('offline assistant: details collected over several turns', () => {
       name: 'get_order',
       args: { order_id: 43, customer_email: 'jane@example.com' },
     });
+  });
+
+  it('sends the confirmation of the order talked about', async () => {
+    const { chat, calls } = setup();
+    await chat('show order 43');
+    const sent = await chat('please send me the confirmation');
+    expect(calls.at(-1)).toEqual({ name: 'send_order_confirmation', args: { order_id: 43 } });
+    expect(sent.answer).toBe('I have sent the confirmation for order #43 to jane@example.com.');
+  });
+
+  it('asks again when the e-mail address does not match, whatever the tool calls its argument', async () => {
+    const { chat, calls } = setup({
+      extra: (c) => [
+        defineTool({
+          name: 'get_order',
+          description: 'Get an order by id',
+          parameters: z.object({ order_id: z.number().int(), verify_email: z.string().optional() }),
+          async execute(args) {
+            c.push({ name: 'get_order', args });
+            if (args.verify_email === 'jane@example.com') return { order_id: 42, status: 'SHIPPED' };
+            throw new ToolError(
+              args.verify_email
+                ? 'That e-mail address does not match the order.'
+                : 'An e-mail address is required.',
+            );
+          },
+        }),
+      ],
+    });
+    await chat('show order 42');
+    const again = await chat('john@example.com');
+    expect(again.answer).toContain('I need the e-mail address on the order');
+    const shown = await chat('jane@example.com');
+    expect(calls.map((c) => c.args)).toEqual([
+      { order_id: 42 },
+      { order_id: 42, verify_email: 'john@example.com' },
+      { order_id: 42, verify_email: 'jane@example.com' },
+    ]);
+    expect(shown.answer).toContain('Order #42');
   });
 
   it('asks where to send a confirmation when the order has no e-mail address', async () => {
@@ -284,6 +332,7 @@ describe('offline assistant: no answer names an environment variable', () => {
     'Tell me a joke about databases',
     'What is the meaning of life?',
     'How do I configure the model?',
+    'Can you change the address of order 42?',
     'Are you an AI?',
     'show order 42',
     'show order 999',

@@ -10,8 +10,11 @@ import {
   REPO_ROOT,
   type ServerProcess,
   spawnServer,
+  useServerBuild,
   waitForHttp,
 } from '../helpers/server-process.js';
+
+useServerBuild();
 
 // The example clients are what a user copies first; running them against the real server process
 // keeps them from drifting away from the API.

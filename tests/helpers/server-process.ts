@@ -13,6 +13,7 @@ import {
 } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { beforeAll } from 'vitest';
 
 export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -107,6 +108,16 @@ export interface ServerProcess {
   baseUrl: string;
   output: () => string;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/**
+ * Builds (or reuses) the shared compiled server before a file's tests, under a timeout generous
+ * enough for a loaded machine, so that no single test pays for the build inside its own limit.
+ */
+export function useServerBuild(): void {
+  beforeAll(() => {
+    ensureServerBuild();
+  }, 300_000);
 }
 
 /**

@@ -119,7 +119,10 @@ describe('OpenAPI', () => {
     }
     const chat = doc.paths['/api/v1/chat'].post;
     expect(chat.summary).toBeTruthy();
-    expect(chat.requestBody.content['application/json'].schema.required).toEqual(['session_id', 'message']);
+    expect(chat.requestBody.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/ChatRequest',
+    });
+    expect(doc.components.schemas.ChatRequest.required).toEqual(['session_id', 'message']);
     expect(Object.keys(chat.responses)).toEqual(
       expect.arrayContaining(['200', '400', '429', '502', '503', '504']),
     );

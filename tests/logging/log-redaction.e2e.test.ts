@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
-import { freePort, type ServerProcess, spawnServer, waitForHttp } from '../helpers/server-process.js';
+import {
+  freePort,
+  type ServerProcess,
+  spawnServer,
+  useServerBuild,
+  waitForHttp,
+} from '../helpers/server-process.js';
+
+useServerBuild();
 
 /** Not key-shaped on purpose: only the configured-secret pass can catch it. */
 const PROVIDER_KEY = 'provider-key-for-redaction-test-0123456789';

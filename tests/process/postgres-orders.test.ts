@@ -3,7 +3,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type TestPostgres } from '../helpers/postgres-server.js';
-import { freePort, type ServerProcess, spawnServer, waitForHttp } from '../helpers/server-process.js';
+import {
+  freePort,
+  type ServerProcess,
+  spawnServer,
+  useServerBuild,
+  waitForHttp,
+} from '../helpers/server-process.js';
+
+useServerBuild();
 
 /* Real server processes sharing one Postgres for their orders (ORDER_DB_URL). */
 

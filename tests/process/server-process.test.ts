@@ -6,7 +6,9 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
 import { parseSse } from '../helpers/full-app.js';
-import { freePort, spawnServer, waitForHttp } from '../helpers/server-process.js';
+import { freePort, spawnServer, useServerBuild, waitForHttp } from '../helpers/server-process.js';
+
+useServerBuild();
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'server-process-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -65,6 +67,10 @@ describe('the server process', { timeout: 60_000 }, () => {
     await waitForHttp(`${proc.baseUrl}/health`, proc);
     const res = await fetch(`${proc.baseUrl}/health`);
     expect(res.status).toBe(200);
+    // The compiled server finds the web chat page's static files at the project root.
+    const page = await fetch(`${proc.baseUrl}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<textarea id="message"');
     const code = await proc.stop('SIGTERM');
     expect(code).toBe(0);
     expect(proc.output()).toMatch(/Goodbye/);
@@ -103,7 +109,8 @@ describe('the server process', { timeout: 60_000 }, () => {
 
   it('writes JSON logs to a rotating file that never contains a configured secret', async () => {
     const port = await freePort();
-    const logDir = path.join(tmp, 'logs');
+    // A folder that does not exist yet: start-up creates it.
+    const logDir = path.join(tmp, 'logs', 'not', 'yet');
     const secrets = ['sk-test-SECRET-0123456789', 'smtp-pass-SECRET-42', 'key-SECRET-tenant-0001'];
     const proc = spawnServer({
       ...baseEnv(port, 'logs'),
@@ -133,10 +140,10 @@ describe('the server process', { timeout: 60_000 }, () => {
       }
     }
     expect(await proc.stop('SIGTERM')).toBe(0);
-    const files = readdirSync(logDir).filter((f) => f.endsWith('.log') && f !== 'current.log');
-    expect(readdirSync(logDir)).toContain('current.log');
-    expect(files.length).toBeGreaterThanOrEqual(2);
-    expect(files.length).toBeLessThanOrEqual(3);
+    // LOG_FILE_PATH is the live file; LOG_BACKUP_COUNT rotated files lie beside it.
+    const files = readdirSync(logDir);
+    expect(files.sort()).toEqual(['app.1.log', 'app.2.log', 'app.log']);
+    expect(readFileSync(path.join(logDir, 'app.log'), 'utf8')).toMatch(/Goodbye/);
     let lines = 0;
     for (const file of files) {
       const text = readFileSync(path.join(logDir, file), 'utf8');

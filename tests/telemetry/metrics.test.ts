@@ -209,6 +209,28 @@ describe('access to /metrics', () => {
     }
   });
 
+  it('keeps the metrics of two apps in one process apart', async () => {
+    const first = await buildTestApp();
+    const second = await buildTestApp();
+    try {
+      await first.app.inject({ method: 'GET', url: '/health' });
+      await first.app.inject({ method: 'GET', url: '/health' });
+      const count = async (app: typeof first.app) =>
+        metricValue(
+          parseMetrics((await app.inject({ method: 'GET', url: '/metrics' })).body),
+          'http_requests_total',
+          {
+            route: '/health',
+          },
+        );
+      expect(await count(first.app)).toBe(2);
+      expect(await count(second.app)).toBe(0);
+    } finally {
+      await first.app.close();
+      await second.app.close();
+    }
+  });
+
   it('is absent with METRICS_ENABLED=false', async () => {
     const { app } = await buildTestApp({ METRICS_ENABLED: 'false' });
     try {

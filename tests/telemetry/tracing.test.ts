@@ -229,7 +229,7 @@ describe('OpenTelemetry traces of a real turn', () => {
     expect(modelRequestLine?.trace_id).toBe(request.traceId);
   });
 
-  it("continues the caller's trace when the request carries a traceparent", async () => {
+  it("continues the caller's trace when the request carries a traceparent; probes are not traced", async () => {
     const service = await startFullApp(
       { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, LLM_PROVIDER: 'offline' },
       { listen: true },
@@ -240,7 +240,16 @@ describe('OpenTelemetry traces of a real turn', () => {
       headers: { traceparent: `00-${traceId}-${parentId}-01` },
     });
     expect(res.status).toBe(404);
+    const probeTrace = '5bf92f3577b34da6a3ce929d0e0e4737';
+    await fetch(`${service.baseUrl}/health/readiness`, {
+      headers: { traceparent: `00-${probeTrace}-${parentId}-01` },
+    });
+    await fetch(`${service.baseUrl}/metrics`, {
+      headers: { traceparent: `00-${probeTrace}-${parentId}-01` },
+    });
     await service.close();
+    // Probes and scrapes are not traced.
+    expect(receiver.spans.filter((s) => s.traceId === probeTrace)).toEqual([]);
     const span = receiver.spans.find((s) => s.traceId === traceId);
     expect(span).toMatchObject({
       name: 'GET /api/v1/sessions/:session_id/history',

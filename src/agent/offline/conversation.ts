@@ -45,19 +45,24 @@ export interface Decision {
   state: State;
 }
 type Tools = readonly ModelToolSpec[];
+/** The tools of this step and the state the answer leaves. */
+interface Context {
+  tools: Tools;
+  state: State;
+}
 
 export const INITIAL_STATE: State = { details: {}, langs: new Set() };
 
-const answer = (text: string, state: State, task?: Task): Decision => ({
+const answer = (text: string, c: Context, task?: Task): Decision => ({
   action: { kind: 'say', text },
-  state: { ...state, task },
+  state: { ...c.state, task },
 });
 
 /** A call to `tool` with `values` under the tool's own argument names, or "not available". */
-function call(tool: string, values: Values, tools: Tools, state: State): Decision {
-  const spec = findTool(tools, tool);
-  if (!spec) return answer(say.unavailableText(tool), state);
-  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state };
+function call(tool: string, values: Values, c: Context): Decision {
+  const spec = findTool(c.tools, tool);
+  if (!spec) return answer(say.unavailableText(tool), c);
+  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state: c.state };
 }
 
 const ORDER_TOOLS: Partial<Record<Intent, string>> = {
@@ -67,30 +72,22 @@ const ORDER_TOOLS: Partial<Record<Intent, string>> = {
   status_mail: 'send_order_status_update',
 };
 
-function orderAction(
-  action: Intent,
-  orderId: number | undefined,
-  r: Request,
-  tools: Tools,
-  state: State,
-): Decision {
+function orderAction(action: Intent, orderId: number | undefined, r: Request, c: Context): Decision {
   if (action === 'cancel') {
     // Asking to confirm a cancellation that cannot happen would only waste the customer's time.
-    if (!findTool(tools, 'cancel_order')) return answer(say.unavailableText('cancel_order'), state);
-    const id = orderId ?? state.details.orderId; // "cancel it": the order talked about
-    if (id === undefined) return answer(say.askOrderText(action), state, { kind: 'order_number', action });
+    if (!findTool(c.tools, 'cancel_order')) return answer(say.unavailableText('cancel_order'), c);
+    const id = orderId ?? c.state.details.orderId; // "cancel it": the order talked about
+    if (id === undefined) return answer(say.askOrderText(action), c, { kind: 'order_number', action });
     const text = say.confirmCancelText(id, r.reason, orderId === undefined);
-    return answer(text, state, { kind: 'confirm_cancel', orderId: id, reason: r.reason });
+    return answer(text, c, { kind: 'confirm_cancel', orderId: id, reason: r.reason });
   }
-  if (orderId === undefined) return answer(say.askOrderText(action), state, { kind: 'order_number', action });
-  // An address in this very message is where a mail goes; one given before only shows who is asking.
-  const recipient = action.endsWith('_mail') ? r.email : undefined;
-  return call(
-    ORDER_TOOLS[action]!,
-    { order_id: orderId, email: state.details.email, recipient },
-    tools,
-    state,
-  );
+  // "send me the confirmation": for the order talked about. An address in this very message is where
+  // the mail goes; one given before only shows who is asking.
+  const mail = action.endsWith('_mail');
+  const id = orderId ?? (mail ? c.state.details.orderId : undefined);
+  if (id === undefined) return answer(say.askOrderText(action), c, { kind: 'order_number', action });
+  const values = { order_id: id, email: c.state.details.email, recipient: mail ? r.email : undefined };
+  return call(ORDER_TOOLS[action]!, values, c);
 }
 
 const CATEGORY_HINTS = [
@@ -111,9 +108,9 @@ function pickCategory(description: string, allowed: readonly string[]): string |
 }
 
 /** Files the complaint once it has what the tool needs, or asks for what is still missing. */
-function complaint(draft: ComplaintDraft, tools: Tools, state: State, first = false): Decision {
-  const spec = findTool(tools, 'create_complaint');
-  if (!spec) return answer(say.unavailableText('create_complaint'), state);
+function complaint(draft: ComplaintDraft, c: Context, first = false): Decision {
+  const spec = findTool(c.tools, 'create_complaint');
+  if (!spec) return answer(say.unavailableText('create_complaint'), c);
   const missing = [
     draft.description === undefined && 'what went wrong',
     draft.name === undefined && 'your name',
@@ -123,11 +120,11 @@ function complaint(draft: ComplaintDraft, tools: Tools, state: State, first = fa
       'your e-mail address (so that we can get back to you)',
   ].filter((m): m is string => typeof m === 'string');
   if (missing.length > 0)
-    return answer(say.askComplaintText(missing, first), state, { kind: 'complaint', draft });
+    return answer(say.askComplaintText(missing, first), c, { kind: 'complaint', draft });
   const category = pickCategory(draft.description ?? '', enumOf(spec, 'category'));
   const { name, email, description } = draft;
   const values = { name, email, order_id: draft.orderId, category, description };
-  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state };
+  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state: c.state };
 }
 
 const DROPS_COMPLAINT = words(
@@ -135,17 +132,14 @@ const DROPS_COMPLAINT = words(
 );
 
 /** The next message while a complaint is being put together: what it gives is added to the draft. */
-function continueComplaint(
-  draft: ComplaintDraft,
-  r: Request,
-  tools: Tools,
-  state: State,
-): Decision | undefined {
-  if (DROPS_COMPLAINT.has(r.intent) || r.complaintId) return undefined;
+function continueComplaint(draft: ComplaintDraft, r: Request, c: Context): Decision | undefined {
+  // "order 42 arrived broken" is part of the complaint; "where is order 42?" is a new request.
+  const question = r.question && (r.intent === 'lookup' || r.intent === 'status');
+  if (DROPS_COMPLAINT.has(r.intent) || r.complaintId || question) return undefined;
   const onlyEmailMissing = draft.description !== undefined && draft.name !== undefined;
   if (r.intent === 'no' || (r.negated && !r.email && onlyEmailMissing)) {
-    if (onlyEmailMissing) return complaint({ ...draft, noEmail: true }, tools, state);
-    return answer(say.NOT_FILED, state);
+    if (onlyEmailMissing) return complaint({ ...draft, noEmail: true }, c);
+    return answer(say.NOT_FILED, c);
   }
   const name = r.name ?? (draft.name === undefined ? bareName(r.tokens) : undefined);
   const description = bareName(r.tokens)
@@ -160,65 +154,65 @@ function continueComplaint(
     name: name ?? draft.name,
     description: draft.description ?? description,
   };
-  return complaint(next, tools, state);
+  return complaint(next, c);
 }
 
 /** The answer to a message that continues the open question, or undefined if it does not. */
-function continueTask(task: Task, r: Request, tools: Tools, state: State): Decision | undefined {
+function continueTask(task: Task, r: Request, c: Context): Decision | undefined {
   switch (task.kind) {
     case 'confirm_cancel': {
-      if (r.negated || r.intent === 'no') return answer(say.keptText(task.orderId), state);
+      if (r.negated || r.intent === 'no') return answer(say.keptText(task.orderId), c);
       const same = (r.orderId ?? task.orderId) === task.orderId;
       if (r.intent !== 'yes' && !(r.intent === 'cancel' && r.affirmed && !r.question && same))
         return undefined;
-      return call('cancel_order', { order_id: task.orderId, reason: r.reason ?? task.reason }, tools, state);
+      return call('cancel_order', { order_id: task.orderId, reason: r.reason ?? task.reason }, c);
     }
     case 'order_number':
-      if (r.intent === 'no') return answer(say.ALL_RIGHT, state);
+      if (r.intent === 'no') return answer(say.ALL_RIGHT, c);
       if (!r.number || !words('details unknown yes lookup status').has(r.intent)) return undefined;
-      return orderAction(task.action, r.number, r, tools, state);
+      return orderAction(task.action, r.number, r, c);
     case 'complaint':
-      return continueComplaint(task.draft, r, tools, state);
+      return continueComplaint(task.draft, r, c);
     case 'customer': {
       const name = r.customer ?? r.name ?? bareName(r.tokens);
       if (!r.email && !name) return undefined;
-      return call('list_orders', r.email ? { email: r.email } : { name }, tools, state);
+      return call('list_orders', r.email ? { email: r.email } : { name }, c);
     }
     case 'complaints_email':
-      return r.email ? call('list_complaints', { email: r.email }, tools, state) : undefined;
+      return r.email ? call('list_complaints', { email: r.email }, c) : undefined;
     case 'complaint_id':
-      return r.complaintId ? call('get_complaint', { complaint_id: r.complaintId }, tools, state) : undefined;
+      return r.complaintId ? call('get_complaint', { complaint_id: r.complaintId }, c) : undefined;
     case 'email': {
-      if (r.intent === 'no') return answer(say.ALL_RIGHT, state);
-      const spec = findTool(tools, task.call.name);
+      if (r.intent === 'no') return answer(say.ALL_RIGHT, c);
+      const spec = findTool(c.tools, task.call.name);
       if (!r.email || !spec) return undefined;
       // The argument the tool named, else the one of its schema that takes an e-mail address; a tool
       // with neither reads the address from the conversation, so the call is repeated as it was.
       const properties = propertiesOf(spec);
       const field = [task.field, argumentFor(spec, 'email')].find((f) => f !== undefined && f in properties);
       const args = field ? { ...task.call.args, [field]: r.email } : task.call.args;
-      return { action: { kind: 'call', name: spec.name, args }, state };
+      return { action: { kind: 'call', name: spec.name, args }, state: c.state };
     }
   }
 }
 
 /** A request that does not continue an open question. */
-function fresh(r: Request, tools: Tools, state: State): Decision {
-  const { details } = state;
+function fresh(r: Request, c: Context): Decision {
+  const { details } = c.state;
   switch (r.intent) {
     case 'lookup':
     case 'status':
     case 'confirmation_mail':
     case 'status_mail':
-      return orderAction(r.intent, r.orderId, r, tools, state);
+      return orderAction(r.intent, r.orderId, r, c);
     case 'cancel':
-      if (r.negated) return answer(say.keptText(r.orderId ?? details.orderId), state);
-      return orderAction('cancel', r.orderId, r, tools, state);
+      if (r.negated) return answer(say.keptText(r.orderId ?? details.orderId), c);
+      return orderAction('cancel', r.orderId, r, c);
     case 'list_orders': {
       const name = r.customer ?? r.name;
       const email = r.email ?? (r.own && !name ? details.email : undefined);
-      if (!email && !name) return answer(say.ASK_CUSTOMER, state, { kind: 'customer' });
-      return call('list_orders', email ? { email } : { name }, tools, state);
+      if (!email && !name) return answer(say.ASK_CUSTOMER, c, { kind: 'customer' });
+      return call('list_orders', email ? { email } : { name }, c);
     }
     case 'complaint': {
       const draft = {
@@ -227,31 +221,31 @@ function fresh(r: Request, tools: Tools, state: State): Decision {
         name: details.name,
         email: details.email,
       };
-      return complaint(draft, tools, state, true);
+      return complaint(draft, c, true);
     }
     case 'complaint_lookup':
-      if (!r.complaintId) return answer(say.ASK_COMPLAINT_ID, state, { kind: 'complaint_id' });
-      return call('get_complaint', { complaint_id: r.complaintId }, tools, state);
+      if (!r.complaintId) return answer(say.ASK_COMPLAINT_ID, c, { kind: 'complaint_id' });
+      return call('get_complaint', { complaint_id: r.complaintId }, c);
     case 'complaint_list': {
       const email = r.email ?? (r.own ? details.email : undefined);
       // Without an address, "my complaints" would list every customer's.
-      if (r.own && !email) return answer(say.ASK_COMPLAINTS_EMAIL, state, { kind: 'complaints_email' });
-      return call('list_complaints', { email, status: r.status }, tools, state);
+      if (r.own && !email) return answer(say.ASK_COMPLAINTS_EMAIL, c, { kind: 'complaints_email' });
+      return call('list_complaints', { email, status: r.status }, c);
     }
     case 'human': {
-      const spec = findTool(tools, 'handoff_to_human');
-      if (!spec) return answer(say.noPersonText(tools), state);
+      const spec = findTool(c.tools, 'handoff_to_human');
+      if (!spec) return answer(say.noPersonText(c.tools), c);
       const args = { [argumentFor(spec, 'reason') ?? 'reason']: 'The customer asked to talk to a person.' };
-      return { action: { kind: 'call', name: spec.name, args }, state };
+      return { action: { kind: 'call', name: spec.name, args }, state: c.state };
     }
     case 'yes':
-      return answer(say.NOTHING_TO_CONFIRM, state);
+      return answer(say.NOTHING_TO_CONFIRM, c);
     case 'no':
-      return answer(say.ALL_RIGHT, state);
+      return answer(say.ALL_RIGHT, c);
     case 'goodbye':
-      return answer(say.goodbyeText(r), state);
+      return answer(say.goodbyeText(r), c);
     default:
-      return answer(say.TEXTS[r.intent](tools), state);
+      return answer(say.TEXTS[r.intent](c.tools), c);
   }
 }
 
@@ -260,13 +254,15 @@ export function decide(before: State, r: Request, tools: Tools): Decision {
   const { details } = before;
   const state: State = {
     details: {
-      orderId: r.orderId ?? details.orderId,
+      // a bare number answers "which order?"
+      orderId: r.orderId ?? (before.task?.kind === 'order_number' ? r.number : undefined) ?? details.orderId,
       email: r.email ?? details.email,
       name: r.name ?? details.name,
     },
     langs: new Set([...before.langs, r.lang]),
   };
-  return (before.task && continueTask(before.task, r, tools, state)) || fresh(r, tools, state);
+  const c = { tools, state };
+  return (before.task && continueTask(before.task, r, c)) || fresh(r, c);
 }
 
 /** The state before the current (last) user message, and that message. */

@@ -23,47 +23,11 @@ import {
  * address, a name, a number) for a question asked before.
  */
 export type Intent = 'lookup' | 'status' | 'list_orders' | 'cancel' | 'confirmation_mail' | 'status_mail';
-export type OtherIntent =
-  | 'complaint'
-  | 'complaint_lookup'
-  | 'complaint_list'
-  | 'human'
-  | 'policy'
-  | 'yes'
-  | 'no';
-export type CourtesyIntent = 'greeting' | 'goodbye' | 'help' | 'details' | 'unknown';
+export type OtherIntent = 'complaint' | 'complaint_lookup' | 'complaint_list' | 'human' | 'yes' | 'no';
+export type CourtesyIntent = 'greeting' | 'goodbye' | 'help' | 'policy' | 'change' | 'details' | 'unknown';
 export type Lang = 'en' | 'de' | 'fr' | 'es';
-
-export interface Request {
-  intent: Intent | OtherIntent | CourtesyIntent;
-  text: string;
-  tokens: Token[];
-  orderId?: number;
-  /** The order number, or the only number of a short answer ("43"). */
-  number?: number;
-  email?: string;
-  /** The customer's own name ("my name is …"). */
-  name?: string;
-  /** The customer whose orders to list ("orders for Jane Doe"). */
-  customer?: string;
-  complaintId?: string;
-  reason?: string;
-  /** What went wrong, for a complaint. */
-  description?: string;
-  /** A complaint status to filter by ("open complaints"). */
-  status?: string;
-  /** "don't…", "do not…", "nicht…": whatever else the message says, it never cancels. */
-  negated: boolean;
-  /** Starts with "yes"/"ok" ("yes, cancel order 42"). */
-  affirmed: boolean;
-  question: boolean;
-  /** Speaks of "my …". */
-  own: boolean;
-  lang: Lang;
-  greeted: boolean;
-  thanked: boolean;
-  farewell: boolean;
-}
+type Slots = ReturnType<typeof readSlots>['slots'];
+export type Request = ReturnType<typeof parseRequest>;
 
 const YES = words('yes yeah yep yup y sure ok okay ja oui si confirm confirmed correct go');
 const YES_FILLER = words('please do it go ahead that i right bitte');
@@ -85,6 +49,7 @@ const STATUS = words(
   'where status when arrive arrived arriving arrival ship shipped shipping shipment deliver delivered delivery track tracking wo wann ou quand statut donde cuando estado',
 );
 const STATUS_UPDATE = words('status update');
+const STATUS_WORD = words('status statut estado');
 const LIST = words('list all alle toutes todos');
 const ORDERS = words('orders bestellungen commandes pedidos');
 const HUMAN = words(
@@ -93,31 +58,21 @@ const HUMAN = words(
 const POLICY = words(
   'policy policies return returns returning refund refunds warranty guarantee exchange privacy terms',
 );
+const CHANGE = words('change update modify edit amend correct andern modifier cambiar');
 const HELP = words('help hilfe aide ayuda options menu');
 const GREETINGS = words('hi hello hey hallo servus moin bonjour salut bonsoir hola buenas buenos good guten');
 const THANKS = words('thanks thank thx ty cheers danke merci gracias');
 const BYE = words('bye goodbye ciao tschuss adieu adios revoir');
 const LANGS: ReadonlyArray<readonly [Lang, Set<string>]> = [
-  [
-    'de',
-    words('hallo bestellung bestellnummer danke guten tschuss servus moin wo meine ich bitte beschwerde'),
-  ],
+  ['de', words('hallo bestellung bestellnummer danke guten tschuss servus moin wo meine ich bitte')],
   ['fr', words('bonjour salut bonsoir commande merci ou je ma mon plainte revoir')],
   ['es', words('hola pedido gracias buenos buenas donde mi quiero queja adios')],
 ];
 const OWN = words('my mine meine mein mes mon ma mis mi');
 /** Where a reason starts; the reason is the rest of that line. */
-const REASON_STARTS = [
-  'because',
-  'since',
-  'due to',
-  'reason :',
-  'reason is',
-  'reason',
-  'weil',
-  'parce que',
-  'porque',
-].map((p) => p.split(' '));
+const REASON_STARTS = 'because,since,due to,reason :,reason is,reason,weil,parce que,porque'
+  .split(',')
+  .map((p) => p.split(' '));
 const COMPLAINT_STATUSES = words('open in_progress in-progress resolved closed');
 
 /** The reason of a cancellation, and where the part before it (in which a negation counts) ends. */
@@ -194,7 +149,7 @@ const numberSign = (tokens: readonly Token[], i: number): boolean =>
   tokens[i]!.word === 'no' &&
   (isOrderWord(tokens[i - 1]?.word ?? '') || /^\d/.test(tokens[i + 1]?.raw ?? ''));
 
-function intentOf(r: Omit<Request, 'intent'>, has: (set: Set<string>) => boolean): Request['intent'] {
+function intentOf(r: Slots, has: (set: Set<string>) => boolean): Intent | OtherIntent | CourtesyIntent {
   const plain = r.tokens.filter(isWord);
   const first = plain[0]?.word ?? '';
   const orderWord = r.tokens.some((t) => isOrderWord(t.word));
@@ -216,57 +171,71 @@ function intentOf(r: Omit<Request, 'intent'>, has: (set: Set<string>) => boolean
   if (has(POLICY)) return 'policy';
   const listed = has(ORDERS) || (has(LIST) && orderWord);
   if (listed && ((r.email ?? r.name ?? r.customer) !== undefined || !r.orderId)) return 'list_orders';
+  if ((r.orderId || orderWord) && has(CHANGE) && !has(STATUS_WORD)) return 'change';
   if ((r.orderId || orderWord) && has(STATUS)) return 'status';
   if (r.orderId || orderWord) return 'lookup';
-  if (has(HELP) || plain.length === 0 || phraseAt(r.tokens, 0, ['what', 'can', 'you'])) return 'help';
+  if (has(HELP) || plain.length === 0 || indexOfPhrase(r.tokens, ['what', 'can', 'you']) >= 0) return 'help';
   if (short && (r.thanked || r.farewell)) return 'goodbye';
   if (r.greeted && plain.length <= 5) return 'greeting';
   return r.email || r.name || r.number ? 'details' : 'unknown';
+}
+
+/** Everything a message says, before its intent is decided. */
+function readSlots(text: string) {
+  const tokens = tokenize(text);
+  const present = new Set(tokens.map((t) => t.word));
+  const has = (set: Set<string>) => [...set].some((word) => present.has(word));
+  const { reason, end } = has(CANCEL) ? reasonOf(text, tokens) : { reason: undefined, end: tokens.length };
+  const first = tokens.find(isWord)?.word ?? '';
+  const orderId = findOrderId(tokens);
+  const slots = {
+    text,
+    tokens,
+    orderId,
+    /** The order number, or the only number of a short answer ("43"). */
+    number: orderId ?? bareNumber(tokens),
+    email: findEmail(text),
+    /** The customer's own name ("my name is …"). */
+    name: findOwnName(tokens),
+    /** The customer whose orders to list ("orders for Jane Doe"). */
+    customer: has(ORDERS) || has(LIST) ? customerOf(tokens) : undefined,
+    complaintId: findComplaintId(tokens),
+    reason,
+    /** "don't…", "do not…", "nicht…": whatever else the message says, it never cancels. */
+    negated: tokens.slice(0, end).some((t, i) => NEGATION.has(t.word) && !numberSign(tokens, i)),
+    /** Starts with "yes"/"ok" ("yes, cancel order 42"). */
+    affirmed: YES.has(first),
+    question: text.includes('?'),
+    /** Speaks of "my …". */
+    own: has(OWN),
+    lang: (LANGS.find(([, set]) => has(set))?.[0] ?? 'en') as Lang,
+    greeted: GREETINGS.has(first),
+    thanked: has(THANKS),
+    farewell: has(BYE),
+  };
+  return { slots, has };
 }
 
 /**
  * Reads at most `maxChars` of the message (the default keeps every message cheap to scan; tests pass
  * more to check that parsing stays linear on long input).
  */
-export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS): Request {
+export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS) {
   const text = message.length > maxChars ? message.slice(0, maxChars) : message;
-  const tokens = tokenize(text);
-  const present = new Set(tokens.map((t) => t.word));
-  const has = (set: Set<string>) => [...set].some((word) => present.has(word));
-  const { reason, end } = has(CANCEL) ? reasonOf(text, tokens) : { end: tokens.length };
-  const first = tokens.find(isWord)?.word ?? '';
-  const orderId = findOrderId(tokens);
-  const slots: Omit<Request, 'intent'> = {
-    text,
-    tokens,
-    orderId,
-    number: orderId ?? bareNumber(tokens),
-    email: findEmail(text),
-    name: findOwnName(tokens),
-    customer: has(ORDERS) || has(LIST) ? customerOf(tokens) : undefined,
-    complaintId: findComplaintId(tokens),
-    reason,
-    negated: tokens.slice(0, end).some((t, i) => NEGATION.has(t.word) && !numberSign(tokens, i)),
-    affirmed: YES.has(first),
-    question: text.includes('?'),
-    own: has(OWN),
-    lang: LANGS.find(([, set]) => has(set))?.[0] ?? 'en',
-    greeted: GREETINGS.has(first),
-    thanked: has(THANKS),
-    farewell: has(BYE),
-  };
+  const { slots, has } = readSlots(text);
+  const { tokens } = slots;
   const intent = intentOf(slots, has);
   const status = tokens.find(
     (t, i) => COMPLAINT_STATUSES.has(t.word) && COMPLAINTS.has(tokens[i + 1]?.word ?? ''),
   );
   const inProgress = indexOfPhrase(tokens, ['in', 'progress', 'complaints']) >= 0;
+  const listed = intent === 'complaint_list' && (status || inProgress);
   return {
     intent,
     ...slots,
-    status:
-      intent === 'complaint_list' && (status || inProgress)
-        ? (status?.word ?? 'in_progress').replace('-', '_')
-        : undefined,
+    /** A complaint status to filter by ("open complaints"). */
+    status: listed ? (status?.word ?? 'in_progress').replace('-', '_') : undefined,
+    /** What went wrong, for a complaint. */
     description: intent === 'complaint' ? descriptionOf(text, tokens) : undefined,
   };
 }

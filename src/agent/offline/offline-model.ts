@@ -48,7 +48,9 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
       { intent: current.intent, task: state.task?.kind, action: action.kind },
       'offline model decided',
     );
-    if (action.kind === 'say') return prefix + action.text;
+    // The courtesy already said hello or thanked in the customer's language.
+    if (action.kind === 'say')
+      return prefix + (prefix ? action.text.replace(/^(Hello! |You're welcome[.!] )/, '') : action.text);
     return { id: `offline_${randomUUID()}`, name: action.name, arguments: JSON.stringify(action.args) };
   }
 

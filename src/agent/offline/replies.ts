@@ -11,10 +11,10 @@ type Tools = readonly ModelToolSpec[];
 /** What the assistant can do with each tool, as examples a customer can copy. */
 const EXAMPLES: ReadonlyArray<readonly [tool: string, example: string]> = [
   ['get_order', '"where is my order 42?"'],
-  ['list_orders', '"list the orders of jane@example.com"'],
   ['cancel_order', '"cancel order 42"'],
-  ['send_order_confirmation', '"send me the confirmation for order 42"'],
   ['create_complaint', '"I want to file a complaint"'],
+  ['send_order_confirmation', '"send me the confirmation for order 42"'],
+  ['list_orders', '"list the orders of jane@example.com"'],
   ['get_complaint', '"what is the status of complaint CMP-7K2QX9AB?"'],
   ['list_complaints', '"list my complaints (jane@example.com)"'],
   ['handoff_to_human', '"talk to a person"'],
@@ -23,6 +23,9 @@ const EXAMPLES: ReadonlyArray<readonly [tool: string, example: string]> = [
 const examples = (tools: Tools): string[] => EXAMPLES.filter(([t]) => findTool(tools, t)).map(([, e]) => e);
 const forExample = (tools: Tools, count: number): string =>
   examples(tools).length > 0 ? ` — for example ${examples(tools).slice(0, count).join(', ')}` : '';
+
+const person = (tools: Tools): string =>
+  findTool(tools, 'handoff_to_human') ? ', or hand you to a person' : '';
 
 /** "orders, e-mail confirmations and complaints", as far as the tools for them are there. */
 function topics(tools: Tools): string {
@@ -35,7 +38,7 @@ function topics(tools: Tools): string {
   return `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
 }
 
-export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'> | 'policy', (tools: Tools) => string> = {
+export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'>, (tools: Tools) => string> = {
   help: (tools) =>
     [
       `I am an automated assistant with a fixed set of requests. I can help with ${topics(tools)}. You can say, for example:`,
@@ -46,8 +49,10 @@ export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'> | 'policy', (tools
   greeting: (tools) => `Hello! I can help with ${topics(tools)}. What can I do for you?`,
   details: (tools) =>
     `Thank you, I have noted that. What can I do for you? I can help with ${topics(tools)}${forExample(tools, 2)}.`,
+  change: (tools) =>
+    `I can't change orders here (address, quantity and the like). I can help with ${topics(tools)}${person(tools)}${forExample(tools, 2)}.`,
   policy: (tools) =>
-    `I can't answer policy questions (returns, refunds, warranty and the like) here. I can help with ${topics(tools)}${findTool(tools, 'handoff_to_human') ? ', or hand you to a person' : ''}${forExample(tools, 2)}.`,
+    `I can't answer policy questions (returns, refunds, warranty and the like) here. I can help with ${topics(tools)}${person(tools)}${forExample(tools, 2)}.`,
 };
 
 export const noPersonText = (tools: Tools): string =>

@@ -51,7 +51,9 @@ export function emailDemand(value: unknown): { field?: string } | undefined {
   );
   if (field) return { field };
   const message = failed.message.toLowerCase();
-  const asks = ['ask', 'give', 'provide', 'need', 'verify', 'confirm'].some((w) => message.includes(w));
+  const asks = ['ask', 'give', 'provide', 'need', 'requir', 'verif', 'confirm', 'match'].some((w) =>
+    message.includes(w),
+  );
   return asks && /e-?mail/.test(message) ? {} : undefined;
 }
 
@@ -122,16 +124,10 @@ function describeComplaint(c: Json): string {
   );
 }
 
-function listOf(
-  value: unknown,
-  items: Json[],
-  noun: string,
-  who: string | undefined,
-  line: (j: Json) => string,
-) {
+function listOf(v: unknown, items: Json[], noun: string, who: string | undefined, line: (j: Json) => string) {
   const forWhom = who ? ` for ${who}` : '';
   if (items.length === 0) return `I found no ${noun}s${forWhom}.`;
-  const total = isRecord(value) && typeof value.total === 'number' ? value.total : items.length;
+  const total = isRecord(v) && typeof v.total === 'number' ? v.total : items.length;
   const more = total > items.length ? `\n(showing the first ${items.length})` : '';
   return `${[`I found ${total} ${noun}${total === 1 ? '' : 's'}${forWhom}:`, ...items.map(line)].join('\n')}${more}`;
 }

@@ -21,7 +21,10 @@ export const DEFAULT_TENANT = 'default';
  * Decided on the matched route, never on the raw URL: the router decodes percent-escapes, so a raw
  * `/%61pi/...` reaches an /api route while not starting with "/api/".
  */
-const isApi = (request: FastifyRequest) => (request.routeOptions.url ?? '').startsWith('/api/');
+/** The routes API keys protect; the OpenAPI document declares its security with the same rule. */
+export const isApiRoute = (routeUrl: string) => routeUrl.startsWith('/api/');
+
+const isApi = (request: FastifyRequest) => isApiRoute(request.routeOptions.url ?? '');
 
 function suppliedTenants(body: unknown, query: unknown): string[] {
   const found: string[] = [];

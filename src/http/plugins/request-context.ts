@@ -33,7 +33,8 @@ async function requestContext(app: FastifyInstance): Promise<void> {
       ...(request.tenantId === undefined ? {} : { tenant_id: request.tenantId }),
       ...(request.sessionId === undefined ? {} : { session_id: request.sessionId }),
     };
-    const quiet = path.startsWith('/health') || path.startsWith('/docs');
+    const quiet =
+      path.startsWith('/health') || path.startsWith('/docs') || path === '/' || path.startsWith('/web/');
     if (status >= 500) request.log.error(line, 'request failed');
     else if (quiet) request.log.debug(line, 'request completed');
     else request.log.info(line, 'request completed');

@@ -2,13 +2,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { jsonSchemaTransform } from 'fastify-type-provider-zod';
+import { createDocumentFinisher, routeTransform } from '../openapi.js';
+import { isApiRoute } from './auth.js';
 
 const DESCRIPTION = `AI customer-service agent API. Send a customer's message for a tenant's session and get the
 agent's answer as JSON or as Server-Sent Events. The agent looks up and changes orders, sends e-mails and files
 complaints through a remote MCP server.
 
-Errors always use one envelope: \`{error, message, details?, request_id, timestamp}\`.
+Errors always use one envelope: \`{error, message, details?, request_id, timestamp}\`, also on the streaming
+route until its stream has started.
 When API keys are configured, \`/api/*\` needs \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.`;
 
 async function swaggerPlugin(
@@ -22,7 +24,10 @@ async function swaggerPlugin(
         title: 'MSEv15E2E customer-service agent API',
         version: opts.version,
         description: DESCRIPTION,
+        license: { name: 'MIT', url: 'https://opensource.org/licenses/MIT' },
       },
+      // Relative: the document is right for whichever host, port or proxy path serves it.
+      servers: [{ url: '/', description: 'The server that serves this document' }],
       tags: [
         { name: 'Health', description: 'Liveness, readiness and basic health probes' },
         { name: 'Chat', description: 'Talk to the agent (JSON or streaming)' },
@@ -41,7 +46,8 @@ async function swaggerPlugin(
       },
       ...(opts.authEnabled ? { security: [{ bearerAuth: [] }, { apiKeyHeader: [] }] } : {}),
     },
-    transform: jsonSchemaTransform,
+    transform: routeTransform,
+    transformObject: createDocumentFinisher({ authEnabled: opts.authEnabled, needsAuth: isApiRoute }),
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',

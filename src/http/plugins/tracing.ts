@@ -4,6 +4,9 @@ import fp from 'fastify-plugin';
 import { UNMATCHED_ROUTE } from '../../telemetry/metrics.js';
 import type { Tracing } from '../../telemetry/tracing.js';
 
+/** Probes and scrapes arrive every few seconds and say nothing about a customer's request: no span. */
+const UNTRACED = /^\/(health|metrics)(\/|$)/;
+
 declare module 'fastify' {
   interface FastifyRequest {
     /** The request's server span while tracing is on and the span is open. */
@@ -15,7 +18,7 @@ declare module 'fastify' {
  * A server span per request, named after the route pattern (`POST /api/v1/chat`), continuing the
  * caller's trace when it sends a `traceparent`. The span is made active for the request's hooks and
  * handler, so turn, model and tool spans become its children and log lines carry its trace id.
- * Without tracing this plugin adds no hook at all.
+ * Health probes and metric scrapes are not traced. Without tracing this plugin adds no hook at all.
  */
 async function tracingPlugin(app: FastifyInstance, opts: { tracing: Tracing | undefined }): Promise<void> {
   const { tracing } = opts;
@@ -34,6 +37,10 @@ async function tracingPlugin(app: FastifyInstance, opts: { tracing: Tracing | un
   // Callback-style hooks: the rest of the request's lifecycle continues inside `withSpan`.
   app.addHook('onRequest', (request, reply, done) => {
     const route = request.routeOptions.url;
+    if (route && UNTRACED.test(route)) {
+      done();
+      return;
+    }
     const span = tracing.startSpan(`${request.method} ${route ?? UNMATCHED_ROUTE}`, {
       kind: SpanKind.SERVER,
       parent: tracing.extract(request.headers),

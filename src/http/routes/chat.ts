@@ -20,7 +20,7 @@ import {
   chatResponseSchema,
   sseDescription,
 } from '../schemas/chat.js';
-import { errorResponses } from '../schemas/error.js';
+import { COMMON_ERRORS, type DocumentedErrorCode, errorResponses } from '../schemas/error.js';
 import { publicToolCalls } from '../schemas/session.js';
 import { createEventStream } from '../sse.js';
 
@@ -82,6 +82,20 @@ function ensureAvailable(turns: TurnStarter | undefined, inflight: InflightTurns
   if (!turns) throw new AppError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
   return turns;
 }
+
+/** What a chat turn can answer with before (or instead of) its reply. */
+const CHAT_ERRORS: DocumentedErrorCode[] = [
+  ...COMMON_ERRORS,
+  'SESSION_BUSY',
+  'TURN_CANCELLED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'IDEMPOTENCY_KEY_REUSED',
+  'QUOTA_EXCEEDED',
+  'LLM_ERROR',
+  'AGENT_UNAVAILABLE',
+  'TIMEOUT',
+];
 
 const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) => {
   const { inflight } = opts;
@@ -157,16 +171,14 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
     {
       schema: {
         tags: ['Chat'],
+        operationId: 'chat',
         summary: 'Chat (JSON)',
         description:
           "Sends the customer's message to the agent and returns the whole answer once the turn is complete, " +
           'with the tool calls the agent made and the token usage. Turns on one session run one at a time.',
         body: chatRequestSchema,
         headers: chatHeadersSchema,
-        response: {
-          200: chatResponseSchema,
-          ...errorResponses(400, 401, 403, 409, 413, 429, 500, 502, 503, 504),
-        },
+        response: { 200: chatResponseSchema, ...errorResponses(...CHAT_ERRORS) },
       },
     },
     async (request, reply) => {
@@ -255,16 +267,19 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
     {
       schema: {
         tags: ['Chat'],
+        operationId: 'chatStream',
         summary: 'Chat (Server-Sent Events)',
         description: `Streams the agent's answer as it is produced.\n\n${sseDescription}\n\nValidation, auth and rate-limit failures, and any failure before the first event, are ordinary JSON errors with their real status; once the stream has started (first event, or a \`: ping\` after 15 s of silence), a failure is an \`error\` event.`,
         body: chatRequestSchema,
         headers: chatHeadersSchema,
-        produces: ['text/event-stream'],
         response: {
-          200: z
-            .string()
-            .describe('text/event-stream: token, tool_call and tool_result events, then done or error'),
-          ...errorResponses(400, 401, 403, 409, 413, 429, 500, 502, 503, 504),
+          200: {
+            description:
+              'The turn as Server-Sent Events: token, tool_call and tool_result events, then done or error',
+            content: { 'text/event-stream': { schema: z.string() } },
+          },
+          // Failures before the first event are JSON, with their real status.
+          ...errorResponses(...CHAT_ERRORS),
         },
       },
     },

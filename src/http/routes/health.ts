@@ -18,6 +18,7 @@ const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, opts
       schema: {
         tags: ['Health'],
         security: [],
+        operationId: 'getHealth',
         summary: 'Basic health',
         description: 'Answers as long as the process serves HTTP. Cheap; safe to poll.',
         response: { 200: healthSchema },
@@ -37,6 +38,7 @@ const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, opts
       schema: {
         tags: ['Health'],
         security: [],
+        operationId: 'getLiveness',
         summary: 'Liveness probe',
         description: 'For orchestrators: restart the container when this stops answering.',
         response: { 200: livenessSchema },
@@ -51,6 +53,7 @@ const healthRoutes: FastifyPluginAsyncZod<HealthRouteOptions> = async (app, opts
       schema: {
         tags: ['Health'],
         security: [],
+        operationId: 'getReadiness',
         summary: 'Readiness probe',
         description:
           'Runs every registered dependency check in parallel, each with a short timeout. `degraded` (200) when a ' +

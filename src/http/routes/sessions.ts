@@ -5,7 +5,7 @@ import type { SessionStore } from '../../sessions/types.js';
 import { runExclusive, type TurnLock } from '../../turns/turn-lock.js';
 import { AppError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
-import { errorResponses } from '../schemas/error.js';
+import { COMMON_ERRORS, errorResponses } from '../schemas/error.js';
 import {
   deletedSchema,
   historySchema,
@@ -28,11 +28,12 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
     {
       schema: {
         tags: ['Sessions'],
+        operationId: 'getSessionHistory',
         summary: 'Conversation history',
         description: "The session's messages in order, with the tool calls the agent made for each answer.",
         params: sessionParamsSchema,
         querystring: tenantQuerySchema,
-        response: { 200: historySchema, ...errorResponses(400, 401, 403, 404, 429, 500) },
+        response: { 200: historySchema, ...errorResponses(...COMMON_ERRORS, 'SESSION_NOT_FOUND') },
       },
     },
     async (request) => {
@@ -66,11 +67,12 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
     {
       schema: {
         tags: ['Sessions'],
+        operationId: 'deleteSession',
         summary: 'Delete a session',
         description: 'Forgets the conversation. A turn running on it finishes first.',
         params: sessionParamsSchema,
         querystring: tenantQuerySchema,
-        response: { 200: deletedSchema, ...errorResponses(400, 401, 403, 404, 429, 500) },
+        response: { 200: deletedSchema, ...errorResponses(...COMMON_ERRORS, 'SESSION_NOT_FOUND') },
       },
     },
     async (request) => {
@@ -93,10 +95,11 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
     {
       schema: {
         tags: ['Sessions'],
+        operationId: 'listSessions',
         summary: "List a tenant's sessions",
         description: 'Paginated, most recent activity first.',
         querystring: listQuerySchema,
-        response: { 200: sessionListSchema, ...errorResponses(400, 401, 403, 429, 500) },
+        response: { 200: sessionListSchema, ...errorResponses(...COMMON_ERRORS) },
       },
     },
     async (request) => {

@@ -7,7 +7,7 @@ import type { SessionStore } from '../../sessions/types.js';
 import { followTurn, type TurnKey, type TurnRecord } from '../../turns/replay.js';
 import { AppError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
-import { errorResponses } from '../schemas/error.js';
+import { COMMON_ERRORS, errorResponses } from '../schemas/error.js';
 import { publicToolCalls, tenantQuerySchema } from '../schemas/session.js';
 import {
   cancelResponseSchema,
@@ -81,12 +81,13 @@ const turnRoutes: FastifyPluginAsyncZod<TurnRouteOptions> = async (app, opts) =>
     {
       schema: {
         tags: ['Turns'],
+        operationId: 'getTurn',
         summary: 'Turn status',
         description:
           'How a turn is doing or how it ended, from any instance, for TURN_REPLAY_TTL_SECONDS after its end.',
         params: turnParamsSchema,
         querystring: tenantQuerySchema,
-        response: { 200: turnStatusSchema, ...errorResponses(400, 401, 403, 404, 429, 500) },
+        response: { 200: turnStatusSchema, ...errorResponses(...COMMON_ERRORS, 'NOT_FOUND') },
       },
     },
     async (request) => {
@@ -100,16 +101,19 @@ const turnRoutes: FastifyPluginAsyncZod<TurnRouteOptions> = async (app, opts) =>
     {
       schema: {
         tags: ['Turns'],
+        operationId: 'getTurnEvents',
         summary: "Resume a turn's event stream (SSE)",
         description:
           'Replays the events after `Last-Event-ID` (header, or the `last_event_id` query) with their original ids, then follows the turn live until its last event (`done` or `error`). Without an id, the whole turn is replayed. Events are kept TURN_REPLAY_TTL_SECONDS after the turn ends.',
         params: turnParamsSchema,
         querystring: turnEventsQuerySchema,
         headers: turnEventsHeadersSchema,
-        produces: ['text/event-stream'],
         response: {
-          200: z.string().describe('text/event-stream: the same events, with the same ids, as the original'),
-          ...errorResponses(400, 401, 403, 404, 429, 500),
+          200: {
+            description: 'The same events, with the same ids, as the original stream',
+            content: { 'text/event-stream': { schema: z.string() } },
+          },
+          ...errorResponses(...COMMON_ERRORS, 'NOT_FOUND'),
         },
       },
     },
@@ -149,6 +153,7 @@ const turnRoutes: FastifyPluginAsyncZod<TurnRouteOptions> = async (app, opts) =>
     {
       schema: {
         tags: ['Turns'],
+        operationId: 'cancelTurn',
         summary: 'Cancel a running turn',
         description:
           'Stops a running turn on whichever instance runs it. The turn keeps what it already stored (its answer marked interrupted) and its stream ends with an `error` event `TURN_CANCELLED`. 200 with `cancel_requested: false` when the turn had already ended.',
@@ -157,7 +162,7 @@ const turnRoutes: FastifyPluginAsyncZod<TurnRouteOptions> = async (app, opts) =>
         response: {
           200: cancelResponseSchema,
           202: cancelResponseSchema,
-          ...errorResponses(400, 401, 403, 404, 429, 500, 503),
+          ...errorResponses(...COMMON_ERRORS, 'NOT_FOUND', 'AGENT_UNAVAILABLE'),
         },
       },
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countSchema } from './common.js';
 import { sessionIdSchema, tenantIdSchema, toolCallRecordSchema } from './session.js';
 
 export const chatRequestSchema = z
@@ -28,6 +29,7 @@ export const chatRequestSchema = z
       ),
   })
   .meta({
+    id: 'ChatRequest',
     example: { session_id: 'user-abc-123', message: 'I need help with my order', tenant_id: 'company-001' },
   });
 
@@ -44,11 +46,13 @@ export const chatHeadersSchema = z.looseObject({
     ),
 });
 
-export const usageSchema = z.object({
-  prompt_tokens: z.number().int(),
-  completion_tokens: z.number().int(),
-  total_tokens: z.number().int(),
-});
+export const usageSchema = z
+  .object({
+    prompt_tokens: countSchema(),
+    completion_tokens: countSchema(),
+    total_tokens: countSchema(),
+  })
+  .meta({ id: 'Usage', description: 'Tokens the model reported for the turn' });
 
 export const chatResponseSchema = z
   .object({
@@ -56,13 +60,14 @@ export const chatResponseSchema = z
     turn_id: z.uuid().describe('The id of this turn (also in the X-Turn-ID header)'),
     message: z.string().describe("The agent's answer"),
     timestamp: z.string(),
-    message_count: z.number().int().describe('User + assistant messages in the session after this turn'),
+    message_count: countSchema().describe('User + assistant messages in the session after this turn'),
     tenant_id: z.string(),
     request_id: z.string(),
     tool_calls: z.array(toolCallRecordSchema),
     usage: usageSchema.optional(),
   })
   .meta({
+    id: 'ChatResponse',
     example: {
       session_id: 'user-abc-123',
       turn_id: '0b6d3c1e-2f4a-4e5b-8c7d-9e0f1a2b3c4d',

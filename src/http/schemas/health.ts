@@ -1,21 +1,28 @@
 import { z } from 'zod';
+import { countSchema } from './common.js';
 
-export const healthSchema = z.object({
-  status: z.literal('healthy'),
-  timestamp: z.string(),
-  version: z.string(),
-  uptime_seconds: z.number(),
-});
+export const healthSchema = z
+  .object({
+    status: z.literal('healthy'),
+    timestamp: z.string(),
+    version: z.string(),
+    uptime_seconds: countSchema(),
+  })
+  .meta({ id: 'Health' });
 
-export const livenessSchema = z.object({ status: z.literal('alive'), timestamp: z.string() });
+export const livenessSchema = z
+  .object({ status: z.literal('alive'), timestamp: z.string() })
+  .meta({ id: 'Liveness' });
 
-const checkSchema = z.object({
-  status: z.enum(['healthy', 'degraded', 'unavailable', 'unhealthy', 'disabled']),
-  critical: z.boolean(),
-  duration_ms: z.number(),
-  message: z.string().optional(),
-  details: z.record(z.string(), z.unknown()).optional(),
-});
+const checkSchema = z
+  .object({
+    status: z.enum(['healthy', 'degraded', 'unavailable', 'unhealthy', 'disabled']),
+    critical: z.boolean(),
+    duration_ms: countSchema(),
+    message: z.string().optional(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'ReadinessCheck' });
 
 export const readinessSchema = z
   .object({
@@ -25,6 +32,7 @@ export const readinessSchema = z
     warnings: z.array(z.string()),
   })
   .meta({
+    id: 'Readiness',
     example: {
       status: 'degraded',
       timestamp: '2026-01-01T12:00:00.000Z',

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ToolCallRecord } from '../../sessions/types.js';
+import { countSchema } from './common.js';
 
 export const sessionIdSchema = z.string().min(1).max(255).describe('Conversation id chosen by the client');
 export const tenantIdSchema = z
@@ -11,13 +12,15 @@ export const tenantIdSchema = z
 export const sessionParamsSchema = z.object({ session_id: sessionIdSchema });
 export const tenantQuerySchema = z.object({ tenant_id: tenantIdSchema.optional() });
 
-export const toolCallRecordSchema = z.object({
-  id: z.string(),
-  name: z.string(),
-  arguments: z.unknown(),
-  status: z.enum(['ok', 'error']),
-  duration_ms: z.number(),
-});
+export const toolCallRecordSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    arguments: z.unknown(),
+    status: z.enum(['ok', 'error']),
+    duration_ms: countSchema(),
+  })
+  .meta({ id: 'ToolCall', description: 'A tool call the agent made (never the raw result the model read)' });
 
 /** What clients see of a tool call: never the raw result the model read. */
 export function publicToolCalls(
@@ -32,24 +35,27 @@ export function publicToolCalls(
   }));
 }
 
-export const historyMessageSchema = z.object({
-  role: z.enum(['user', 'assistant']),
-  content: z.string(),
-  timestamp: z.string(),
-  tool_calls: z.array(toolCallRecordSchema).optional(),
-  interrupted: z.boolean().optional(),
-});
+export const historyMessageSchema = z
+  .object({
+    role: z.enum(['user', 'assistant']),
+    content: z.string(),
+    timestamp: z.string(),
+    tool_calls: z.array(toolCallRecordSchema).optional(),
+    interrupted: z.boolean().optional(),
+  })
+  .meta({ id: 'HistoryMessage' });
 
 export const historySchema = z
   .object({
     session_id: z.string(),
     tenant_id: z.string(),
-    message_count: z.number().int(),
+    message_count: countSchema(),
     created_at: z.string(),
     last_activity: z.string(),
     messages: z.array(historyMessageSchema),
   })
   .meta({
+    id: 'SessionHistory',
     example: {
       session_id: 'user-abc-123',
       tenant_id: 'company-001',
@@ -70,10 +76,12 @@ export const historySchema = z
     },
   });
 
-export const deletedSchema = z.object({
-  message: z.literal('Session deleted successfully'),
-  session_id: z.string(),
-});
+export const deletedSchema = z
+  .object({
+    message: z.literal('Session deleted successfully'),
+    session_id: z.string(),
+  })
+  .meta({ id: 'SessionDeleted' });
 
 export const listQuerySchema = z.object({
   tenant_id: tenantIdSchema.optional(),
@@ -81,17 +89,21 @@ export const listQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).max(1_000_000_000).default(0),
 });
 
-export const sessionListSchema = z.object({
-  tenant_id: z.string(),
-  total: z.number().int(),
-  limit: z.number().int(),
-  offset: z.number().int(),
-  sessions: z.array(
-    z.object({
-      session_id: z.string(),
-      message_count: z.number().int(),
-      created_at: z.string(),
-      last_activity: z.string(),
-    }),
-  ),
-});
+export const sessionSummarySchema = z
+  .object({
+    session_id: z.string(),
+    message_count: countSchema(),
+    created_at: z.string(),
+    last_activity: z.string(),
+  })
+  .meta({ id: 'SessionSummary' });
+
+export const sessionListSchema = z
+  .object({
+    tenant_id: z.string(),
+    total: countSchema(),
+    limit: countSchema(),
+    offset: countSchema(),
+    sessions: z.array(sessionSummarySchema),
+  })
+  .meta({ id: 'SessionList' });
