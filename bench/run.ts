@@ -6,18 +6,39 @@
  *
  *   npm run bench                 # 5 s per scenario, 16 concurrent clients
  *   BENCH_SECONDS=10 BENCH_CONCURRENCY=32 npm run bench
+ *   BENCH_SESSION_STORES=sqlite npm run bench   # the JSON chat once per store (default: all three)
+ *
+ * The JSON chat runs once per session store, each in a fresh service process (redis against a
+ * redis-server started here), and reports the service's CPU time per turn (plus Redis's own).
  *
  * Every loop is bounded in time and count and talks to 127.0.0.1 only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startFakeOpenAI, step } from '../tests/helpers/fake-openai-server.js';
+import { redisServerAvailable, startRedis, type TestRedis } from '../tests/helpers/redis-server.js';
 import { freePort, spawnServer, waitForHttp } from '../tests/helpers/server-process.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const MAX_REQUESTS = 200_000;
+const STORES = (process.env.BENCH_SESSION_STORES ?? 'memory,sqlite,redis')
+  .split(',')
+  .map((s) => s.trim())
+  .filter((s) => s === 'memory' || s === 'sqlite' || s === 'redis');
+
+/** CPU milliseconds a process has used so far (Linux /proc; undefined elsewhere). */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    // utime and stime, in clock ticks of 10 ms on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
 
 interface Result {
   name: string;
@@ -28,6 +49,8 @@ interface Result {
   p95: number;
   p99: number;
   firstTokenP50?: number;
+  /** Service (and Redis) CPU ms per request. */
+  cpuPerRequest?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -82,23 +105,32 @@ async function main(): Promise<void> {
     fallback: step.text('Your order 42 shipped yesterday and arrives tomorrow.'),
   });
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-'));
-  const service = spawnServer({
-    SERVER_HOST: '127.0.0.1',
-    SERVER_PORT: String(await freePort()),
-    LLM_PROVIDER: 'openai',
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_API_KEY: 'bench-key',
-    LLM_MAX_RETRIES: '0',
-    MAX_SESSIONS: '100000',
-    MCP_SERVER_URL: '',
-    LOG_LEVEL: 'warn',
-    LOG_TO_FILE: 'false',
-    ORDER_DB_PATH: path.join(dir, 'orders.db'),
-    EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
-  });
-  await waitForHttp(`${service.baseUrl}/health`, service);
-  const base = service.baseUrl;
+  const startService = async (store: string, redis?: TestRedis) => {
+    const proc = spawnServer({
+      SERVER_HOST: '127.0.0.1',
+      SERVER_PORT: String(await freePort()),
+      LLM_PROVIDER: 'openai',
+      OPENAI_BASE_URL: fake.baseURL,
+      OPENAI_API_KEY: 'bench-key',
+      LLM_MAX_RETRIES: '0',
+      MAX_SESSIONS: '100000',
+      MCP_SERVER_URL: '',
+      LOG_LEVEL: 'warn',
+      LOG_TO_FILE: 'false',
+      ORDER_DB_PATH: path.join(dir, 'orders.db'),
+      EMAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+      SESSION_STORE: store,
+      SESSION_DB_PATH: path.join(dir, `sessions-${store}.db`),
+      ...(redis ? { REDIS_URL: redis.url } : {}),
+    });
+    await waitForHttp(`${proc.baseUrl}/health`, proc);
+    return proc;
+  };
+  let service = await startService('memory');
+  let current = 'memory';
+  let base = service.baseUrl;
   const results: Result[] = [];
+  let redis: TestRedis | undefined;
   try {
     results.push(
       await scenario('GET /health', async () => {
@@ -108,17 +140,46 @@ async function main(): Promise<void> {
       }),
     );
 
-    results.push(
-      await scenario('POST /api/v1/chat', async (i) => {
-        const r = await fetch(`${base}/api/v1/chat`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ session_id: `bench-${i % 500}`, message: 'Where is order 42?' }),
-        });
-        await r.arrayBuffer();
-        return { ok: r.ok };
-      }),
-    );
+    const chatOnce = async (i: number) => {
+      const r = await fetch(`${base}/api/v1/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ session_id: `bench-${i % 500}`, message: 'Where is order 42?' }),
+      });
+      await r.arrayBuffer();
+      return { ok: r.ok };
+    };
+    for (const store of STORES) {
+      if (store === 'redis') {
+        if (!redisServerAvailable()) {
+          console.log('redis-server not installed: the redis store is skipped');
+          continue;
+        }
+        redis = await startRedis();
+      }
+      if (store !== current) {
+        await service.stop('SIGTERM');
+        service = await startService(store, redis);
+        current = store;
+        base = service.baseUrl;
+      }
+      const redisPid = store === 'redis' ? redis?.pid : undefined;
+      const serviceBefore = cpuMs(service.child.pid);
+      const redisBefore = cpuMs(redisPid);
+      const result = await scenario(`POST /api/v1/chat [${store}]`, chatOnce);
+      const serviceAfter = cpuMs(service.child.pid);
+      const redisCpu = (cpuMs(redisPid) ?? 0) - (redisBefore ?? 0);
+      if (serviceBefore !== undefined && serviceAfter !== undefined && result.requests > 0) {
+        result.cpuPerRequest = (serviceAfter - serviceBefore + redisCpu) / result.requests;
+      }
+      results.push(result);
+    }
+    if (current !== 'memory') {
+      await service.stop('SIGTERM');
+      service = await startService('memory');
+      current = 'memory';
+      base = service.baseUrl;
+    }
 
     results.push(
       await scenario('POST /api/v1/chat/stream', async (i) => {
@@ -147,16 +208,19 @@ async function main(): Promise<void> {
     );
   } finally {
     await service.stop('SIGTERM');
+    await redis?.close();
     await fake.close();
     rmSync(dir, { recursive: true, force: true });
   }
 
   const f = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
   console.log(`\n${SECONDS}s per scenario, ${CONCURRENCY} concurrent clients, Node ${process.version}\n`);
-  console.log('scenario                    req/s    p50 ms   p95 ms   p99 ms   1st token p50   errors');
+  console.log(
+    'scenario                           req/s    p50 ms   p95 ms   p99 ms   1st token p50   errors   CPU ms/req',
+  );
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(26)}${f(r.rps).padStart(7)}${f(r.p50).padStart(10)}${f(r.p95).padStart(9)}${f(r.p99).padStart(9)}${f(r.firstTokenP50).padStart(16)}${String(r.errors).padStart(9)}`,
+      `${r.name.padEnd(33)}${f(r.rps).padStart(7)}${f(r.p50).padStart(10)}${f(r.p95).padStart(9)}${f(r.p99).padStart(9)}${f(r.firstTokenP50).padStart(16)}${String(r.errors).padStart(9)}${(r.cpuPerRequest === undefined ? '-' : r.cpuPerRequest.toFixed(2)).padStart(13)}`,
     );
   }
 }

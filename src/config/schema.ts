@@ -238,6 +238,8 @@ export const envVariables = z.object({
   SESSION_STORE_MAX_MB: int(256, 1, 65_536),
 
   // Session stores (DESIGN §9): which engine holds conversations, and how much one tenant may hold.
+  SESSION_STORE: enumOf(['auto', 'memory', 'sqlite', 'redis'] as const, 'auto'),
+  SESSION_DB_PATH: str('./data/sessions.db'),
   MAX_SESSIONS_PER_TENANT: int(1000, 1, 10_000_000),
 
   MCP_SERVER_URL: z
@@ -338,6 +340,14 @@ function providerOf(env: RawEnvConfig): LlmProvider {
   return 'offline';
 }
 
+/** `SESSION_STORE=auto`: Redis when REDIS_URL is set (instances share it), else memory. */
+const sessionStoreOf = (env: RawEnvConfig): 'memory' | 'sqlite' | 'redis' =>
+  env.SESSION_STORE === undefined || env.SESSION_STORE === 'auto'
+    ? env.REDIS_URL
+      ? 'redis'
+      : 'memory'
+    : env.SESSION_STORE;
+
 const jwtEnabledOf = (env: RawEnvConfig): boolean =>
   env.AUTH_JWT_SECRET !== undefined || env.AUTH_JWT_JWKS_URL !== undefined;
 
@@ -374,6 +384,9 @@ export const envSchema = envVariables
       if (!env.SMTP_SERVER) problem('SMTP_SERVER', 'required when EMAIL_TRANSPORT=smtp');
       if (!env.SENDER_EMAIL) problem('SENDER_EMAIL', 'required when EMAIL_TRANSPORT=smtp');
     }
+    if (env.SESSION_STORE === 'redis' && !env.REDIS_URL) {
+      problem('REDIS_URL', 'required when SESSION_STORE=redis');
+    }
     if (env.MCP_SERVER_REQUIRED && !env.MCP_SERVER_URL) {
       problem('MCP_SERVER_URL', 'must be set when MCP_SERVER_REQUIRED=true');
     }
@@ -398,6 +411,8 @@ export const envSchema = envVariables
       llmProvider: providerOf(env),
       azureEndpoint: azureEndpointOf(env),
       emailTransport: emailTransportOf(env),
+      /** `SESSION_STORE=auto` resolved against REDIS_URL. */
+      sessionStore: sessionStoreOf(env),
       /** API_KEYS or a JWT setting: every /api/* request must authenticate. */
       authEnabled: env.API_KEYS.length > 0 || jwtEnabledOf(env),
       /** AUTH_JWT_SECRET or AUTH_JWT_JWKS_URL is set. */

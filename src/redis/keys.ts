@@ -12,6 +12,9 @@ export function createKeyspace(prefix: string) {
     /** `<prefix><kind>:<part>:<part>…` with every part encoded. */
     key,
     session: (tenantId: string, sessionId: string) => key('session', tenantId, sessionId),
+    sessionMessages: (tenantId: string, sessionId: string) => key('session-messages', tenantId, sessionId),
+    sessionAttributes: (tenantId: string, sessionId: string) =>
+      key('session-attributes', tenantId, sessionId),
     tenantSessions: (tenantId: string) => key('sessions', tenantId),
     allSessions: () => `${prefix}sessions-all`,
     turnLock: (tenantId: string, sessionId: string) => key('lock', tenantId, sessionId),

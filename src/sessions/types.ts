@@ -51,7 +51,11 @@ export interface SessionSummary {
  * Async so that SQLite or Redis stores can implement it. A store keeps tenants apart: no call with
  * one tenant id ever reads or changes another tenant's sessions.
  */
+export type SessionStoreKind = 'memory' | 'sqlite' | 'redis';
+
 export interface SessionStore {
+  /** The engine, as readiness reports it. */
+  readonly kind: SessionStoreKind;
   get(key: SessionKey): Promise<SessionSnapshot | undefined>;
   /**
    * Appends to the session, creating it when missing; trims to the configured maximum. `attributes`,

@@ -7,9 +7,19 @@ export function registerCoreChecks(readiness: ReadinessRegistry, sessions: Sessi
   readiness.register({
     name: 'sessions',
     critical: true,
-    run: async () => ({
-      status: 'healthy',
-      details: { store: 'memory', active_sessions: await sessions.count() },
-    }),
+    run: async () => {
+      try {
+        return {
+          status: 'healthy',
+          details: { store: sessions.kind, active_sessions: await sessions.count() },
+        };
+      } catch {
+        return {
+          status: 'unhealthy',
+          message: `the ${sessions.kind} session store is not answering`,
+          details: { store: sessions.kind },
+        };
+      }
+    },
   });
 }

@@ -16,7 +16,8 @@ import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js
 import { createReadinessRegistry } from '../health/readiness.js';
 import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
 import { createKeyspace } from '../redis/keys.js';
-import { createMemorySessionStore, memorySessionStoreOptions } from '../sessions/index.js';
+import { createSessionStore } from '../sessions/create-store.js';
+import type { SessionStore } from '../sessions/types.js';
 import {
   instrumentAgent,
   instrumentModel,
@@ -89,11 +90,14 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     }
   }
 
-  const sessions = createMemorySessionStore({
-    ...memorySessionStoreOptions(config),
-    onRemove: (key, reason) =>
-      logger.debug({ tenant_id: key.tenantId, session_id: key.sessionId, reason }, 'session removed'),
-  });
+  // SESSION_STORE (auto: redis when REDIS_URL is set, else memory); closed before Redis is.
+  let sessions: SessionStore;
+  try {
+    sessions = createSessionStore({ config, logger, ...(redis ? { redis } : {}) });
+  } catch (err) {
+    await closeAll(closers, logger);
+    throw err;
+  }
   closers.push({ name: 'sessions', close: () => sessions.close() });
   registerCoreChecks(readiness, sessions);
   let turnLock: TurnLock = createMemoryTurnLock();

@@ -145,6 +145,21 @@ describe('loadConfig', () => {
     );
   });
 
+  it('resolves SESSION_STORE=auto to redis with REDIS_URL, else memory, and requires Redis for redis', () => {
+    expect(loadConfig({}).sessionStore).toBe('memory');
+    expect(loadConfig({}).SESSION_DB_PATH).toBe('./data/sessions.db');
+    expect(loadConfig({}).MAX_SESSIONS_PER_TENANT).toBe(1000);
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379/0' }).sessionStore).toBe('redis');
+    expect(loadConfig({ REDIS_URL: 'redis://cache:6379/0', SESSION_STORE: 'sqlite' }).sessionStore).toBe(
+      'sqlite',
+    );
+    expect(loadConfig({ SESSION_STORE: 'SQLite' }).sessionStore).toBe('sqlite');
+    expect(problemsOf({ SESSION_STORE: 'redis' })).toEqual([
+      { variable: 'REDIS_URL', message: 'required when SESSION_STORE=redis' },
+    ]);
+    expect(problemsOf({ SESSION_STORE: 'postgres' })[0]?.variable).toBe('SESSION_STORE');
+  });
+
   it('an empty MCP_SERVER_URL disables MCP', () => {
     const c = loadConfig({ MCP_SERVER_URL: '' });
     expect(c.MCP_SERVER_URL).toBeUndefined();

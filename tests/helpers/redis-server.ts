@@ -20,6 +20,8 @@ export function redisServerAvailable(): boolean {
 export interface TestRedis {
   url: string;
   port: number;
+  /** The running server's process id (e.g. to read its CPU time in bench/). */
+  readonly pid: number | undefined;
   /** Stops the server (SIGTERM) and waits for it to exit; data in memory is gone unless `save` ran. */
   stop(): Promise<void>;
   /** Starts it again on the same port (after `stop`), e.g. to test recovery. */
@@ -83,6 +85,9 @@ export async function startRedis(): Promise<TestRedis> {
   return {
     url,
     port,
+    get pid() {
+      return child?.pid;
+    },
     start,
     stop,
     client() {

@@ -32,6 +32,22 @@ async function seed(sessions: SessionStore, tenantId: string, sessionId: string,
 }
 
 describe('session routes', () => {
+  it('never shows session attributes (they may name the verified customer) in history or list', async () => {
+    const built = await buildTestApp();
+    app = built.app;
+    await built.sessions.append(
+      { tenantId: 'acme', sessionId: 's-attr' },
+      [{ role: 'user', content: 'hi', timestamp: new Date().toISOString() }],
+      { customer_email: 'ada@example.com' },
+    );
+    const history = await app.inject({ url: '/api/v1/sessions/s-attr/history?tenant_id=acme' });
+    const list = await app.inject({ url: '/api/v1/sessions?tenant_id=acme' });
+    expect(history.statusCode).toBe(200);
+    expect(list.json().sessions[0].session_id).toBe('s-attr');
+    expect(history.body).not.toContain('ada@example.com');
+    expect(list.body).not.toContain('ada@example.com');
+  });
+
   it('history returns the messages with tool calls (without raw results) for the right tenant', async () => {
     const built = await buildTestApp();
     app = built.app;

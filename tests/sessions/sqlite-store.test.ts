@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import pino from 'pino';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { openOrderDatabase } from '../../src/db/open-database.js';
 import { SessionStoreUnavailableError } from '../../src/sessions/errors.js';
 import {
   createSqliteSessionStore,
@@ -62,9 +64,31 @@ describe('sqlite session store', () => {
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
         .all() as Array<{ name: string }>;
       expect(tables.map((t) => t.name)).toEqual(
-        expect.arrayContaining(['__drizzle_migrations', 'session_messages', 'sessions']),
+        expect.arrayContaining(['__drizzle_session_migrations', 'session_messages', 'sessions']),
       );
       expect(tables.map((t) => t.name)).not.toContain('orders');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('shares a file with the orders database without mixing their migrations', async () => {
+    const file = path.join(dir, 'shared.db');
+    // Sessions first: with one shared migrations table the older orders migration would then be skipped.
+    const store = makeStore({ path: file });
+    const orders = await openOrderDatabase({ path: file, logger: pino({ level: 'silent' }) });
+    try {
+      await store.append({ tenantId: 't', sessionId: 's' }, [user('both live here')]);
+      expect((await store.get({ tenantId: 't', sessionId: 's' }))?.messages).toHaveLength(1);
+    } finally {
+      await orders.close();
+    }
+    const raw = new Database(file, { readonly: true });
+    try {
+      const tables = raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{
+        name: string;
+      }>;
+      expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(['orders', 'sessions']));
     } finally {
       raw.close();
     }

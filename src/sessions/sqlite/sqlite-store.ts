@@ -37,7 +37,8 @@ export interface SqliteSessionStoreOptions extends SessionLimits {
   busyTimeoutMs?: number;
 }
 
-const MIGRATIONS_TABLE = '__drizzle_migrations';
+// Its own name, so that even a SESSION_DB_PATH pointed at the orders file cannot mix the two histories.
+const MIGRATIONS_TABLE = '__drizzle_session_migrations';
 
 /** Walks up from this module (src/ under tsx, dist/src/ compiled) to the folder holding `drizzle/sessions/`. */
 export function findSessionMigrationsFolder(startUrl: string = import.meta.url): string {
