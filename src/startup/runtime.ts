@@ -42,6 +42,7 @@ import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
 import { createRedisIdempotencyStore } from '../turns/redis-idempotency.js';
 import { createRedisReplayStore } from '../turns/redis-replay.js';
 import { createRedisTurnLock } from '../turns/redis-turn-lock.js';
+import { createSqliteIdempotencyStore } from '../turns/sqlite-idempotency.js';
 import type { TurnLock } from '../turns/turn-lock.js';
 import { registerCoreChecks } from './core-checks.js';
 
@@ -228,11 +229,14 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       closers.push({ name: 'turn signals', close: () => closeRedisClient(subscriber) });
       cancellation = createRedisTurnCancellation({ client: redis, subscriber, keys, logger });
     }
-    // Idempotency keys live with the sessions: shared through Redis, else in the process.
+    // Idempotency keys live where the sessions do (SESSION_STORE): Redis, the SQLite file, or memory.
     const idempotencyTtlSeconds = config.IDEMPOTENCY_TTL_HOURS * 3600;
-    const idempotency = redis
-      ? createRedisIdempotencyStore({ client: redis, keys, ttlSeconds: idempotencyTtlSeconds })
-      : createMemoryIdempotencyStore({ ttlSeconds: idempotencyTtlSeconds });
+    const idempotency =
+      config.sessionStore === 'redis' && redis
+        ? createRedisIdempotencyStore({ client: redis, keys, ttlSeconds: idempotencyTtlSeconds })
+        : config.sessionStore === 'sqlite'
+          ? createSqliteIdempotencyStore({ path: config.SESSION_DB_PATH, ttlSeconds: idempotencyTtlSeconds })
+          : createMemoryIdempotencyStore({ ttlSeconds: idempotencyTtlSeconds });
     closers.push({ name: 'idempotency keys', close: () => idempotency.close() });
     const turns = chat
       ? createTurnService({

@@ -1,4 +1,5 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -188,5 +189,27 @@ describe('Idempotency-Key', () => {
     const retried = await post('chat', { session_id: 'idem-5', message: 'hi' }, 'k-5');
     expect(retried.status).toBe(200);
     expect(((await retried.json()) as { message: string }).message).toBe('Second time lucky.');
+  });
+
+  it('with SESSION_STORE=sqlite the key is kept in the session file and still holds after a restart', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'idem-restart-'));
+    const env = { ...llmEnv(), SESSION_STORE: 'sqlite', SESSION_DB_PATH: path.join(dir, 'sessions.db') };
+    try {
+      service = await startFullApp(env, { listen: true });
+      fake.script(step.text('Stored once.'));
+      const first = (await (await post('chat', { session_id: 'idem-6', message: 'hi' }, 'k-6')).json()) as {
+        turn_id: string;
+      };
+      await service.close();
+      service = await startFullApp(env, { listen: true });
+      const again = await post('chat', { session_id: 'idem-6', message: 'hi' }, 'k-6');
+      expect(again.status).toBe(200);
+      expect(await again.json()).toMatchObject({ turn_id: first.turn_id, message: 'Stored once.' });
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      await service?.close();
+      service = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
