@@ -180,17 +180,21 @@ export function createTurnService(deps: TurnServiceDeps) {
         return result;
       } catch (err) {
         const { status, error } = describeFailure(err);
-        emit(
-          {
-            type: 'error',
-            turn_id: request.turnId,
-            error: error.code,
-            message: error.message,
-            session_id: request.sessionId,
-            request_id: request.requestId,
-          },
-          true,
-        );
+        // The turn's own client left (and asked for that to cancel it): nobody waits for a last
+        // event, and a resume just ends after what was sent.
+        const clientLeft = status === 'cancelled' && !(error instanceof TurnCancelledError);
+        if (!clientLeft)
+          emit(
+            {
+              type: 'error',
+              turn_id: request.turnId,
+              error: error.code,
+              message: error.message,
+              session_id: request.sessionId,
+              request_id: request.requestId,
+            },
+            true,
+          );
         const toolCalls = [...partialCalls.values()].map((entry) => entry.call);
         await settle(status, partialAnswer, toolCalls);
         if (request.idempotencyKey) {
