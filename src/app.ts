@@ -3,6 +3,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fas
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
+import type { AuditStore } from './audit/types.js';
 import { createTurnService, type TurnService } from './chat/turn-service.js';
 import type { AppConfig } from './config/index.js';
 import type { ReadinessRegistry } from './health/readiness.js';
@@ -17,6 +18,7 @@ import swagger from './http/plugins/swagger.js';
 import tracingPlugin from './http/plugins/tracing.js';
 import webChat from './http/plugins/web-chat.js';
 import { requestIdFor } from './http/request-id.js';
+import auditRoutes from './http/routes/audit.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import healthRoutes from './http/routes/health.js';
 import sessionRoutes from './http/routes/sessions.js';
@@ -37,6 +39,8 @@ export interface AppDeps {
   /** Serialises turns (and deletes) on one session; shared through Redis across instances. */
   turnLock: TurnLock;
   readiness: ReadinessRegistry;
+  /** The audit log's read side (GET /api/v1/audit); absent: the route answers 503. */
+  audit?: AuditStore;
   /** The shared Redis client when REDIS_URL is set (rate-limit counters across instances). */
   redis?: Redis;
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
@@ -136,6 +140,7 @@ export async function buildApp(deps: AppDeps) {
     isClosing: () => inflight.closing,
   });
   await app.register(sessionRoutes, { sessions: deps.sessions, turnLock: deps.turnLock });
+  await app.register(auditRoutes, { audit: deps.audit });
   const turns = deps.turns ?? (deps.chat ? inProcessTurns(deps.chat, deps) : undefined);
   await app.register(chatRoutes, {
     turns,

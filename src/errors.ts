@@ -9,6 +9,7 @@ export type ServiceErrorCode =
   | 'TURN_CANCELLED'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'RATE_LIMIT_EXCEEDED'
+  | 'QUOTA_EXCEEDED'
   | 'LLM_ERROR'
   | 'AGENT_UNAVAILABLE'
   | 'TIMEOUT'

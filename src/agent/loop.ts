@@ -46,6 +46,8 @@ export interface AgentDeps {
   maxToolResultChars?: number;
   /** Runs around every tool call (metrics, traces); it must call `run` once and return its outcome. */
   aroundToolCall?: ToolCallWrapper;
+  /** Told about every call once it finished or was cut off (the audit log); must not throw or block. */
+  onToolCallDone?: (ctx: TurnContext, record: ToolCallRecord, startedAt: Date) => void;
 }
 
 export interface ToolCallInfo {
@@ -73,6 +75,15 @@ export function createAgent(deps: AgentDeps) {
     { provider: model.provider, model: model.model, max_steps: config.AGENT_MAX_STEPS },
     'agent created',
   );
+
+  function notifyDone(ctx: TurnContext, record: ToolCallRecord, startedAt: Date): void {
+    if (!deps.onToolCallDone) return;
+    try {
+      deps.onToolCallDone(ctx, record, startedAt);
+    } catch (err) {
+      ctx.logger.error({ err, tool: record.name }, 'tool call hook failed');
+    }
+  }
 
   async function runTurn(input: TurnInput, onEvent: AgentEventListener): Promise<TurnResult> {
     const { ctx } = input;
@@ -142,7 +153,10 @@ export function createAgent(deps: AgentDeps) {
       }
     } catch (err) {
       const now = performance.now();
-      for (const [record, started] of inFlight) record.duration_ms = Math.round(now - started);
+      for (const [record, started] of inFlight) {
+        record.duration_ms = Math.round(now - started);
+        notifyDone(ctx, record, new Date(Date.now() - record.duration_ms));
+      }
       const cause = ctx.signal.aborted ? abortReason(ctx.signal) : err;
       stop.abort(cause);
       throw new TurnInterruptedError(cause, { ...state, toolCalls: [...state.toolCalls] });
@@ -182,12 +196,14 @@ export function createAgent(deps: AgentDeps) {
 
     const runs = prepared.map(async ({ call, args, record }) => {
       const started = performance.now();
+      const startedAt = new Date();
       inFlight.set(record, started);
       const toolCtx: ToolContext = {
         tenantId: ctx.tenantId,
         sessionId: ctx.sessionId,
         requestId: ctx.requestId,
         ...(ctx.customer ? { customer: ctx.customer } : {}),
+        ...(ctx.orderProof ? { orderProof: ctx.orderProof } : {}),
         signal: ctx.signal,
         logger: ctx.logger.child({ tool: call.name }),
       };
@@ -203,6 +219,7 @@ export function createAgent(deps: AgentDeps) {
       record.status = outcome.status;
       record.result = outcome.content;
       record.duration_ms = Math.round(performance.now() - started);
+      notifyDone(ctx, record, startedAt);
       ctx.logger.info(
         {
           tool: call.name,

@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { OrderAccessProof } from '../access/order-access.js';
 import type { VerifiedCustomer } from '../access/principal.js';
+import type { AuditActor } from '../audit/types.js';
 import type { StoredMessage, ToolCallRecord } from '../sessions/types.js';
 import type { Usage } from './types.js';
 
@@ -21,6 +23,12 @@ export interface TurnContext {
   requestId: string;
   /** The customer the turn acts for, when the caller vouched for one (tools scope by it). */
   customer?: VerifiedCustomer;
+  /** Who called, as the audit log names it. */
+  actor?: AuditActor;
+  /** The turn's id (the request id until turns have their own). */
+  turnId?: string;
+  /** What the conversation proved about the customer; the order tools read it. */
+  orderProof?: OrderAccessProof;
   /** Aborting it stops the model call and the running tools at once. */
   signal: AbortSignal;
   logger: Logger;

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
+import { createOrderAccessProof } from '../access/order-access.js';
 import type { Role, VerifiedCustomer } from '../access/principal.js';
 import { bindingFor, mayUseSession } from '../access/session-access.js';
 import type { Agent, AgentEventListener } from '../agent/loop.js';
 import { TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
+import type { AuditActor } from '../audit/types.js';
 import { ServiceError } from '../errors.js';
 import { abortReason } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
@@ -30,7 +32,20 @@ export interface ChatServiceDeps {
   turnLock: TurnLock;
   config: ChatServiceConfig;
   logger: Logger;
+  /** TENANT_TOKEN_QUOTAS: checked before a turn, fed with its usage after it. */
+  quotas?: TurnQuotas;
 }
+
+/** The part of the token quotas a turn needs. */
+export interface TurnQuotas {
+  check(
+    tenantId: string,
+  ): Promise<{ ok: true; remaining?: number } | { ok: false; limit: number; retryAfterSeconds: number }>;
+  consume(tenantId: string, tokens: number): Promise<number | undefined>;
+}
+
+export const QUOTA_EXCEEDED_MESSAGE =
+  "This tenant's daily token quota is used up; try again after it resets (see Retry-After)";
 
 export interface ChatTurnRequest {
   tenantId: string;
@@ -40,7 +55,11 @@ export interface ChatTurnRequest {
   customer?: VerifiedCustomer;
   /** The caller's role (`client` when absent): decides who may continue a customer's session. */
   role?: Role;
+  /** Who called, as the audit log names it. */
+  actor?: AuditActor;
   requestId: string;
+  /** The turn's id (X-Turn-ID), for the tools' audit records. */
+  turnId?: string;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
   /** The answer goes out as SSE tokens (models that pace their output only do so then). */
@@ -54,7 +73,7 @@ export interface ChatTurnResult {
   /** User + assistant messages in the session after this turn. */
   messageCount: number;
   toolCalls: ToolCallRecord[];
-  usage?: Usage;
+  usage?: Usage & { quota_remaining?: number };
   /** When the answer was completed (ISO-8601). */
   timestamp: string;
 }
@@ -91,6 +110,16 @@ export function createChatService(deps: ChatServiceDeps) {
     const agent = getAgent();
     if (!agent) throw new ServiceError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
     if (request.signal.aborted) throw new ClientDisconnectedError(request.signal.reason);
+    if (deps.quotas) {
+      const quota = await deps.quotas.check(request.tenantId);
+      if (!quota.ok) {
+        log.warn({ limit: quota.limit, retry_after_s: quota.retryAfterSeconds }, 'token quota exceeded');
+        throw new ServiceError('QUOTA_EXCEEDED', QUOTA_EXCEEDED_MESSAGE, {
+          retryAfterSeconds: quota.retryAfterSeconds,
+          details: { limit: quota.limit, window: 'day' },
+        });
+      }
+    }
 
     const key: SessionKey = { tenantId: request.tenantId, sessionId: request.sessionId };
     const receivedAt = new Date().toISOString();
@@ -155,13 +184,24 @@ export function createChatService(deps: ChatServiceDeps) {
     }
     // The first verified customer to speak in a session binds it to themselves.
     const binding = bindingFor(caller, key.tenantId, session?.attributes);
+    // Without a verified address the order tools accept the e-mail addresses typed in the session.
+    const orderProof = request.customer?.email
+      ? undefined
+      : createOrderAccessProof(key.tenantId, session?.attributes, request.message);
+    const attributesAfter = () => {
+      const proved = orderProof?.patch();
+      return proved || binding ? { ...binding, ...proved } : undefined;
+    };
     const history = session?.messages ?? [];
     const userMessage: StoredMessage = { role: 'user', content: request.message, timestamp: receivedAt };
     const ctx = {
       tenantId: key.tenantId,
       sessionId: key.sessionId,
       requestId: request.requestId,
+      ...(request.turnId ? { turnId: request.turnId } : {}),
       ...(request.customer ? { customer: request.customer } : {}),
+      ...(orderProof ? { orderProof } : {}),
+      ...(request.actor ? { actor: request.actor } : {}),
       signal,
       logger: log,
       streaming: request.streaming === true,
@@ -172,18 +212,25 @@ export function createChatService(deps: ChatServiceDeps) {
       const snapshot = await sessions.append(
         key,
         [userMessage, assistantMessage(result.answer, result.toolCalls, timestamp, false)],
-        binding,
+        attributesAfter(),
       );
+      const remaining = await countTokens(key.tenantId, result.usage);
       return {
         answer: result.answer,
         messageCount: countConversationMessages(snapshot.messages),
         toolCalls: result.toolCalls,
-        ...(result.usage ? { usage: result.usage } : {}),
+        ...(result.usage
+          ? {
+              usage: remaining === undefined ? result.usage : { ...result.usage, quota_remaining: remaining },
+            }
+          : {}),
         timestamp,
       };
     } catch (err) {
       if (!(err instanceof TurnInterruptedError)) throw err;
       const { partial } = err;
+      // Tokens spent on an interrupted turn count too.
+      await countTokens(key.tenantId, partial.usage);
       // A tool may have had side effects, or the client saw text: the conversation must show it.
       if (partial.toolCalls.length > 0 || partial.answer !== '') {
         const timestamp = new Date().toISOString();
@@ -191,7 +238,7 @@ export function createChatService(deps: ChatServiceDeps) {
           await sessions.append(
             key,
             [userMessage, assistantMessage(partial.answer, partial.toolCalls, timestamp, true)],
-            binding,
+            attributesAfter(),
           );
           log.info(
             { tool_calls: partial.toolCalls.length, steps: partial.steps },
@@ -203,6 +250,11 @@ export function createChatService(deps: ChatServiceDeps) {
       }
       throw err;
     }
+  }
+
+  async function countTokens(tenantId: string, usage: Usage | undefined): Promise<number | undefined> {
+    if (!deps.quotas) return undefined;
+    return deps.quotas.consume(tenantId, usage?.total_tokens ?? 0);
   }
 
   return { runTurn };

@@ -58,6 +58,28 @@ const decimal = (fallback: number, min: number, max: number) => {
 
 const str = (fallback: string) => env(z.string().default(fallback));
 
+/** `tenant:tokens` entries, comma-separated, `*` for every tenant not named: tokens per UTC day. */
+const tokenQuotas = env(z.string().optional()).transform((value, ctx): Readonly<Record<string, number>> => {
+  const quotas: Record<string, number> = {};
+  if (value === undefined) return quotas;
+  for (const entry of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const match = /^(.+):(\d{1,15})$/.exec(entry);
+    const tokens = match ? Number(match[2]) : 0;
+    if (!match || tokens < 1 || match[1]!.trim() === '') {
+      ctx.addIssue({
+        code: 'custom',
+        message: `expected tenant:tokens entries such as "acme:200000,*:50000", got "${entry.slice(0, 80)}"`,
+      });
+      return z.NEVER;
+    }
+    quotas[match[1]!.trim()] = tokens;
+  }
+  return quotas;
+});
+
 const optionalStr = env(z.string().optional());
 
 function isHttpUrl(value: string): boolean {
@@ -296,6 +318,11 @@ export const envVariables = z.object({
   AUTH_JWT_ISSUER: optionalStr,
   AUTH_JWT_AUDIENCE: optionalStr,
   LOG_REDACT_PII: bool(true),
+
+  // Customers, access and audit (DESIGN §11): whose orders the tools may touch.
+  ORDER_ACCESS: enumOf(['customer', 'tenant'] as const, 'customer'),
+  AUDIT_RETENTION_DAYS: int(90, 1, 36_500),
+  TENANT_TOKEN_QUOTAS: tokenQuotas,
 
   // Observability (§12): Prometheus metrics, OpenTelemetry traces, the model provider's breaker and
   // fallback. The OTEL_* names are the standard ones; the exporter is given them explicitly.

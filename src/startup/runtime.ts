@@ -1,5 +1,6 @@
 import type { TokenCredential } from '@azure/identity';
 import type { Logger } from 'pino';
+import { agentInstructions } from '../agent/instructions.js';
 import { type Agent, createAgent } from '../agent/loop.js';
 import { createCircuitBreakerModel } from '../agent/models/breaker.js';
 import { createChatModel } from '../agent/models/create-model.js';
@@ -8,12 +9,19 @@ import { createOfflineModel } from '../agent/offline/offline-model.js';
 import { agentReadinessCheck, llmReadinessCheck } from '../agent/readiness.js';
 import type { ChatModel } from '../agent/types.js';
 import type { AppDeps } from '../app.js';
+import { createAuditRecorder, createAuditStore } from '../audit/index.js';
+import { auditToolCalls } from '../audit/tool-calls.js';
 import { createChatService } from '../chat/chat-service.js';
 import { createTurnService } from '../chat/turn-service.js';
 import type { AppConfig } from '../config/index.js';
 import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
 import { createReadinessRegistry } from '../health/readiness.js';
+import {
+  createMemoryTokenCounter,
+  createRedisTokenCounter,
+  createTokenQuotas,
+} from '../quotas/token-quotas.js';
 import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
 import { createKeyspace } from '../redis/keys.js';
 import { createSessionStore } from '../sessions/create-store.js';
@@ -128,6 +136,14 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     closers.push({ name: 'order database', close: () => orderDb.close() });
     readiness.register(orderDbReadinessCheck(orderDb));
     const orders = createOrdersRepository(orderDb);
+    // After the database in the list, so it is flushed before the database closes.
+    const auditStore = createAuditStore(orderDb);
+    const audit = createAuditRecorder({
+      store: auditStore,
+      logger,
+      retentionDays: config.AUDIT_RETENTION_DAYS,
+    });
+    closers.push({ name: 'audit log', close: () => audit.close() });
     // With several instances on one Postgres only the one that created the schema seeds.
     if (shouldSeedDemoOrders(config, orderDb.created)) {
       const count = await seedDemoOrders(orders);
@@ -139,7 +155,11 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     readiness.register(emailReadinessCheck(mailer));
 
     const tools = createToolRegistry();
-    tools.register(...createOrderTools(orders), ...createEmailTools({ mailer, orders, config }));
+    const access = config.ORDER_ACCESS ?? 'customer';
+    tools.register(
+      ...createOrderTools(orders, { access }),
+      ...createEmailTools({ mailer, orders, config, access }),
+    );
 
     const mcp = createMcpToolSource({
       url: config.MCP_SERVER_URL,
@@ -190,13 +210,34 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       const breakerOf = model;
       metrics?.observeBreaker(() => breakerOf.status().breaker?.state);
       const aroundToolCall = toolCallInstrumentation(instruments);
-      agent = createAgent({ model, tools, config, logger, ...(aroundToolCall ? { aroundToolCall } : {}) });
+      agent = createAgent({
+        model,
+        tools,
+        config,
+        logger,
+        instructions: agentInstructions(config.ORDER_ACCESS ?? 'customer'),
+        onToolCallDone: auditToolCalls(audit),
+        ...(aroundToolCall ? { aroundToolCall } : {}),
+      });
     } catch (err) {
       agentProblem = `The agent could not be initialised: ${err instanceof Error ? err.message : String(err)}`;
       logger.error({ err }, 'agent initialisation failed');
     }
     readiness.register(agentReadinessCheck(() => agent, agentProblem));
     readiness.register(llmReadinessCheck(model));
+
+    // Token quotas per tenant and day: in Redis when it is configured (shared by every instance).
+    const quotas =
+      Object.keys(config.TENANT_TOKEN_QUOTAS).length > 0
+        ? createTokenQuotas({
+            quotas: config.TENANT_TOKEN_QUOTAS,
+            counter: redis
+              ? createRedisTokenCounter(redis, createKeyspace(config.REDIS_KEY_PREFIX))
+              : createMemoryTokenCounter(),
+            logger,
+          })
+        : undefined;
+    if (quotas) readiness.register(quotas.readinessCheck());
 
     const chat = agent
       ? instrumentTurns(
@@ -206,6 +247,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
             turnLock,
             config,
             logger,
+            ...(quotas ? { quotas } : {}),
           }),
           instruments,
         )
@@ -256,6 +298,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       turnLock,
       ...(turns ? { turns } : {}),
       readiness,
+      audit: auditStore,
       ...(redis ? { redis } : {}),
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),
@@ -267,6 +310,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       mcp,
       redis,
       tracing,
+      audit,
       /** Closes everything this runtime opened, newest first; never throws. */
       close: () => closeAll(closers, logger),
     };

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { OrderAccessProof } from '../access/order-access.js';
 import type { VerifiedCustomer } from '../access/principal.js';
 
 /** What every tool call knows about the turn it runs in. The tenant never comes from the model. */
@@ -9,6 +10,8 @@ export interface ToolContext {
   requestId: string;
   /** The verified customer of the turn (JWT subject or a service's assertion); never from the model. */
   customer?: VerifiedCustomer;
+  /** Without a verified customer: the e-mail addresses the conversation gave (ORDER_ACCESS=customer). */
+  orderProof?: OrderAccessProof;
   signal: AbortSignal;
   logger: Logger;
 }

@@ -20,6 +20,7 @@ afterEach(async () => {
 
 const API_KEY = 'sk-test-NEVER-LOG-ME-1234567890';
 const llmEnv = () => ({
+  ORDER_ACCESS: 'tenant',
   LLM_PROVIDER: 'openai',
   OPENAI_BASE_URL: fake.baseURL,
   OPENAI_API_KEY: API_KEY,

@@ -44,7 +44,8 @@ beforeAll(async () => {
   });
   await seed.close();
   service = await startFullApp(
-    { ORDER_DB_PATH: ordersPath, MCP_SERVER_URL: complaints.url },
+    // Staff-facing: any order of the tenant (customer mode has its own tests).
+    { ORDER_DB_PATH: ordersPath, MCP_SERVER_URL: complaints.url, ORDER_ACCESS: 'tenant' },
     { model: createOfflineModel({ logger: pino({ level: 'silent' }), wordDelayMs: 0 }) },
   );
 });

@@ -22,6 +22,7 @@ beforeAll(async () => {
   service = await startFullApp(
     {
       LLM_PROVIDER: 'openai',
+      ORDER_ACCESS: 'tenant',
       OPENAI_BASE_URL: fake.baseURL,
       OPENAI_API_KEY: 'sk-e2e-test-key',
       LLM_MAX_RETRIES: '0',

@@ -25,6 +25,7 @@ describe('file transport (EMAIL_TRANSPORT=file)', () => {
     const mailer = createMailer({ config, logger: silentLogger });
     const tools = createEmailTools({
       mailer,
+      access: 'tenant',
       config,
       orders: orderReader({
         'tenant-a': [makeOrder({ order_id: 5, customer_name: 'Eve <img src=x onerror=alert(1)>' })],

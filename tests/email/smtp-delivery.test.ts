@@ -25,6 +25,7 @@ describe('e-mail tools over a real SMTP server', () => {
     mailer = createMailer({ config, logger: silentLogger, options: fastSmtp });
     tools = createEmailTools({
       mailer,
+      access: 'tenant',
       config,
       orders: orderReader({
         'tenant-a': [
@@ -229,7 +230,7 @@ describe('domain allow-list over SMTP', () => {
     const smtp = await startSmtpServer();
     const config = smtpConfig(smtp.port, { EMAIL_ALLOWED_DOMAINS: 'Example.com, partner.test' });
     const mailer = createMailer({ config, logger: silentLogger, options: fastSmtp });
-    const tools = createEmailTools({ mailer, config, orders: orderReader({}) });
+    const tools = createEmailTools({ mailer, config, orders: orderReader({}), access: 'tenant' });
     try {
       await expect(
         runTool(tools, 'send_email', {
@@ -296,7 +297,7 @@ describe('SMTP session setup', () => {
     const smtp = await startSmtpServer({ refusePrefix: 'gone' });
     const config = smtpConfig(smtp.port);
     const mailer = createMailer({ config, logger: silentLogger, options: fastSmtp });
-    const tools = createEmailTools({ mailer, config, orders: orderReader({}) });
+    const tools = createEmailTools({ mailer, config, orders: orderReader({}), access: 'tenant' });
     try {
       const result = await runTool(tools, 'send_email', {
         to: 'ann@example.com, gone@example.com',

@@ -24,7 +24,7 @@ describe('SMTP failures become tool errors the model can explain', () => {
   it('nothing listening on the SMTP port → "unreachable"', async () => {
     const config = smtpConfig(await deadPort());
     const mailer = createMailer({ config, logger: silentLogger, options: fastSmtp });
-    const tools = createEmailTools({ mailer, config, orders: orderReader({}) });
+    const tools = createEmailTools({ mailer, config, orders: orderReader({}), access: 'tenant' });
     try {
       const err = await toolFailure(runTool(tools, 'send_email', mail));
       expect(err.message).toBe('The mail server is unreachable.');
@@ -39,7 +39,7 @@ describe('SMTP failures become tool errors the model can explain', () => {
     const smtp = await startSmtpServer();
     const config = smtpConfig(smtp.port);
     const mailer = createMailer({ config, logger: silentLogger, options: fastSmtp });
-    const tools = createEmailTools({ mailer, config, orders: orderReader({}) });
+    const tools = createEmailTools({ mailer, config, orders: orderReader({}), access: 'tenant' });
     try {
       await expect(runTool(tools, 'send_email', mail)).resolves.toMatchObject({ status: 'sent' });
       await smtp.close();
@@ -59,7 +59,7 @@ describe('SMTP failures become tool errors the model can explain', () => {
       logger: silentLogger,
       options: { ...fastSmtp, greetingTimeoutMs: 200, connectionTimeoutMs: 300, socketTimeoutMs: 300 },
     });
-    const tools = createEmailTools({ mailer, config, orders: orderReader({}) });
+    const tools = createEmailTools({ mailer, config, orders: orderReader({}), access: 'tenant' });
     try {
       const err = await toolFailure(runTool(tools, 'send_email', mail));
       expect(err.message).toBe('The mail server did not respond in time.');
@@ -74,7 +74,7 @@ describe('SMTP failures become tool errors the model can explain', () => {
     const smtp = await startSmtpServer({ refusePrefix: 'gone' });
     const config = smtpConfig(smtp.port);
     const mailer = createMailer({ config, logger: silentLogger, options: fastSmtp });
-    const tools = createEmailTools({ mailer, config, orders: orderReader({}) });
+    const tools = createEmailTools({ mailer, config, orders: orderReader({}), access: 'tenant' });
     try {
       const err = await toolFailure(runTool(tools, 'send_email', { ...mail, to: 'gone@example.com' }));
       expect(err.message).toBe(
@@ -101,7 +101,7 @@ describe('SMTP failures become tool errors the model can explain', () => {
     const smtp = await startSmtpServer({ credentials: { user: 'shop@example.com', pass: 'another one' } });
     const config = smtpConfig(smtp.port, { SENDER_PASSWORD: password });
     const mailer = createMailer({ config, logger, options: fastSmtp });
-    const tools = createEmailTools({ mailer, config, orders: orderReader({}) });
+    const tools = createEmailTools({ mailer, config, orders: orderReader({}), access: 'tenant' });
     try {
       const err = await toolFailure(runTool(tools, 'send_email', mail, { ...toolContext(), logger }));
       expect(err.message).toBe(

@@ -26,11 +26,17 @@ function orderCount(path: string): number {
 describe('demo orders', () => {
   it('a fresh offline install can look up an order on the first try', async () => {
     service = await startFullApp({ DEMO_ORDERS: 'auto' }, offline());
-    const res = await service.app.inject({
-      method: 'POST',
-      url: '/api/v1/chat',
-      payload: { session_id: 'first-try', message: 'Where is order 1?' },
-    });
+    const say = (message: string) =>
+      service!.app.inject({
+        method: 'POST',
+        url: '/api/v1/chat',
+        payload: { session_id: 'first-try', message },
+      });
+    // The default ORDER_ACCESS=customer: the assistant asks for the e-mail on the order first.
+    const asked = await say('Where is order 1?');
+    expect(asked.json().message).toMatch(/e-mail address on the order/);
+    expect(asked.json().message).not.toMatch(/SHIPPED|Ada|Analytical/);
+    const res = await say('ada@example.com');
     expect(res.json().message).toMatch(/SHIPPED/);
     expect(orderCount(service.config.ORDER_DB_PATH)).toBe(3);
   });
@@ -66,7 +72,7 @@ describe('demo orders on Postgres', () => {
     const res = await service.app.inject({
       method: 'POST',
       url: '/api/v1/chat',
-      payload: { session_id: 'first-try', message: 'Where is order 1?' },
+      payload: { session_id: 'first-try', message: 'Where is order 1? I am ada@example.com' },
     });
     expect(res.json().message).toMatch(/SHIPPED/);
     expect(await postgresOrderCount(url)).toBe(3);

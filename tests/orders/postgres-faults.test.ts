@@ -32,7 +32,9 @@ beforeAll(async () => {
     logger: silentLogger,
     timeoutMs: 2000,
   });
-  tools = new Map(createOrderTools(createOrdersRepository(handle)).map((tool) => [tool.name, tool]));
+  tools = new Map(
+    createOrderTools(createOrdersRepository(handle), { access: 'tenant' }).map((tool) => [tool.name, tool]),
+  );
 });
 afterAll(async () => {
   await handle?.close();
@@ -146,7 +148,7 @@ describe('the service while Postgres is down', () => {
       status: 'not_ready',
       checks: { order_db: { status: 'unhealthy', critical: true } },
     });
-    const during = await chat('Where is order 1?');
+    const during = await chat('Where is order 1? I am ada@example.com');
     expect(during.statusCode).toBe(200);
     expect(during.json().tool_calls).toMatchObject([{ name: 'get_order', status: 'error' }]);
     expect(during.json().message).toMatch(/order database is unavailable right now/i);
@@ -154,7 +156,7 @@ describe('the service while Postgres is down', () => {
     await server.start();
 
     expect((await service.app.inject({ method: 'GET', url: '/health/readiness' })).statusCode).toBe(200);
-    const after = await chat('Where is order 1?');
+    const after = await chat('Where is order 1? I am ada@example.com');
     expect(after.json().tool_calls).toMatchObject([{ name: 'get_order', status: 'ok' }]);
     expect(after.json().message).toMatch(/SHIPPED/);
   });

@@ -100,7 +100,7 @@ export async function openFixture(engine: Engine = 'sqlite'): Promise<OrderFixtu
   const dir = makeTempDir();
   const { handle, dbPath, url } = await openOrderDb(engine, dir);
   const repo = createOrdersRepository(handle);
-  const tools = new Map(createOrderTools(repo).map((tool) => [tool.name, tool]));
+  const tools = new Map(createOrderTools(repo, { access: 'tenant' }).map((tool) => [tool.name, tool]));
   const call = (name: string, args: unknown, tenantId = 'tenant-a') => {
     const tool = tools.get(name);
     if (!tool) throw new Error(`no tool ${name}`);

@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envVariables } from '../../src/config/schema.js';
 import {
   type FakeOpenAI,
   type FakeStep,
@@ -14,9 +13,6 @@ import {
 import { startPostgres, type TestPostgres } from '../helpers/postgres-server.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { freePort, type ServerProcess, spawnServer, waitForHttp } from '../helpers/server-process.js';
-
-/** The shared session store lands separately; until then only the lock and limit parts can run. */
-const sharedSessions = 'SESSION_STORE' in envVariables.shape;
 
 const INSTANCES = 3;
 const RATE_LIMIT = 5;
@@ -42,6 +38,7 @@ beforeAll(async () => {
         LOG_LEVEL: 'warn',
         MCP_SERVER_URL: '',
         DEMO_ORDERS: 'false',
+        ORDER_ACCESS: 'tenant',
         LLM_PROVIDER: 'openai',
         OPENAI_BASE_URL: fake.baseURL,
         OPENAI_API_KEY: 'sk-test-multi-instance',
@@ -50,7 +47,7 @@ beforeAll(async () => {
         ORDER_DB_PATH: path.join(tmp, `instance-${i}`, 'orders.db'),
         EMAIL_OUTBOX_DIR: path.join(tmp, `instance-${i}`, 'outbox'),
         REDIS_URL: redis.url,
-        ...(sharedSessions ? { SESSION_STORE: 'redis' } : {}),
+        SESSION_STORE: 'redis',
         ENABLE_RATE_LIMITING: 'true',
         RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
         // The client says which "address" it is, so each test counts against its own limit.
@@ -187,7 +184,6 @@ describe('three instances sharing one Redis', { timeout: 120_000 }, () => {
     // No lock is left behind in Redis once the turns are over.
     expect(await redis.client().keys('msev:lock:*')).toEqual([]);
     expect(fake.requests.length - before).toBe(20);
-    if (!sharedSessions) return;
 
     // With one shared history, each model call saw every earlier turn of the session: no two turns
     // ran at the same time, or two calls would have seen the same history.
@@ -216,7 +212,7 @@ describe('three instances sharing one Redis', { timeout: 120_000 }, () => {
     }
   });
 
-  it.skipIf(!sharedSessions)('continue a session started on one instance on another', async () => {
+  it('continue a session started on one instance on another', async () => {
     const sessionId = `roaming-${Date.now()}`;
     const [a, b, c] = servers as [ServerProcess, ServerProcess, ServerProcess];
     expect((await chat(a, sessionId, 'my order is late')).json.message_count).toBe(2);
@@ -234,7 +230,7 @@ describe('three instances sharing one Redis', { timeout: 120_000 }, () => {
     ]);
   });
 
-  it.skipIf(!sharedSessions)('agree on list and delete on every instance', async () => {
+  it('agree on list and delete on every instance', async () => {
     const tenant = `tenant-${Date.now()}`;
     const ids = ['s-a', 's-b', 's-c'];
     for (const [i, id] of ids.entries()) {

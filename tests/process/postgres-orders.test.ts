@@ -38,6 +38,7 @@ async function startInstance(name: string, env: Record<string, string> = {}) {
     ORDER_DB_PATH: path.join(tmp, name, 'unused-orders.db'),
     EMAIL_OUTBOX_DIR: path.join(tmp, name, 'outbox'),
     LOG_TO_FILE: 'false',
+    ORDER_ACCESS: 'tenant',
     ...env,
   });
   await waitForHttp(`${proc.baseUrl}/health/readiness`, proc);

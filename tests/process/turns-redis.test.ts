@@ -25,6 +25,8 @@ async function instance(name: string): Promise<ServerProcess> {
     LLM_PROVIDER: 'openai',
     OPENAI_BASE_URL: fake.baseURL,
     OPENAI_API_KEY: 'sk-test-turns-process-0000',
+    // Staff-facing: the tools may create and mail any order of the tenant.
+    ORDER_ACCESS: 'tenant',
     OPENAI_MODEL: 'gpt-test',
     LLM_MAX_RETRIES: '0',
     REDIS_URL: redis.url,

@@ -26,6 +26,8 @@ const llmEnv = () => ({
   LLM_PROVIDER: 'openai',
   OPENAI_BASE_URL: fake.baseURL,
   OPENAI_API_KEY: 'sk-test-idem-000000',
+  // Staff-facing: the tools may create and mail any order of the tenant.
+  ORDER_ACCESS: 'tenant',
   OPENAI_MODEL: 'gpt-test',
   LLM_MAX_RETRIES: '0',
 });

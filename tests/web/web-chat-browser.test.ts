@@ -31,6 +31,8 @@ beforeAll(async () => {
     OPENAI_API_KEY: 'sk-test',
     LLM_MAX_RETRIES: '0',
     DEMO_ORDERS: 'true',
+    // The page's rendering is under test here, not whose orders a tool may show.
+    ORDER_ACCESS: 'tenant',
   };
   open = await startFullApp(modelEnv, { listen: true });
   keyed = await startFullApp({ ...modelEnv, API_KEYS: `${API_KEY}:default` }, { listen: true });

@@ -53,3 +53,33 @@ export const orders = pgTable(
 );
 
 export type OrderRow = typeof orders.$inferSelect;
+
+/** The Postgres twin of the SQLite `audit_log` (see ../sqlite/schema.ts). */
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: text('tenant_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    turnId: text('turn_id').notNull(),
+    requestId: text('request_id').notNull(),
+    actorRole: text('actor_role').notNull(),
+    actorVia: text('actor_via').notNull(),
+    actorId: text('actor_id'),
+    customerRef: text('customer_ref'),
+    tool: text('tool').notNull(),
+    arguments: text('arguments').notNull(),
+    status: text('status').$type<'ok' | 'error'>().notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    error: text('error'),
+    createdAt: isoTimestamp('created_at').notNull(),
+  },
+  (table) => [
+    index('audit_tenant_created_idx').on(table.tenantId, table.createdAt, table.id),
+    index('audit_tenant_session_idx').on(table.tenantId, table.sessionId, table.createdAt),
+    index('audit_tenant_tool_idx').on(table.tenantId, table.tool, table.createdAt),
+    index('audit_created_idx').on(table.createdAt),
+  ],
+);
+
+export type AuditRow = typeof auditLog.$inferSelect;

@@ -48,3 +48,37 @@ export const orders = sqliteTable(
 
 export type OrderRow = typeof orders.$inferSelect;
 export type NewOrderRow = typeof orders.$inferInsert;
+
+/**
+ * One row per tool call (DESIGN §11): who (actor), what (tool, redacted arguments), for which tenant,
+ * session and turn, and how it went. Written off the hot path by src/audit/recorder.ts.
+ */
+export const auditLog = sqliteTable(
+  'audit_log',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    turnId: text('turn_id').notNull(),
+    requestId: text('request_id').notNull(),
+    actorRole: text('actor_role').notNull(),
+    actorVia: text('actor_via').notNull(),
+    actorId: text('actor_id'),
+    customerRef: text('customer_ref'),
+    tool: text('tool').notNull(),
+    arguments: text('arguments').notNull(),
+    status: text('status').$type<'ok' | 'error'>().notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    error: text('error'),
+    createdAt: text('created_at').notNull(),
+  },
+  (table) => [
+    // Every read filters by tenant and lists newest first; retention deletes by age alone.
+    index('audit_tenant_created_idx').on(table.tenantId, table.createdAt, table.id),
+    index('audit_tenant_session_idx').on(table.tenantId, table.sessionId, table.createdAt),
+    index('audit_tenant_tool_idx').on(table.tenantId, table.tool, table.createdAt),
+    index('audit_created_idx').on(table.createdAt),
+  ],
+);
+
+export type AuditRow = typeof auditLog.$inferSelect;

@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { customerRef } from '../../access/session-access.js';
+import { auditActorOf } from '../../audit/tool-calls.js';
 import type { ChatService } from '../../chat/chat-service.js';
 import { AGENT_UNAVAILABLE_MESSAGE } from '../../chat/turn-errors.js';
 import type { DisconnectPolicy, StartTurnRequest, TurnService } from '../../chat/turn-service.js';
@@ -120,6 +121,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         ? { customer: principal.customer, owner: customerRef(tenantId, principal.customer) }
         : {}),
       role: principal.role,
+      actor: auditActorOf(principal),
       requestId: request.id,
       signal: turn.signal,
       clientGone: turn.clientGone,

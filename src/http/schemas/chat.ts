@@ -51,6 +51,9 @@ export const usageSchema = z
     prompt_tokens: countSchema(),
     completion_tokens: countSchema(),
     total_tokens: countSchema(),
+    quota_remaining: countSchema()
+      .optional()
+      .describe("Tokens left of the tenant's daily quota after this turn (TENANT_TOKEN_QUOTAS)"),
   })
   .meta({ id: 'Usage', description: 'Tokens the model reported for the turn' });
 

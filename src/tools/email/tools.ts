@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import type { OrderAccessMode } from '../../access/order-access.js';
 import type { AppConfig } from '../../config/index.js';
 import type { Order, OrderReader } from '../../db/order-types.js';
+import { createOrderAccess, verifiedEmail } from '../orders/access.js';
 import { orderId } from '../orders/arguments.js';
 import { orderDatabaseCall } from '../orders/database-call.js';
-import { orderNotFound } from '../orders/tools.js';
 import { defineTool, type Tool, type ToolContext, ToolError } from '../registry.js';
 import { MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, prepareAttachments } from './attachments.js';
 import { MailerError } from './mail-errors.js';
@@ -106,12 +107,38 @@ export function createEmailTools(deps: {
   mailer: Pick<Mailer, 'send'>;
   orders: OrderReader;
   config: EmailToolsConfig;
+  /** Whose orders and which recipients (ORDER_ACCESS); `customer` unless said otherwise. */
+  access?: OrderAccessMode;
 }): Tool[] {
   const { mailer, orders, config } = deps;
+  const access = createOrderAccess(deps.access ?? 'customer');
+  const restricted = access.mode === 'customer';
   const policy: RecipientPolicy = {
     maxRecipients: config.EMAIL_MAX_RECIPIENTS,
     allowedDomains: config.EMAIL_ALLOWED_DOMAINS,
   };
+  // In customer mode the domain list is checked below, beside the customer's own address.
+  const freePolicy: RecipientPolicy = restricted ? { ...policy, allowedDomains: [] } : policy;
+
+  /** Free mails in customer mode: only to the verified customer or to EMAIL_ALLOWED_DOMAINS. */
+  function freeRecipients(
+    ctx: ToolContext,
+    input: { to: RecipientInput; cc?: RecipientInput; bcc?: RecipientInput },
+  ) {
+    const r = validateRecipients(input, freePolicy);
+    if (!restricted) return r;
+    const own = verifiedEmail(ctx)?.toLowerCase();
+    for (const address of r.all) {
+      const lower = address.toLowerCase();
+      if (lower === own || policy.allowedDomains.includes(lower.slice(lower.indexOf('@') + 1))) continue;
+      const domains = policy.allowedDomains.length > 0 ? ` or to ${policy.allowedDomains.join(', ')}` : '';
+      throw new ToolError(
+        `Sending to ${JSON.stringify(address.slice(0, 80))} is not allowed: e-mail goes only to the signed-in customer's own address${domains}.`,
+        { reason: 'recipient_not_allowed' },
+      );
+    }
+    return r;
+  }
 
   async function deliver(
     ctx: ToolContext,
@@ -143,16 +170,25 @@ export function createEmailTools(deps: {
     }
   }
 
-  async function loadOrder(ctx: ToolContext, id: number): Promise<Order> {
+  async function loadOrder(ctx: ToolContext, id: number, tool: string): Promise<Order> {
     const order = await orderDatabaseCall(ctx, false, () => orders.getOrder(ctx.tenantId, id));
-    if (!order) throw orderNotFound(id);
-    return order;
+    return access.visible(ctx, id, order, tool);
   }
 
   function orderRecipients(order: Order, to: RecipientInput) {
     const given = typeof to === 'string' ? to.trim() : to;
-    if (given !== undefined && given !== null && given.length > 0)
-      return validateRecipients({ to: given }, policy);
+    if (given !== undefined && given !== null && given.length > 0) {
+      const r = validateRecipients({ to: given }, policy);
+      // In customer mode an order mail goes to the order's own address and nowhere else.
+      const own = order.customer_email?.toLowerCase();
+      if (restricted && !r.all.every((address) => address.toLowerCase() === own)) {
+        throw new ToolError(
+          `Order ${order.order_id} mails go only to the address on the order; another recipient is not allowed.`,
+          { order_id: order.order_id, reason: 'recipient_not_allowed' },
+        );
+      }
+      return r;
+    }
     if (!order.customer_email) {
       throw new ToolError(
         `Order ${order.order_id} has no customer e-mail address; ask the customer for one and pass it as "to".`,
@@ -170,7 +206,7 @@ export function createEmailTools(deps: {
         `at most ${policy.maxRecipients} recipients in total.`,
       parameters: sendEmailArgs,
       async execute(args, ctx) {
-        const r = validateRecipients({ to: args.to, cc: args.cc, bcc: args.bcc }, policy);
+        const r = freeRecipients(ctx, { to: args.to, cc: args.cc, bcc: args.bcc });
         const subject = validateSubject(args.subject);
         const text = validateTextBody(args.body, 'body');
         return deliver(ctx, 'send_email', { to: r.to, cc: r.cc, bcc: r.bcc, subject, text });
@@ -184,7 +220,7 @@ export function createEmailTools(deps: {
         `At most ${policy.maxRecipients} recipients.`,
       parameters: sendHtmlEmailArgs,
       async execute(args, ctx) {
-        const r = validateRecipients({ to: args.to }, policy);
+        const r = freeRecipients(ctx, { to: args.to });
         const subject = validateSubject(args.subject);
         const html = validateHtmlBody(args.html_body, 'html_body');
         const text = args.text_body ? validateTextBody(args.text_body, 'text_body') : undefined;
@@ -199,7 +235,7 @@ export function createEmailTools(deps: {
         '(text, or base64 for binary files) — never a file path. At most 1 MB of attachments in total.',
       parameters: sendWithAttachmentArgs,
       async execute(args, ctx) {
-        const r = validateRecipients({ to: args.to }, policy);
+        const r = freeRecipients(ctx, { to: args.to });
         const subject = validateSubject(args.subject);
         const text = validateTextBody(args.body, 'body');
         const attachments = prepareAttachments(args.attachments);
@@ -213,7 +249,7 @@ export function createEmailTools(deps: {
         'Send the order confirmation e-mail for an order, to the order\'s customer e-mail unless "to" is given.',
       parameters: orderConfirmationArgs,
       async execute(args, ctx) {
-        const order = await loadOrder(ctx, args.order_id);
+        const order = await loadOrder(ctx, args.order_id, 'send_order_confirmation');
         if (order.status === 'CANCELLED') {
           throw new ToolError(
             `Order ${order.order_id} is cancelled; send a status update instead of a confirmation.`,
@@ -234,7 +270,7 @@ export function createEmailTools(deps: {
         'given), with an optional note.',
       parameters: orderStatusArgs,
       async execute(args, ctx) {
-        const order = await loadOrder(ctx, args.order_id);
+        const order = await loadOrder(ctx, args.order_id, 'send_order_status_update');
         const note = args.note?.trim() ? args.note : undefined;
         if (note && note.length > MAX_NOTE_LENGTH) {
           throw new ToolError(

@@ -1,5 +1,7 @@
+import type { OrderAccessMode } from '../../access/order-access.js';
 import type { OrderStatus } from '../../db/order-types.js';
-import { defineTool, type Tool, ToolError } from '../registry.js';
+import { defineTool, type Tool, type ToolContext, ToolError } from '../registry.js';
+import { createOrderAccess } from './access.js';
 import {
   cancelOrderArgs,
   createOrderArgs,
@@ -53,7 +55,19 @@ function statusChangeOutcome(orderId: number, requested: OrderStatus, result: St
   throw invalidTransition(orderId, result.status, requested);
 }
 
-export function createOrderTools(repo: OrdersRepository): Tool[] {
+export interface OrderToolsOptions {
+  /** Whose orders the tools may touch (ORDER_ACCESS); `customer` unless said otherwise. */
+  access?: OrderAccessMode;
+}
+
+export function createOrderTools(repo: OrdersRepository, options: OrderToolsOptions = {}): Tool[] {
+  const access = createOrderAccess(options.access ?? 'customer');
+  /** Loads the order and throws unless this turn may see it (in tenant mode: unless it exists). */
+  const visibleOrder = async (ctx: ToolContext, orderId: number, tool: string) => {
+    const order = await run(ctx, false, () => repo.getOrder(ctx.tenantId, orderId));
+    return access.visible(ctx, orderId, order, tool);
+  };
+  const restricted = access.mode === 'customer';
   return [
     defineTool({
       name: 'create_order',
@@ -63,10 +77,11 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         'Returns the created order with its order_id.',
       parameters: createOrderArgs,
       async execute(args, ctx) {
+        const customerEmail = access.ownEmail(ctx, args.customer_email);
         const order = await run(ctx, true, () =>
           repo.createOrder(ctx.tenantId, {
             customerName: args.customer_name,
-            customerEmail: args.customer_email,
+            customerEmail,
             billingAddress: args.billing_address,
             productSku: args.product_sku,
             quantity: args.quantity,
@@ -86,9 +101,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         'Look up one order by its order_id: customer, product, quantity, amount, status and timestamps.',
       parameters: getOrderArgs,
       async execute(args, ctx) {
-        const order = await run(ctx, false, () => repo.getOrder(ctx.tenantId, args.order_id));
-        if (!order) throw orderNotFound(args.order_id);
-        return { order };
+        return { order: await visibleOrder(ctx, args.order_id, 'get_order') };
       },
     }),
 
@@ -99,10 +112,11 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         `Paginated with limit (1-${MAX_LIST_LIMIT}, default 10) and offset; "total" is the number of all matching orders.`,
       parameters: listOrdersArgs,
       async execute(args, ctx) {
+        const customerEmail = access.listingEmail(ctx, args.customer_email);
         const page = await run(ctx, false, () =>
           repo.listOrders(ctx.tenantId, {
             customerName: args.customer_name,
-            customerEmail: args.customer_email,
+            customerEmail,
             status: args.status,
             limit: args.limit,
             offset: args.offset,
@@ -120,6 +134,10 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         'to cancel use cancel_order.',
       parameters: updateOrderArgs,
       async execute(args, ctx) {
+        if (restricted) {
+          await visibleOrder(ctx, args.order_id, 'update_order');
+          if (args.customer_email !== undefined) access.ownEmail(ctx, args.customer_email, args.order_id);
+        }
         const changes: OrderChanges = {
           billingAddress: args.billing_address,
           quantity: args.quantity,
@@ -146,6 +164,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
       description: `Move an order to a new status. Only these transitions are allowed: ${TRANSITIONS_TEXT}`,
       parameters: updateOrderStatusArgs,
       async execute(args, ctx) {
+        if (restricted) await visibleOrder(ctx, args.order_id, 'update_order_status');
         const result = await run(ctx, true, () =>
           repo.changeStatus(ctx.tenantId, args.order_id, args.status),
         );
@@ -165,6 +184,7 @@ export function createOrderTools(repo: OrdersRepository): Tool[] {
         'An optional reason is added to the order remarks.',
       parameters: cancelOrderArgs,
       async execute(args, ctx) {
+        if (restricted) await visibleOrder(ctx, args.order_id, 'cancel_order');
         const result = await run(ctx, true, () => repo.cancelOrder(ctx.tenantId, args.order_id, args.reason));
         const outcome = statusChangeOutcome(args.order_id, 'CANCELLED', result);
         ctx.logger.info({ order_id: args.order_id, from: outcome.previous_status }, 'order cancelled');
