@@ -76,16 +76,21 @@ export type StreamEvent =
     };
 
 export interface HistoryMessage {
-  role: 'user' | 'assistant';
+  /** `operator`: written by a person of the support team during a hand-off. */
+  role: 'user' | 'assistant' | 'operator';
   content: string;
   timestamp: string;
   tool_calls?: ToolCall[];
   interrupted?: boolean;
 }
 
+/** `handoff` while a person of the support team has the session. */
+export type SessionStatus = 'active' | 'handoff';
+
 export interface SessionHistory {
   session_id: string;
   tenant_id: string;
+  status: SessionStatus;
   message_count: number;
   created_at: string;
   last_activity: string;
@@ -94,6 +99,7 @@ export interface SessionHistory {
 
 export interface SessionSummary {
   session_id: string;
+  status: SessionStatus;
   message_count: number;
   created_at: string;
   last_activity: string;

@@ -20,13 +20,17 @@ import webChat from './http/plugins/web-chat.js';
 import { requestIdFor } from './http/request-id.js';
 import auditRoutes from './http/routes/audit.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
+import handoffRoutes from './http/routes/handoff.js';
 import healthRoutes from './http/routes/health.js';
+import sessionEventRoutes from './http/routes/session-events.js';
 import sessionRoutes from './http/routes/sessions.js';
 import turnRoutes from './http/routes/turns.js';
 import { SERVICE_VERSION } from './project.js';
+import type { SessionEventBus } from './sessions/events.js';
 import type { SessionStore } from './sessions/types.js';
 import type { Metrics } from './telemetry/metrics.js';
 import type { Tracing } from './telemetry/tracing.js';
+import { createHandoffService, type HandoffService } from './tools/handoff/service.js';
 import { createMemoryTurnCancellation } from './turns/cancel-signals.js';
 import { createMemoryIdempotencyStore } from './turns/idempotency.js';
 import { createMemoryReplayStore } from './turns/memory-replay.js';
@@ -55,6 +59,13 @@ export interface AppDeps {
   metrics?: Metrics;
   /** OpenTelemetry traces; undefined when OTEL_EXPORTER_OTLP_ENDPOINT is not set. */
   tracing?: Tracing;
+  /** Hand-off to a person; the runtime's (shared with the tool and the webhook), else one of the app's. */
+  handoff?: HandoffService;
+  /**
+   * Publishes what `sessions` stores (the runtime wraps the store with `withSessionEvents`); the
+   * session live feed route exists only with it.
+   */
+  sessionEvents?: SessionEventBus;
   /** Tests shorten the SSE keep-alive comment interval. */
   pingIntervalMs?: number;
 }
@@ -141,6 +152,17 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(sessionRoutes, { sessions: deps.sessions, turnLock: deps.turnLock });
   await app.register(auditRoutes, { audit: deps.audit });
+  const handoff =
+    deps.handoff ??
+    createHandoffService({ sessions: deps.sessions, turnLock: deps.turnLock, logger: deps.logger });
+  await app.register(handoffRoutes, { handoff });
+  if (deps.sessionEvents) {
+    await app.register(sessionEventRoutes, {
+      sessions: deps.sessions,
+      events: deps.sessionEvents,
+      ...(deps.pingIntervalMs ? { pingIntervalMs: deps.pingIntervalMs } : {}),
+    });
+  }
   const turns = deps.turns ?? (deps.chat ? inProcessTurns(deps.chat, deps) : undefined);
   await app.register(chatRoutes, {
     turns,

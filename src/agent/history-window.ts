@@ -2,6 +2,13 @@ import type { StoredMessage, ToolCallRecord } from '../sessions/types.js';
 import { claimCallId } from './call-ids.js';
 import type { ModelMessage } from './types.js';
 
+/**
+ * How the model reads a message a person of the support team wrote during a hand-off: as
+ * assistant-side context (the conversation's other party is still the customer), marked so that the
+ * model neither takes it for its own promise nor answers it as the customer's question.
+ */
+export const OPERATOR_MESSAGE_PREFIX = '[Message from a person of the support team] ';
+
 /** Shown to the model for a replayed call whose result was not kept. */
 const MISSING_RESULT = JSON.stringify({ error: 'The result of this call was not kept.' });
 
@@ -19,6 +26,10 @@ export function historyToModelMessages(history: readonly StoredMessage[], max: n
   for (const stored of window) {
     if (stored.role === 'user') {
       messages.push({ role: 'user', content: stored.content });
+      continue;
+    }
+    if (stored.role === 'operator') {
+      messages.push({ role: 'assistant', content: `${OPERATOR_MESSAGE_PREFIX}${stored.content}` });
       continue;
     }
     const calls = stored.tool_calls ?? [];

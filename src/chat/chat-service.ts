@@ -9,6 +9,7 @@ import type { AuditActor } from '../audit/types.js';
 import { ServiceError } from '../errors.js';
 import { abortReason } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
+import { sessionStatus } from '../sessions/status.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
 import { runExclusive, type TurnLock } from '../turns/turn-lock.js';
 import {
@@ -79,6 +80,10 @@ export interface ChatTurnResult {
 }
 
 export const SESSION_OF_ANOTHER_CUSTOMER = 'This conversation belongs to another customer';
+
+/** The answer to a customer's message while a person has the session (the message is kept for them). */
+export const HANDOFF_NOTICE =
+  'Thank you, your message has been passed on. A person from our team will reply here as soon as they can.';
 
 /** The abort reason of the turn deadline, told apart from the client's own abort by identity. */
 class TurnDeadlineReached extends Error {
@@ -194,6 +199,18 @@ export function createChatService(deps: ChatServiceDeps) {
     };
     const history = session?.messages ?? [];
     const userMessage: StoredMessage = { role: 'user', content: request.message, timestamp: receivedAt };
+    // With a person (DESIGN §13): the message is kept for them; no agent, model call or tool runs.
+    if (sessionStatus(session?.attributes) === 'handoff') {
+      const snapshot = await sessions.append(key, [userMessage], binding);
+      onEvent({ type: 'token', content: HANDOFF_NOTICE });
+      log.info({ status: 'handoff' }, 'message kept for the person who has the session');
+      return {
+        answer: HANDOFF_NOTICE,
+        messageCount: countConversationMessages(snapshot.messages),
+        toolCalls: [],
+        timestamp: new Date().toISOString(),
+      };
+    }
     const ctx = {
       tenantId: key.tenantId,
       sessionId: key.sessionId,

@@ -340,6 +340,11 @@ export const envVariables = z.object({
 
   // Web chat page (DESIGN §13): the static page at GET /; when off, / redirects to /docs.
   WEB_CHAT_ENABLED: bool(true),
+
+  // Hand-off to a person (DESIGN §13): each hand-off is POSTed to this URL, signed with the secret
+  // (X-Signature-256: sha256=<HMAC-SHA256 of the body>), retried with backoff.
+  HANDOFF_WEBHOOK_URL: optionalUrl,
+  HANDOFF_WEBHOOK_SECRET: optionalStr,
 });
 
 export type RawEnvConfig = z.output<typeof envVariables>;
@@ -419,6 +424,15 @@ export const envSchema = envVariables
     }
     if (env.AUTH_JWT_SECRET !== undefined && env.AUTH_JWT_SECRET.length < 32) {
       problem('AUTH_JWT_SECRET', 'must be at least 32 characters (HS256 needs a 256-bit secret)');
+    }
+    if (env.HANDOFF_WEBHOOK_URL !== undefined && env.HANDOFF_WEBHOOK_SECRET === undefined) {
+      problem(
+        'HANDOFF_WEBHOOK_SECRET',
+        'required when HANDOFF_WEBHOOK_URL is set (the receiver checks the signature)',
+      );
+    }
+    if (env.HANDOFF_WEBHOOK_SECRET !== undefined && env.HANDOFF_WEBHOOK_SECRET.length < 16) {
+      problem('HANDOFF_WEBHOOK_SECRET', 'must be at least 16 characters');
     }
     if (jwtEnabledOf(env)) {
       // A token minted for another service or by another issuer must not be accepted here.

@@ -15,7 +15,8 @@ export interface ToolCallRecord {
 }
 
 export interface StoredMessage {
-  role: 'user' | 'assistant';
+  /** `operator`: a person of the support team wrote it (hand-off, DESIGN §13). */
+  role: 'user' | 'assistant' | 'operator';
   content: string;
   timestamp: string;
   tool_calls?: ToolCallRecord[];

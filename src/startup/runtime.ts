@@ -25,6 +25,8 @@ import {
 import { closeRedisClient, createRedisClient, redisReadinessCheck, waitForRedis } from '../redis/client.js';
 import { createKeyspace } from '../redis/keys.js';
 import { createSessionStore } from '../sessions/create-store.js';
+import { createMemorySessionEventBus, type SessionEventBus, withSessionEvents } from '../sessions/events.js';
+import { createRedisSessionEventBus } from '../sessions/redis-events.js';
 import type { SessionStore } from '../sessions/types.js';
 import {
   instrumentAgent,
@@ -35,6 +37,7 @@ import {
 import { createMetrics } from '../telemetry/metrics.js';
 import { createTracing, type Tracing, tracedFetch } from '../telemetry/tracing.js';
 import { createEmailTools, createMailer, emailReadinessCheck } from '../tools/email/index.js';
+import { createHandoffService, createHandoffTool, createHandoffWebhook } from '../tools/handoff/index.js';
 import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
@@ -99,10 +102,25 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     }
   }
 
-  // SESSION_STORE (auto: redis when REDIS_URL is set, else memory); closed before Redis is.
+  // Session live feeds (DESIGN §13): through Redis pub/sub when instances share Redis.
+  let sessionEvents: SessionEventBus = createMemorySessionEventBus();
+  if (redis && config.REDIS_URL) {
+    const subscriber = createRedisClient({ url: config.REDIS_URL, logger, name: 'session-events' });
+    closers.push({ name: 'session events subscriber', close: () => closeRedisClient(subscriber) });
+    sessionEvents = createRedisSessionEventBus({
+      publisher: redis,
+      subscriber,
+      channel: createKeyspace(config.REDIS_KEY_PREFIX).key('session-events'),
+      logger,
+    });
+  }
+  const events = sessionEvents;
+  closers.push({ name: 'session events', close: () => events.close() });
+  // SESSION_STORE (auto: redis when REDIS_URL is set, else memory); closed before Redis is. Every
+  // message it stores is published to the session's live feed.
   let sessions: SessionStore;
   try {
-    sessions = createSessionStore({ config, logger, ...(redis ? { redis } : {}) });
+    sessions = withSessionEvents(createSessionStore({ config, logger, ...(redis ? { redis } : {}) }), events);
   } catch (err) {
     await closeAll(closers, logger);
     throw err;
@@ -160,6 +178,23 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       ...createOrderTools(orders, { access }),
       ...createEmailTools({ mailer, orders, config, access }),
     );
+    const webhook =
+      config.HANDOFF_WEBHOOK_URL && config.HANDOFF_WEBHOOK_SECRET
+        ? createHandoffWebhook({
+            url: config.HANDOFF_WEBHOOK_URL,
+            secret: config.HANDOFF_WEBHOOK_SECRET,
+            logger,
+          })
+        : undefined;
+    if (webhook) closers.push({ name: 'hand-off webhook', close: () => webhook.close() });
+    const handoff = createHandoffService({
+      sessions,
+      turnLock,
+      logger,
+      maxScan: config.MAX_SESSIONS_PER_TENANT,
+      ...(webhook ? { onHandoff: webhook.notify } : {}),
+    });
+    tools.register(createHandoffTool(handoff));
 
     const mcp = createMcpToolSource({
       url: config.MCP_SERVER_URL,
@@ -298,6 +333,8 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       turnLock,
       ...(turns ? { turns } : {}),
       readiness,
+      handoff,
+      sessionEvents: events,
       audit: auditStore,
       ...(redis ? { redis } : {}),
       ...(chat ? { chat } : {}),

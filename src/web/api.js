@@ -161,6 +161,24 @@ export async function fetchHistory(sessionId, credentials) {
 }
 
 /**
+ * Follows a session's live feed (new messages of any role, status changes) until it ends or
+ * `signal` aborts. Resolves when the feed ends; rejects with ApiError when it could not be opened.
+ * @param {string} sessionId
+ * @param {Credentials} credentials
+ * @param {(event: Record<string, unknown>) => void} onEvent
+ * @param {AbortSignal} signal
+ */
+export async function followSession(sessionId, credentials, onEvent, signal) {
+  const url = `api/v1/sessions/${encodeURIComponent(sessionId)}/events${tenantQuery(credentials)}`;
+  const response = await send(url, {
+    headers: headersFor(credentials, { Accept: 'text/event-stream' }),
+    signal,
+  });
+  if (!response.ok) throw await errorFrom(response);
+  await forwardEvents(response, (event) => onEvent(event));
+}
+
+/**
  * Reads the events of an open stream response, calling `onEvent(event, id)` for each JSON event.
  * Resolves with the last event id seen (or undefined) once the stream ends.
  * @param {Response} response

@@ -1,6 +1,6 @@
 // The web chat page: a conversation with the agent, streamed token by token. Model output is only
 // ever inserted as text (never as HTML).
-import { ApiError, fetchHistory, resumeTurn, streamChat } from './api.js';
+import { ApiError, fetchHistory, followSession, resumeTurn, streamChat } from './api.js';
 
 const STORAGE = {
   tenant: 'msev-chat:tenant',
@@ -91,6 +91,9 @@ const state = {
   sessionId: '',
   /** @type {AbortController | null} */
   turn: null,
+  /** The live feed followed while a person has the session (hand-off). */
+  /** @type {AbortController | null} */
+  feed: null,
   /** Runs again once an API key has been given (the request that got the 401). */
   /** @type {(() => void) | null} */
   afterKey: null,
@@ -255,6 +258,61 @@ function renderHistory(history) {
   scrollToEnd();
 }
 
+// ---- hand-off: a person's replies arrive on the session's live feed --------------------------
+
+/**
+ * While a person has the session, their messages arrive on its live feed and are shown as they
+ * come; the feed closes once the session is given back to the assistant. A dropped feed is opened
+ * again after a short, growing pause.
+ */
+function followWhileHandedOff() {
+  if (state.feed || !state.sessionId) return;
+  const controller = new AbortController();
+  state.feed = controller;
+  const sessionId = state.sessionId;
+  let pause = 1000;
+  const onEvent = (event) => {
+    pause = 1000;
+    if (event.type === 'ready') {
+      els.messages.dataset.live = 'true';
+      // What was written before the feed opened is in the history.
+      if (!state.turn) void loadHistory();
+      return;
+    }
+    if (event.type === 'status' && event.status === 'active') {
+      stopFollowing();
+      return;
+    }
+    const message = event.type === 'message' ? event.message : undefined;
+    if (message?.role !== 'operator' || typeof message.content !== 'string') return;
+    showWelcome(false);
+    keepInView(() => els.messages.append(messageItem('operator', message.content, message.timestamp).item));
+    announce(`Support agent: ${message.content}`);
+  };
+  void (async () => {
+    while (!controller.signal.aborted && state.sessionId === sessionId) {
+      try {
+        await followSession(sessionId, credentials(), onEvent, controller.signal);
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        // Gone (or no longer ours): nothing to follow.
+        if (err instanceof ApiError && (err.status === 404 || err.status === 401 || err.status === 403))
+          break;
+      }
+      if (controller.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      pause = Math.min(pause * 2, 30_000);
+    }
+    if (state.feed === controller) state.feed = null;
+  })();
+}
+
+function stopFollowing() {
+  state.feed?.abort();
+  state.feed = null;
+  delete els.messages.dataset.live;
+}
+
 // ---- API key -------------------------------------------------------------------------------
 
 /** The server's 401 message is meant for developers; the customer gets a plain request for a key. */
@@ -368,6 +426,9 @@ async function sendMessage(text) {
       }
       case 'done':
         finished = true;
+        // The assistant handed the conversation to a person: their replies come on the live feed.
+        if ([...chips.values()].some((entry) => entry.call.name === 'handoff_to_human'))
+          followWhileHandedOff();
         return;
       case 'error':
         finished = true;
@@ -452,6 +513,8 @@ async function loadHistory() {
   try {
     const history = await fetchHistory(state.sessionId, credentials());
     renderHistory(history);
+    if (history?.status === 'handoff') followWhileHandedOff();
+    else stopFollowing();
   } catch (err) {
     renderHistory(null);
     if (err instanceof ApiError && err.status === 401) {
@@ -554,6 +617,7 @@ els.settingsForm.addEventListener('submit', (event) => {
   els.settings.open = false;
   if (tenant !== state.tenant) {
     state.turn?.abort();
+    stopFollowing();
     write(localStorage, STORAGE.tenant, tenant);
     useSession(tenant);
     void loadHistory();

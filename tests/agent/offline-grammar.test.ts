@@ -71,6 +71,15 @@ describe('offline grammar', () => {
     ],
     ['can you email me to confirm order 3', { intent: 'confirmation_mail', orderId: 3 }],
     ['email me a status update for order 3', { intent: 'status_mail', orderId: 3 }],
+    // "e-mail" as a noun gives an address; it is no request to send anything.
+    [
+      'Where is order 1? My e-mail is ada@example.com',
+      { intent: 'status', orderId: 1, email: 'ada@example.com' },
+    ],
+    [
+      'what is the status of order 2, the e-mail address is ada@example.com',
+      { intent: 'status', orderId: 2, email: 'ada@example.com' },
+    ],
     [
       'I want to file a complaint about order 42: the parcel arrived damaged. My name is Jane Doe, jane@example.com',
       {

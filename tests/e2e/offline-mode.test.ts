@@ -157,10 +157,10 @@ describe('offline mode end to end', () => {
     expect(mailed.message).toBe('I have sent the status update for order #3 to alan@example.com.');
   });
 
-  it('says a person is not available without a hand-off tool', async () => {
+  it('hands the customer to a person with the hand-off tool', async () => {
     const reply = await ask('talk to a person', 'offline-person');
-    expect(reply.tool_calls).toEqual([]);
-    expect(reply.message).toMatch(/^Sorry, a person is not available in this set-up\./);
+    expect(reply.tool_calls.map((c) => [c.name, c.status])).toEqual([['handoff_to_human', 'ok']]);
+    expect(reply.message).toMatch(/a person from our team/i);
   });
 
   it('answers an unknown request briefly, for the customer, with no configuration advice', async () => {

@@ -425,6 +425,27 @@ export function sessionStoreContract(name: string, engine: ContractEngine): void
       expect(plain.attributes).toEqual({ status: 'open', note: 'n' });
     });
 
+    it('keeps operator messages, and an append of no messages creates a labelled session (hand-off)', async () => {
+      const store = await makeStore();
+      const created = await store.append(key('t', 'h'), [], { status: 'handoff' });
+      expect(created.attributes).toEqual({ status: 'handoff' });
+      expect(created.messages).toEqual([]);
+      tick();
+      const operator: StoredMessage = {
+        role: 'operator',
+        content: 'Sam here',
+        timestamp: new Date(START).toISOString(),
+      };
+      await store.append(key('t', 'h'), [user('hello?'), operator]);
+      const got = await store.get(key('t', 'h'));
+      expect(got?.messages.map((m) => [m.role, m.content])).toEqual([
+        ['user', 'hello?'],
+        ['operator', 'Sam here'],
+      ]);
+      expect(got?.attributes).toEqual({ status: 'handoff' });
+      expect((await store.list('t', PAGE)).sessions[0]).toMatchObject({ session_id: 'h', message_count: 2 });
+    });
+
     it('creates nothing for a missing session, and labelling is not activity', async () => {
       const store = await makeStore();
       expect(await store.setAttributes(key('t', 'missing'), { status: 'handoff' })).toBeUndefined();

@@ -45,6 +45,28 @@ const ARTICLES = words('a an another my this new formal eine une una');
 const FILES_COMPLAINT = words('complain complaining beschweren einreichen');
 const CONFIRMATION = words('confirmation bestatigung confirmacion');
 const SEND = words('send resend mail email e-mail senden envoyer enviar');
+const MAIL_NOUN_BEFORE = words('my your his her our their the this that an meine mein ma mon mi su');
+const MAIL_NOUN_AFTER = words('is address ist adresse est es');
+
+/**
+ * A request to send something: a sending verb, or "mail"/"e-mail" used as one ("e-mail me the
+ * status"), not as a noun ("my e-mail is …", "the e-mail address").
+ */
+function asksToSend(tokens: readonly Token[]): boolean {
+  return tokens.some((token, i) => {
+    if (!SEND.has(token.word)) return false;
+    if (
+      token.word.startsWith('send') ||
+      token.word === 'resend' ||
+      token.word === 'envoyer' ||
+      token.word === 'enviar'
+    )
+      return true;
+    return (
+      !MAIL_NOUN_BEFORE.has(tokens[i - 1]?.word ?? '') && !MAIL_NOUN_AFTER.has(tokens[i + 1]?.word ?? '')
+    );
+  });
+}
 const STATUS = words(
   'where status when arrive arrived arriving arrival ship shipped shipping shipment deliver delivered delivery track tracking wo wann ou quand statut donde cuando estado',
 );
@@ -165,9 +187,10 @@ function intentOf(r: Slots, has: (set: Set<string>) => boolean): Intent | OtherI
   if (!r.question && plain.length > 0 && short && yes) return 'yes';
   if (!r.question && NO.has(first) && short && r.orderId === undefined) return 'no';
   if (has(HUMAN)) return 'human';
-  if (has(CONFIRMATION) || (has(SEND) && r.tokens.some((t) => t.word.startsWith('confirm'))))
+  const sends = asksToSend(r.tokens);
+  if (has(CONFIRMATION) || (sends && r.tokens.some((t) => t.word.startsWith('confirm'))))
     return 'confirmation_mail';
-  if (has(SEND) && (has(STATUS_UPDATE) || has(STATUS)) && r.orderId) return 'status_mail';
+  if (sends && (has(STATUS_UPDATE) || has(STATUS)) && r.orderId) return 'status_mail';
   if (has(POLICY)) return 'policy';
   const listed = has(ORDERS) || (has(LIST) && orderWord);
   if (listed && ((r.email ?? r.name ?? r.customer) !== undefined || !r.orderId)) return 'list_orders';

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { mayUseSession } from '../../access/session-access.js';
 import { countConversationMessages } from '../../sessions/count.js';
+import { sessionStatus } from '../../sessions/status.js';
 import type { SessionStore } from '../../sessions/types.js';
 import { runExclusive, type TurnLock } from '../../turns/turn-lock.js';
 import { AppError } from '../errors.js';
@@ -48,6 +49,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
       return {
         session_id: sessionId,
         tenant_id: tenantId,
+        status: sessionStatus(session.attributes),
         message_count: countConversationMessages(session.messages),
         created_at: session.createdAt,
         last_activity: session.lastActivity,
@@ -106,7 +108,11 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
       const tenantId = request.tenantId!;
       const { limit, offset } = request.query;
       const page = await sessions.list(tenantId, { limit, offset });
-      return { tenant_id: tenantId, total: page.total, limit, offset, sessions: page.sessions };
+      const summaries = page.sessions.map(({ attributes, ...summary }) => ({
+        ...summary,
+        status: sessionStatus(attributes),
+      }));
+      return { tenant_id: tenantId, total: page.total, limit, offset, sessions: summaries };
     },
   );
 };

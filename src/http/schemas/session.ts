@@ -37,7 +37,9 @@ export function publicToolCalls(
 
 export const historyMessageSchema = z
   .object({
-    role: z.enum(['user', 'assistant']),
+    role: z
+      .enum(['user', 'assistant', 'operator'])
+      .describe('`operator`: written by a person of the support team while the session was handed off'),
     content: z.string(),
     timestamp: z.string(),
     tool_calls: z.array(toolCallRecordSchema).optional(),
@@ -45,10 +47,15 @@ export const historyMessageSchema = z
   })
   .meta({ id: 'HistoryMessage' });
 
+export const sessionStatusSchema = z
+  .enum(['active', 'handoff'])
+  .describe('`handoff` while a person of the support team has the session (the agent does not answer)');
+
 export const historySchema = z
   .object({
     session_id: z.string(),
     tenant_id: z.string(),
+    status: sessionStatusSchema,
     message_count: countSchema(),
     created_at: z.string(),
     last_activity: z.string(),
@@ -59,6 +66,7 @@ export const historySchema = z
     example: {
       session_id: 'user-abc-123',
       tenant_id: 'company-001',
+      status: 'active',
       message_count: 2,
       created_at: '2026-01-01T12:00:00.000Z',
       last_activity: '2026-01-01T12:00:05.000Z',
@@ -92,6 +100,7 @@ export const listQuerySchema = z.object({
 export const sessionSummarySchema = z
   .object({
     session_id: z.string(),
+    status: sessionStatusSchema,
     message_count: countSchema(),
     created_at: z.string(),
     last_activity: z.string(),

@@ -44,7 +44,7 @@ const countScript = script(COUNT_SCRIPT);
 
 type ScriptSession = [created: string, last: string, count: number, messages: string[], attributes: string[]];
 
-const ROLE_LETTER = { user: 'u', assistant: 'a' } as const;
+const ROLE_LETTER = { user: 'u', assistant: 'a', operator: 'o' } as const;
 const enc = encodeURIComponent;
 
 /**

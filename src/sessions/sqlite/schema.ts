@@ -1,4 +1,5 @@
 import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import type { StoredMessage } from '../types.js';
 
 /** One row per conversation. Times are epoch milliseconds. */
 export const sessions = sqliteTable(
@@ -31,7 +32,7 @@ export const sessionMessages = sqliteTable(
     sessionRef: integer('session_ref')
       .notNull()
       .references(() => sessions.id, { onDelete: 'cascade' }),
-    role: text('role').$type<'user' | 'assistant'>().notNull(),
+    role: text('role').$type<StoredMessage['role']>().notNull(),
     body: text('body').notNull(),
   },
   (table) => [index('session_messages_session_idx').on(table.sessionRef, table.id)],
