@@ -8,6 +8,10 @@
  *     if (event.type === 'token') process.stdout.write(event.content);
  *   }
  *
+ * Every chat call carries an Idempotency-Key (one per call unless you pass your own), so a retry
+ * after a dropped connection never runs the turn — an order, a mail — twice; a stream that drops is
+ * resumed from its last event id.
+ *
  * Run it as a tiny CLI:  npx tsx examples/client.ts [--url URL] [--stream] "Where is order 1?"
  */
 import { randomUUID } from 'node:crypto';
@@ -20,6 +24,8 @@ export interface ChatRequest {
   message: string;
   /** Defaults to the client's tenantId, then to the server's "default". */
   tenant_id?: string;
+  /** `continue` lets the turn finish when the connection drops (chatStream sends it, to resume). */
+  on_disconnect?: 'cancel' | 'continue';
 }
 
 export interface ToolCall {
@@ -38,6 +44,7 @@ export interface Usage {
 
 export interface ChatResponse {
   session_id: string;
+  turn_id: string;
   message: string;
   timestamp: string;
   message_count: number;
@@ -51,8 +58,22 @@ export type StreamEvent =
   | { type: 'token'; content: string; session_id: string }
   | { type: 'tool_call'; id: string; name: string; arguments: unknown; session_id: string }
   | { type: 'tool_result'; id: string; name: string; status: 'ok' | 'error'; session_id: string }
-  | { type: 'done'; session_id: string; message_count: number; request_id: string; usage?: Usage }
-  | { type: 'error'; error: string; message: string; session_id: string; request_id: string };
+  | {
+      type: 'done';
+      turn_id: string;
+      session_id: string;
+      message_count: number;
+      request_id: string;
+      usage?: Usage;
+    }
+  | {
+      type: 'error';
+      turn_id: string;
+      error: string;
+      message: string;
+      session_id: string;
+      request_id: string;
+    };
 
 export interface HistoryMessage {
   /** `operator`: written by a person of the support team during a hand-off. */
@@ -179,34 +200,47 @@ async function errorFromResponse(response: Response): Promise<ApiError> {
 
 // ---- SSE parsing ----
 
+/** One event of a stream with its SSE `id:` (`<turn_id>:<seq>`), which resumes the stream after it. */
+export interface IdentifiedEvent {
+  id: string | undefined;
+  event: StreamEvent;
+}
+
 /**
- * Splits a text/event-stream body into the JSON payloads of its events. Handles events split across
+ * Splits a text/event-stream body into its events and their ids. Handles events split across
  * chunks, CRLF line ends, multi-line data fields and `: ping` comments.
  */
-export async function* parseEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
+export async function* parseIdentifiedEvents(
+  body: ReadableStream<Uint8Array>,
+): AsyncGenerator<IdentifiedEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = '';
   let data: string[] = [];
+  let id: string | undefined;
 
-  function* drain(final: boolean): Generator<StreamEvent> {
+  function* flush(): Generator<IdentifiedEvent> {
+    if (data.length > 0) yield { id, event: JSON.parse(data.join('\n')) as StreamEvent };
+    data = [];
+    id = undefined;
+  }
+
+  function* drain(final: boolean): Generator<IdentifiedEvent> {
     let newline = buffer.indexOf('\n');
     while (newline !== -1 || (final && buffer.length > 0)) {
       const end = newline === -1 ? buffer.length : newline;
       const line = buffer.slice(0, end).replace(/\r$/, '');
       buffer = newline === -1 ? '' : buffer.slice(newline + 1);
       if (line === '') {
-        if (data.length > 0) yield JSON.parse(data.join('\n')) as StreamEvent;
-        data = [];
+        yield* flush();
       } else if (line.startsWith('data:')) {
         data.push(line.slice(line.startsWith('data: ') ? 6 : 5));
+      } else if (line.startsWith('id:')) {
+        id = line.slice(3).trim();
       }
       newline = buffer.indexOf('\n');
     }
-    if (final && data.length > 0) {
-      yield JSON.parse(data.join('\n')) as StreamEvent;
-      data = [];
-    }
+    if (final) yield* flush();
   }
 
   try {
@@ -225,6 +259,11 @@ export async function* parseEventStream(body: ReadableStream<Uint8Array>): Async
   }
 }
 
+/** The JSON payloads of a text/event-stream body, without their ids. */
+export async function* parseEventStream(body: ReadableStream<Uint8Array>): AsyncGenerator<StreamEvent> {
+  for await (const { event } of parseIdentifiedEvents(body)) yield event;
+}
+
 // ---- the client ----
 
 export interface ClientOptions {
@@ -236,15 +275,20 @@ export interface ClientOptions {
   tenantId?: string;
   /** Injected fetch (tests, proxies); the global one by default. */
   fetch?: typeof fetch;
+  /** Retries of a chat call whose connection failed or dropped (default 2). */
+  retries?: number;
 }
 
 export interface CallOptions {
   signal?: AbortSignal;
+  /** Idempotency-Key of a chat call; a new random one per call by default. Reuse it to retry by hand. */
+  idempotencyKey?: string;
 }
 
 export function createCustomerServiceClient(options: ClientOptions) {
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const doFetch = options.fetch ?? fetch;
+  const retries = options.retries ?? 2;
 
   function headers(extra: Record<string, string> = {}): Record<string, string> {
     return {
@@ -280,43 +324,110 @@ export function createCustomerServiceClient(options: ClientOptions) {
   }
 
   return {
-    /** One chat turn; resolves with the whole answer. */
-    chat(input: ChatRequest, call: CallOptions = {}): Promise<ChatResponse> {
-      return request('POST', url('/api/v1/chat'), chatBody(input), call);
+    /**
+     * One chat turn; resolves with the whole answer. A connection that fails is retried with the same
+     * Idempotency-Key, which returns the first attempt's turn instead of running it again.
+     */
+    async chat(input: ChatRequest, call: CallOptions = {}): Promise<ChatResponse> {
+      const key = call.idempotencyKey ?? randomUUID();
+      for (let attempt = 0; ; attempt += 1) {
+        const init: RequestInit = {
+          method: 'POST',
+          headers: headers({ 'content-type': 'application/json', 'idempotency-key': key }),
+          body: JSON.stringify(chatBody(input)),
+          ...(call.signal ? { signal: call.signal } : {}),
+        };
+        let response: Response;
+        try {
+          response = await doFetch(url('/api/v1/chat'), init);
+        } catch (err) {
+          if (call.signal?.aborted || attempt >= retries) throw err;
+          continue;
+        }
+        if (!response.ok) throw await errorFromResponse(response);
+        return (await response.json()) as ChatResponse;
+      }
     },
 
     /**
      * One chat turn as a stream of events, ending with `done`. An `error` event is yielded and then
      * thrown as an ApiError (status 0), so a plain `for await` loop fails like `chat()` would.
-     * Breaking out of the loop, or aborting `signal`, cancels the turn on the server.
+     * A connection that drops is resumed from the last event received (the turn goes on meanwhile:
+     * the request says `on_disconnect: continue`); each event is yielded once. Breaking out of the
+     * loop, or aborting `signal`, cancels the turn on the server.
      */
     async *chatStream(input: ChatRequest, call: CallOptions = {}): AsyncGenerator<StreamEvent> {
-      const init: RequestInit = {
-        method: 'POST',
-        headers: headers({ 'content-type': 'application/json', accept: 'text/event-stream' }),
-        body: JSON.stringify(chatBody(input)),
-      };
-      if (call.signal) init.signal = call.signal;
-      const response = await doFetch(url('/api/v1/chat/stream'), init);
-      if (!response.ok) throw await errorFromResponse(response);
-      if (!response.body)
-        throw new ApiError('EMPTY_STREAM', 'The response has no body', response.status, undefined);
+      const key = call.idempotencyKey ?? randomUUID();
+      const tenant = input.tenant_id ?? options.tenantId;
+      let turnId: string | undefined;
+      let lastId: string | undefined;
       let finished = false;
-      for await (const event of parseEventStream(response.body)) {
-        yield event;
-        if (event.type === 'error') throw new ApiError(event.error, event.message, 0, event.request_id);
-        if (event.type === 'done') {
-          finished = true;
-          break;
+      try {
+        for (let attempt = 0; ; attempt += 1) {
+          const init: RequestInit = turnId
+            ? {
+                headers: headers({
+                  accept: 'text/event-stream',
+                  ...(lastId ? { 'last-event-id': lastId } : {}),
+                }),
+              }
+            : {
+                method: 'POST',
+                headers: headers({
+                  'content-type': 'application/json',
+                  accept: 'text/event-stream',
+                  'idempotency-key': key,
+                }),
+                body: JSON.stringify({ on_disconnect: 'continue', ...chatBody(input) }),
+              };
+          if (call.signal) init.signal = call.signal;
+          const target = turnId
+            ? url(`/api/v1/sessions/${encodeURIComponent(input.session_id)}/turns/${turnId}/events`, {
+                tenant_id: tenant,
+              })
+            : url('/api/v1/chat/stream');
+          let response: Response;
+          try {
+            response = await doFetch(target, init);
+          } catch (err) {
+            if (call.signal?.aborted || attempt >= retries) throw err;
+            continue;
+          }
+          if (!response.ok) throw await errorFromResponse(response);
+          if (!response.body)
+            throw new ApiError('EMPTY_STREAM', 'The response has no body', response.status, undefined);
+          turnId ??= response.headers.get('x-turn-id') ?? undefined;
+          try {
+            for await (const { id, event } of parseIdentifiedEvents(response.body)) {
+              if (id) lastId = id;
+              if (event.type === 'error' || event.type === 'done') finished = true;
+              yield event;
+              if (event.type === 'error') throw new ApiError(event.error, event.message, 0, event.request_id);
+              if (event.type === 'done') return;
+            }
+          } catch (err) {
+            // A dropped connection (not the turn's own error, nor our caller's abort) is resumed.
+            if (err instanceof ApiError || call.signal?.aborted || attempt >= retries) throw err;
+            continue;
+          }
+          if (attempt >= retries) {
+            throw new ApiError(
+              'STREAM_INCOMPLETE',
+              'The stream ended before the turn was complete',
+              0,
+              undefined,
+            );
+          }
         }
-      }
-      if (!finished) {
-        throw new ApiError(
-          'STREAM_INCOMPLETE',
-          'The stream ended before the turn was complete',
-          0,
-          undefined,
-        );
+      } finally {
+        // The caller stopped listening (or gave up): the turn, set to continue, must not run on.
+        if (!finished && turnId) {
+          const cancelUrl = url(
+            `/api/v1/sessions/${encodeURIComponent(input.session_id)}/turns/${turnId}/cancel`,
+            { tenant_id: tenant },
+          );
+          await doFetch(cancelUrl, { method: 'POST', headers: headers() }).catch(() => undefined);
+        }
       }
     },
 

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
 import type { AuditStore } from './audit/types.js';
+import { createTurnService, type TurnService } from './chat/turn-service.js';
 import type { AppConfig } from './config/index.js';
 import type { ReadinessRegistry } from './health/readiness.js';
 import { createInflightTurns, type InflightTurns } from './http/inflight.js';
@@ -23,6 +24,7 @@ import handoffRoutes from './http/routes/handoff.js';
 import healthRoutes from './http/routes/health.js';
 import sessionEventRoutes from './http/routes/session-events.js';
 import sessionRoutes from './http/routes/sessions.js';
+import turnRoutes from './http/routes/turns.js';
 import { responseSerializerCompiler } from './http/serializer.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionEventBus } from './sessions/events.js';
@@ -30,6 +32,9 @@ import type { SessionStore } from './sessions/types.js';
 import type { Metrics } from './telemetry/metrics.js';
 import type { Tracing } from './telemetry/tracing.js';
 import { createHandoffService, type HandoffService } from './tools/handoff/service.js';
+import { createMemoryTurnCancellation } from './turns/cancel-signals.js';
+import { createMemoryIdempotencyStore } from './turns/idempotency.js';
+import { createMemoryReplayStore } from './turns/memory-replay.js';
 import type { TurnLock } from './turns/turn-lock.js';
 
 export interface AppDeps {
@@ -45,6 +50,11 @@ export interface AppDeps {
   redis?: Redis;
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
   chat?: ChatTurns;
+  /**
+   * Turns with ids, replay and cancel (§10) around `chat`; shared through Redis by the runtime. When
+   * omitted, the app keeps them in the process.
+   */
+  turns?: TurnService;
   inflight?: InflightTurns;
   /** The runtime's metrics (model, tool and turn instruments); the app makes its own when omitted. */
   metrics?: Metrics;
@@ -148,9 +158,35 @@ export async function buildApp(deps: AppDeps) {
       ...(deps.pingIntervalMs ? { pingIntervalMs: deps.pingIntervalMs } : {}),
     });
   }
-  await app.register(chatRoutes, { chat: deps.chat, inflight, pingIntervalMs: deps.pingIntervalMs });
+  const turns = deps.turns ?? (deps.chat ? inProcessTurns(deps.chat, deps) : undefined);
+  await app.register(chatRoutes, {
+    turns,
+    inflight,
+    onDisconnect: config.TURN_ON_DISCONNECT ?? 'cancel',
+    maxWaitMs: config.TURN_TIMEOUT_MS + 30_000,
+    pingIntervalMs: deps.pingIntervalMs,
+  });
+  await app.register(turnRoutes, {
+    turns,
+    sessions: deps.sessions,
+    maxFollowMs: config.TURN_TIMEOUT_MS + 30_000,
+    pingIntervalMs: deps.pingIntervalMs,
+  });
+  if (turns && !deps.turns) app.addHook('onClose', () => turns.replay.close());
 
   return app;
+}
+
+/** The turns of one process, for an app built without the runtime's (tests). */
+function inProcessTurns(chat: ChatTurns, deps: AppDeps): TurnService {
+  return createTurnService({
+    chat,
+    replay: createMemoryReplayStore({ ttlSeconds: deps.config.TURN_REPLAY_TTL_SECONDS }),
+    cancellation: createMemoryTurnCancellation(),
+    idempotency: createMemoryIdempotencyStore({ ttlSeconds: deps.config.IDEMPOTENCY_TTL_HOURS * 3600 }),
+    runningTtlSeconds: Math.ceil(deps.config.TURN_TIMEOUT_MS / 1000) + 60,
+    logger: deps.logger,
+  });
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -6,11 +6,14 @@ export type ServiceErrorCode =
   | 'FORBIDDEN'
   | 'SESSION_NOT_FOUND'
   | 'SESSION_BUSY'
+  | 'TURN_CANCELLED'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'RATE_LIMIT_EXCEEDED'
   | 'QUOTA_EXCEEDED'
   | 'LLM_ERROR'
   | 'AGENT_UNAVAILABLE'
-  | 'TIMEOUT';
+  | 'TIMEOUT'
+  | 'INTERNAL_ERROR';
 
 export interface ServiceErrorOptions {
   details?: unknown;

@@ -51,6 +51,8 @@ export interface ChatTurnRequest {
   /** Who called, as the audit log names it. */
   actor?: AuditActor;
   requestId: string;
+  /** The turn's id (X-Turn-ID), for the tools' audit records. */
+  turnId?: string;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
   /** The answer goes out as SSE tokens (models that pace their output only do so then). */
@@ -205,6 +207,7 @@ export function createChatService(deps: ChatServiceDeps) {
       tenantId: key.tenantId,
       sessionId: key.sessionId,
       requestId: request.requestId,
+      ...(request.turnId ? { turnId: request.turnId } : {}),
       ...(request.customer ? { customer: request.customer } : {}),
       ...(orderProof ? { orderProof } : {}),
       ...(request.actor ? { actor: request.actor } : {}),

@@ -294,6 +294,13 @@ export const envVariables = z.object({
   // can block a session at most.
   TURN_LOCK_TTL_MS: int(30_000, 1_000, 600_000),
 
+  // Turns (DESIGN §10): what a dropped client does to its turn, and how long a turn's events stay
+  // resumable after it ended (in Redis when REDIS_URL is set, in the process otherwise).
+  TURN_ON_DISCONNECT: enumOf(['cancel', 'continue'] as const, 'cancel'),
+  TURN_REPLAY_TTL_SECONDS: int(600, 1, 86_400),
+  // How long an Idempotency-Key remembers its turn (with the sessions: Redis when shared, else memory).
+  IDEMPOTENCY_TTL_HOURS: int(24, 1, 720),
+
   // Access (DESIGN §11): JWT bearer tokens beside API_KEYS, and PII kept out of the logs.
   AUTH_JWT_SECRET: optionalStr,
   AUTH_JWT_JWKS_URL: optionalUrl,

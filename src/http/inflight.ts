@@ -1,3 +1,5 @@
+import { ServiceError } from '../errors.js';
+
 export const SHUTTING_DOWN_MESSAGE = 'The server is shutting down; retry shortly';
 
 /**
@@ -43,9 +45,10 @@ export function createInflightTurns() {
   };
 }
 
-export class ShutdownError extends Error {
+/** A ServiceError, so that a turn stopped by shutdown tells its stream (and its replay) why. */
+export class ShutdownError extends ServiceError {
   constructor() {
-    super(SHUTTING_DOWN_MESSAGE);
+    super('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);
     this.name = 'ShutdownError';
   }
 }

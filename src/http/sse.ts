@@ -55,11 +55,16 @@ export function createEventStream(reply: FastifyReply, options: { pingIntervalMs
     get started(): boolean {
       return started;
     },
-    send(event: Record<string, unknown>): void {
+    /** Sends the headers now instead of with the first event (a resumed stream may have none left). */
+    open(): void {
+      start();
+    },
+    /** `id` becomes the event's SSE `id:` line (what a client sends back as Last-Event-ID). */
+    send(event: Record<string, unknown>, id?: string): void {
       // A late event after the request was answered some other way (as JSON) goes nowhere.
       if (ended) return;
       start();
-      write(`data: ${JSON.stringify(event)}\n\n`);
+      write(`${id === undefined ? '' : `id: ${id}\n`}data: ${JSON.stringify(event)}\n\n`);
     },
     end(): void {
       ended = true;

@@ -12,6 +12,7 @@ import type { AppDeps } from '../app.js';
 import { createAuditRecorder, createAuditStore } from '../audit/index.js';
 import { auditToolCalls } from '../audit/tool-calls.js';
 import { createChatService } from '../chat/chat-service.js';
+import { createTurnService } from '../chat/turn-service.js';
 import type { AppConfig } from '../config/index.js';
 import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
@@ -41,8 +42,18 @@ import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
 import { createToolRegistry } from '../tools/registry.js';
+import {
+  createMemoryTurnCancellation,
+  createRedisTurnCancellation,
+  type TurnCancellation,
+} from '../turns/cancel-signals.js';
+import { createMemoryIdempotencyStore } from '../turns/idempotency.js';
+import { createMemoryReplayStore } from '../turns/memory-replay.js';
 import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
+import { createRedisIdempotencyStore } from '../turns/redis-idempotency.js';
+import { createRedisReplayStore } from '../turns/redis-replay.js';
 import { createRedisTurnLock } from '../turns/redis-turn-lock.js';
+import { createSqliteIdempotencyStore } from '../turns/sqlite-idempotency.js';
 import type { TurnLock } from '../turns/turn-lock.js';
 import { registerCoreChecks } from './core-checks.js';
 
@@ -277,11 +288,50 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
         )
       : undefined;
 
+    // Turn replay and cancel signals (§10): through Redis, so any instance can resume or cancel a
+    // turn, when it is configured; in the process otherwise.
+    const keys = createKeyspace(config.REDIS_KEY_PREFIX);
+    const replay = redis
+      ? createRedisReplayStore({
+          client: redis,
+          keys,
+          ttlSeconds: config.TURN_REPLAY_TTL_SECONDS,
+          runningTtlSeconds: Math.ceil(config.TURN_TIMEOUT_MS / 1000) + config.TURN_REPLAY_TTL_SECONDS,
+        })
+      : createMemoryReplayStore({ ttlSeconds: config.TURN_REPLAY_TTL_SECONDS });
+    closers.push({ name: 'turn replay', close: () => replay.close() });
+    let cancellation: TurnCancellation = createMemoryTurnCancellation();
+    if (redis && config.REDIS_URL) {
+      const subscriber = createRedisClient({ url: config.REDIS_URL, logger, name: 'turn-signals' });
+      closers.push({ name: 'turn signals', close: () => closeRedisClient(subscriber) });
+      cancellation = createRedisTurnCancellation({ client: redis, subscriber, keys, logger });
+    }
+    // Idempotency keys live where the sessions do (SESSION_STORE): Redis, the SQLite file, or memory.
+    const idempotencyTtlSeconds = config.IDEMPOTENCY_TTL_HOURS * 3600;
+    const idempotency =
+      config.sessionStore === 'redis' && redis
+        ? createRedisIdempotencyStore({ client: redis, keys, ttlSeconds: idempotencyTtlSeconds })
+        : config.sessionStore === 'sqlite'
+          ? createSqliteIdempotencyStore({ path: config.SESSION_DB_PATH, ttlSeconds: idempotencyTtlSeconds })
+          : createMemoryIdempotencyStore({ ttlSeconds: idempotencyTtlSeconds });
+    closers.push({ name: 'idempotency keys', close: () => idempotency.close() });
+    const turns = chat
+      ? createTurnService({
+          chat,
+          replay,
+          cancellation,
+          idempotency,
+          runningTtlSeconds: Math.ceil(config.TURN_TIMEOUT_MS / 1000) + 60,
+          logger,
+        })
+      : undefined;
+
     const deps: AppDeps = {
       config,
       logger,
       sessions,
       turnLock,
+      ...(turns ? { turns } : {}),
       readiness,
       handoff,
       sessionEvents: events,

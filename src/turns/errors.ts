@@ -10,3 +10,14 @@ export class TurnQueueFullError extends ServiceError {
     this.name = 'TurnQueueFullError';
   }
 }
+
+export const TURN_CANCELLED_MESSAGE = 'The turn was cancelled before it finished.';
+export const TURN_INTERRUPTED_MESSAGE = 'The turn was interrupted by a newer message on the session.';
+
+/** A running turn was stopped on request (the cancel endpoint, or a newer turn that interrupts it). */
+export class TurnCancelledError extends ServiceError {
+  constructor(readonly reason: 'cancelled' | 'interrupted') {
+    super('TURN_CANCELLED', reason === 'interrupted' ? TURN_INTERRUPTED_MESSAGE : TURN_CANCELLED_MESSAGE);
+    this.name = 'TurnCancelledError';
+  }
+}

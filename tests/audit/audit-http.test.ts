@@ -88,6 +88,8 @@ describe('the audit log of a real turn', () => {
     );
     const turn = await chat('audited', 'Order a COBOL kit for me.');
     const requestId = turn.headers['x-request-id'];
+    const turnId = turn.headers['x-turn-id'];
+    expect(turnId).toBe(turn.json().turn_id);
     await service.runtime.audit.flush();
 
     const res = await audit('?session_id=audited');
@@ -106,7 +108,7 @@ describe('the audit log of a real turn', () => {
       tenant_id: 'shop',
       session_id: 'audited',
       request_id: requestId,
-      turn_id: requestId,
+      turn_id: turnId,
       actor: { role: 'client', via: 'api_key', id: 'key-1' },
       arguments: { order_id: 999 },
       error: 'Order 999 not found',

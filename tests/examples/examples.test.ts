@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError, createCustomerServiceClient, type StreamEvent } from '../../examples/client.js';
+import { startCuttingProxy } from '../helpers/cutting-proxy.js';
 import {
   freePort,
   REPO_ROOT,
@@ -147,6 +148,33 @@ describe.skipIf(!hasServerEntry)('example clients against the real server (src/s
       expect(messages.at(-1)?.content.trim()).toBe(result.stdout.trim());
     });
 
+    it('--stream resumes a stream that drops mid-answer from its last event, printing the answer once', async () => {
+      const port = Number(new URL(baseUrl).port);
+      const proxy = await startCuttingProxy({ host: '127.0.0.1', port }, { afterEvents: 3 });
+      try {
+        const result = await runExample('python3', [
+          'examples/python_client.py',
+          '--url',
+          proxy.url,
+          '--api-key',
+          API_KEY,
+          '--session',
+          'py-resume',
+          '--stream',
+          'What can you do?',
+        ]);
+        expect(proxy.cuts()).toBe(1);
+        expect(result.code, result.stderr).toBe(0);
+        expect(result.stderr).toContain('[resuming after ');
+        const { body } = await history('py-resume');
+        const messages = body.messages as Array<{ role: string; content: string }>;
+        expect(messages).toHaveLength(2);
+        expect(messages.at(-1)?.content.trim()).toBe(result.stdout.trim());
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('exits 1 with the error envelope message when the API refuses the call', async () => {
       for (const extra of [[], ['--stream']]) {
         const result = await runExample('python3', [
@@ -199,6 +227,38 @@ describe.skipIf(!hasServerEntry)('example clients against the real server (src/s
   });
 
   describe('examples/client.ts', () => {
+    it('the typed client resumes a stream that drops mid-answer, yielding every event once', async () => {
+      const port = Number(new URL(baseUrl).port);
+      const proxy = await startCuttingProxy({ host: '127.0.0.1', port }, { afterEvents: 3 });
+      try {
+        const api = createCustomerServiceClient({ baseUrl: proxy.url, apiKey: API_KEY, tenantId: TENANT });
+        const events: StreamEvent[] = [];
+        for await (const event of api.chatStream({ session_id: 'ts-resume', message: 'What can you do?' })) {
+          events.push(event);
+        }
+        expect(proxy.cuts()).toBe(1);
+        expect(events.filter((e) => e.type === 'done')).toHaveLength(1);
+        expect(events.at(-1)).toMatchObject({ type: 'done', message_count: 2 });
+        const answer = events.flatMap((e) => (e.type === 'token' ? [e.content] : [])).join('');
+        const stored = await createCustomerServiceClient({ baseUrl, apiKey: API_KEY }).history('ts-resume');
+        expect(stored.messages.at(-1)?.content.trim()).toBe(answer.trim());
+
+        // A retried JSON call with the same key gets the first turn back instead of a second one.
+        const first = await api.chat(
+          { session_id: 'ts-idem', message: 'Hello' },
+          { idempotencyKey: 'ts-key-1' },
+        );
+        const again = await api.chat(
+          { session_id: 'ts-idem', message: 'Hello' },
+          { idempotencyKey: 'ts-key-1' },
+        );
+        expect(again.turn_id).toBe(first.turn_id);
+        expect((await api.history('ts-idem')).messages).toHaveLength(2);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('covers every endpoint as a typed client: chat, stream, history, list, delete, probes', async () => {
       const api = createCustomerServiceClient({ baseUrl, apiKey: API_KEY, tenantId: TENANT });
       expect((await api.health()).status).toBe('healthy');

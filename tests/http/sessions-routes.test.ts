@@ -120,7 +120,13 @@ describe('OpenAPI', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json();
     expect(doc.info.title).toBeTruthy();
-    expect(doc.tags.map((t: { name: string }) => t.name)).toEqual(['Health', 'Chat', 'Sessions', 'Audit']);
+    expect(doc.tags.map((t: { name: string }) => t.name)).toEqual([
+      'Health',
+      'Chat',
+      'Sessions',
+      'Turns',
+      'Audit',
+    ]);
     for (const path of [
       '/health',
       '/health/liveness',
@@ -130,6 +136,9 @@ describe('OpenAPI', () => {
       '/api/v1/sessions',
       '/api/v1/sessions/{session_id}',
       '/api/v1/sessions/{session_id}/history',
+      '/api/v1/sessions/{session_id}/turns/{turn_id}',
+      '/api/v1/sessions/{session_id}/turns/{turn_id}/events',
+      '/api/v1/sessions/{session_id}/turns/{turn_id}/cancel',
       '/api/v1/audit',
     ]) {
       expect(doc.paths[path], path).toBeDefined();

@@ -32,6 +32,7 @@ async function swaggerPlugin(
         { name: 'Health', description: 'Liveness, readiness and basic health probes' },
         { name: 'Chat', description: 'Talk to the agent (JSON or streaming)' },
         { name: 'Sessions', description: 'Conversation history and housekeeping' },
+        { name: 'Turns', description: 'A turn by its id: status, resume its event stream, cancel it' },
         { name: 'Audit', description: 'Every tool call, for operators' },
       ],
       components: {

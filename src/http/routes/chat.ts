@@ -1,45 +1,72 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { customerRef } from '../../access/session-access.js';
 import { auditActorOf } from '../../audit/tool-calls.js';
-import type { ChatService, ChatTurnRequest } from '../../chat/chat-service.js';
+import type { ChatService } from '../../chat/chat-service.js';
 import { AGENT_UNAVAILABLE_MESSAGE } from '../../chat/turn-errors.js';
+import type { DisconnectPolicy, StartTurnRequest, TurnService } from '../../chat/turn-service.js';
+import { ServiceError, type ServiceErrorCode } from '../../errors.js';
 import { AppError } from '../errors.js';
+import { idempotencyOf } from '../idempotency-key.js';
 import { type InflightTurns, SHUTTING_DOWN_MESSAGE, ShutdownError } from '../inflight.js';
 import { principalOf } from '../plugins/auth.js';
 import { toAppError } from '../plugins/error-handler.js';
-import { type ChatRequest, chatRequestSchema, chatResponseSchema, sseDescription } from '../schemas/chat.js';
+import {
+  type ChatRequest,
+  chatHeadersSchema,
+  chatRequestSchema,
+  chatResponseSchema,
+  sseDescription,
+} from '../schemas/chat.js';
 import { COMMON_ERRORS, type DocumentedErrorCode, errorResponses } from '../schemas/error.js';
 import { publicToolCalls } from '../schemas/session.js';
 import { createEventStream } from '../sse.js';
 
 /** What the chat routes need from the turn service. */
 export type ChatTurns = Pick<ChatService, 'runTurn'>;
+/** What the chat routes need to start a turn with an id. */
+export type TurnStarter = Pick<TurnService, 'start' | 'claim' | 'outcomeOf' | 'eventsOf'>;
 
 export interface ChatRouteOptions {
   /** Undefined while no agent could be initialised: the routes answer 503 AGENT_UNAVAILABLE. */
-  chat: ChatTurns | undefined;
+  turns: TurnStarter | undefined;
   inflight: InflightTurns;
+  /** `on_disconnect` when the body does not say (TURN_ON_DISCONNECT). */
+  onDisconnect: DisconnectPolicy;
+  /** How long a repeated request waits for (or follows) the first turn of its Idempotency-Key. */
+  maxWaitMs: number;
   pingIntervalMs?: number;
 }
 
+/** A request repeated with its Idempotency-Key gets the first turn's; a key claimed but freed is taken again. */
+const MAX_CLAIM_ATTEMPTS = 3;
+
 /**
- * Aborts the turn when the client goes away, so the upstream model request and running tools stop
- * at once instead of spending tokens nobody will read.
+ * The turn's two signals: `signal` stops it whatever the client asked (shutdown, through the
+ * in-flight registry that also waits for it), `clientGone` fires when the client goes away and stops
+ * it only with `on_disconnect: cancel`, so the upstream model request and running tools stop at once
+ * instead of spending tokens nobody will read.
  */
 function turnController(reply: FastifyReply, inflight: InflightTurns) {
   const controller = new AbortController();
+  const gone = new AbortController();
   const onClose = () => {
-    if (!reply.raw.writableFinished) controller.abort(new ClientGoneError());
+    if (!reply.raw.writableFinished) gone.abort(new ClientGoneError());
   };
   reply.raw.on('close', onClose);
-  const untrack = inflight.track(controller);
   return {
     signal: controller.signal,
+    clientGone: gone.signal,
+    /** Counts the turn as in flight until it really ended (it may outlive the request). */
+    trackUntil(finished: Promise<unknown>) {
+      const untrack = inflight.track(controller);
+      finished.then(untrack, untrack);
+    },
     release() {
       reply.raw.off('close', onClose);
-      untrack();
     },
   };
 }
@@ -51,16 +78,17 @@ class ClientGoneError extends Error {
   }
 }
 
-function ensureAvailable(chat: ChatTurns | undefined, inflight: InflightTurns): ChatTurns {
+function ensureAvailable(turns: TurnStarter | undefined, inflight: InflightTurns): TurnStarter {
   if (inflight.closing) throw new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);
-  if (!chat) throw new AppError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
-  return chat;
+  if (!turns) throw new AppError('AGENT_UNAVAILABLE', AGENT_UNAVAILABLE_MESSAGE);
+  return turns;
 }
 
 /** What a chat turn can answer with before (or instead of) its reply. */
 const CHAT_ERRORS: DocumentedErrorCode[] = [
   ...COMMON_ERRORS,
   'SESSION_BUSY',
+  'TURN_CANCELLED',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'IDEMPOTENCY_KEY_REUSED',
@@ -73,27 +101,71 @@ const CHAT_ERRORS: DocumentedErrorCode[] = [
 const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) => {
   const { inflight } = opts;
 
-  /** What both routes do before a turn: admission, the tenant and session, and the abort wiring. */
+  /** What both routes do before a turn: admission, the tenant and session, the turn id and its signals. */
   function beginTurn(request: FastifyRequest, body: ChatRequest, reply: FastifyReply, streaming: boolean) {
-    const chat = ensureAvailable(opts.chat, inflight);
+    const turns = ensureAvailable(opts.turns, inflight);
     const principal = principalOf(request);
     const tenantId = principal.tenantId;
     const sessionId = body.session_id;
     request.sessionId = sessionId;
+    const idempotency = idempotencyOf(request);
+    const turnId = randomUUID();
+    reply.header('x-turn-id', turnId);
     const turn = turnController(reply, inflight);
-    const input: ChatTurnRequest = {
+    const input: StartTurnRequest = {
+      turnId,
       tenantId,
       sessionId,
       message: body.message,
-      ...(principal.customer ? { customer: principal.customer } : {}),
+      ...(principal.customer
+        ? { customer: principal.customer, owner: customerRef(tenantId, principal.customer) }
+        : {}),
       role: principal.role,
       actor: auditActorOf(principal),
       requestId: request.id,
       signal: turn.signal,
-      logger: request.log as Logger,
+      clientGone: turn.clientGone,
+      onDisconnect: body.on_disconnect ?? opts.onDisconnect,
+      logger: (request.log as Logger).child({ turn_id: turnId }),
       streaming,
     };
-    return { chat, tenantId, sessionId, turn, input };
+    return { turns, tenantId, sessionId, turnId, turn, input, idempotency };
+  }
+
+  /**
+   * With an Idempotency-Key: takes it for this turn (true), or finds the turn that has it and lets
+   * `repeat` answer from that one (false). `repeat` returns false when that turn gave the key up
+   * (it failed without doing anything), and the key is tried again.
+   */
+  async function claimOrRepeat(
+    begun: ReturnType<typeof beginTurn>,
+    reply: FastifyReply,
+    repeat: (claimed: { turnId: string; sessionId: string }) => Promise<boolean>,
+  ): Promise<boolean> {
+    const { idempotency, turns, tenantId, sessionId, turnId, input } = begun;
+    if (!idempotency) return true;
+    for (let attempt = 0; attempt < MAX_CLAIM_ATTEMPTS; attempt += 1) {
+      const claim = await turns.claim({ tenantId, sessionId, turnId, ...idempotency });
+      if (claim.claimed) {
+        input.idempotencyKey = idempotency.key;
+        return true;
+      }
+      reply.header('x-turn-id', claim.record.turnId);
+      if (await repeat(claim.record)) return false;
+      reply.header('x-turn-id', turnId);
+    }
+    throw new AppError(
+      'AGENT_UNAVAILABLE',
+      'The first request with this Idempotency-Key is still unsettled; retry shortly',
+    );
+  }
+
+  function logClientGone(request: FastifyRequest, sessionId: string, stream: boolean) {
+    // A dropped connection fires neither 'finish' nor 'error', so onResponse never logs it.
+    request.log.info(
+      { session_id: sessionId, status: 499, ...(stream ? { stream } : {}) },
+      'client closed the request',
+    );
   }
 
   app.post(
@@ -107,15 +179,65 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           "Sends the customer's message to the agent and returns the whole answer once the turn is complete, " +
           'with the tool calls the agent made and the token usage. Turns on one session run one at a time.',
         body: chatRequestSchema,
+        headers: chatHeadersSchema,
         response: { 200: chatResponseSchema, ...errorResponses(...CHAT_ERRORS) },
       },
     },
     async (request, reply) => {
-      const { chat, tenantId, sessionId, turn, input } = beginTurn(request, request.body, reply, false);
+      const begun = beginTurn(request, request.body, reply, false);
+      const { turns, tenantId, sessionId, turnId, turn, input } = begun;
+      let repeated: z.infer<typeof chatResponseSchema> | undefined;
+      let fresh: boolean;
       try {
-        const outcome = await chat.runTurn(input, () => {});
+        fresh = await claimOrRepeat(begun, reply, async (claimed) => {
+          const outcome = await turns.outcomeOf(tenantId, begun.idempotency!.key, {
+            signal: turn.clientGone,
+            maxWaitMs: opts.maxWaitMs,
+          });
+          // Given up by the first request (or still unsettled after the wait): try the key again.
+          if (!outcome) return turn.clientGone.aborted;
+          if (outcome.kind === 'failed') {
+            throw new ServiceError(outcome.code as ServiceErrorCode, outcome.message);
+          }
+          repeated = {
+            session_id: claimed.sessionId,
+            turn_id: claimed.turnId,
+            message: outcome.answer,
+            timestamp: outcome.timestamp,
+            message_count: outcome.messageCount,
+            tenant_id: tenantId,
+            request_id: request.id,
+            tool_calls: publicToolCalls(outcome.toolCalls),
+            ...(outcome.usage ? { usage: outcome.usage } : {}),
+          };
+          return true;
+        });
+      } catch (err) {
+        turn.release();
+        throw err;
+      }
+      if (!fresh) {
+        turn.release();
+        if (repeated) return repeated;
+        reply.hijack();
+        reply.raw.destroy();
+        logClientGone(request, sessionId, false);
+        return reply;
+      }
+      const started = turns.start(input);
+      turn.trackUntil(started.finished);
+      try {
+        const outcome = await started.finished;
+        if (turn.clientGone.aborted) {
+          // on_disconnect: continue — the turn is stored, but nobody is left to read the reply.
+          reply.hijack();
+          reply.raw.destroy();
+          logClientGone(request, sessionId, false);
+          return reply;
+        }
         return {
           session_id: sessionId,
+          turn_id: turnId,
           message: outcome.answer,
           timestamp: outcome.timestamp,
           message_count: outcome.messageCount,
@@ -125,15 +247,14 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           ...(outcome.usage ? { usage: outcome.usage } : {}),
         };
       } catch (err) {
-        const reason: unknown = turn.signal.reason;
-        if (reason instanceof ShutdownError) {
+        if (turn.signal.reason instanceof ShutdownError) {
           throw new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);
         }
-        if (reason instanceof ClientGoneError) {
+        if (turn.clientGone.aborted) {
           // Nobody is left to read an error: drop the response instead of logging a failure.
           reply.hijack();
           reply.raw.destroy();
-          request.log.info({ session_id: sessionId, status: 499 }, 'client closed the request');
+          logClientGone(request, sessionId, false);
           return reply;
         }
         throw err;
@@ -152,6 +273,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         summary: 'Chat (Server-Sent Events)',
         description: `Streams the agent's answer as it is produced.\n\n${sseDescription}\n\nValidation, auth and rate-limit failures, and any failure before the first event, are ordinary JSON errors with their real status; once the stream has started (first event, or a \`: ping\` after 15 s of silence), a failure is an \`error\` event.`,
         body: chatRequestSchema,
+        headers: chatHeadersSchema,
         response: {
           200: {
             description:
@@ -164,44 +286,61 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       },
     },
     async (request, reply) => {
-      const { chat, sessionId, turn, input } = beginTurn(request, request.body, reply, true);
+      const begun = beginTurn(request, request.body, reply, true);
+      const { turns, tenantId, sessionId, turnId, turn, input } = begun;
       const stream = createEventStream(reply, { pingIntervalMs: opts.pingIntervalMs });
+      let fresh: boolean;
       try {
-        const outcome = await chat.runTurn(input, (event) =>
-          stream.send({ ...event, session_id: sessionId }),
-        );
-        stream.send({
-          type: 'done',
-          session_id: sessionId,
-          message_count: outcome.messageCount,
-          request_id: request.id,
-          ...(outcome.usage ? { usage: outcome.usage } : {}),
+        fresh = await claimOrRepeat(begun, reply, async (claimed) => {
+          let sent = 0;
+          for await (const event of turns.eventsOf(tenantId, begun.idempotency!.key, claimed, {
+            signal: turn.clientGone,
+            maxFollowMs: opts.maxWaitMs,
+          })) {
+            stream.send(event.data, `${claimed.turnId}:${event.seq}`);
+            sent += 1;
+          }
+          return sent > 0 || turn.clientGone.aborted;
         });
       } catch (err) {
-        const reason: unknown = turn.signal.reason;
-        if (reason instanceof ClientGoneError) {
+        turn.release();
+        stream.end();
+        throw err;
+      }
+      if (!fresh) {
+        turn.release();
+        if (!stream.started) {
+          reply.hijack();
+          reply.raw.destroy();
+        }
+        stream.end();
+        return reply;
+      }
+      const started = turns.start(input, (event, last) => {
+        // Nothing sent yet: an ordinary JSON error with its real status is more useful than a 200
+        // stream (the event is still in the replay for a client that resumes).
+        if (last && event.data.type === 'error' && !stream.started) return;
+        stream.send(event.data, `${turnId}:${event.seq}`);
+      });
+      turn.trackUntil(started.finished);
+      try {
+        await started.finished;
+      } catch (err) {
+        if (turn.clientGone.aborted) {
           if (!stream.started) {
             reply.hijack();
             reply.raw.destroy();
           }
-          // A dropped connection fires neither 'finish' nor 'error', so onResponse never logs it.
-          request.log.info({ session_id: sessionId, status: 499, stream: true }, 'client closed the request');
+          logClientGone(request, sessionId, true);
           return reply;
         }
         const appError =
-          reason instanceof ShutdownError
+          turn.signal.reason instanceof ShutdownError
             ? new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE)
             : toAppError(err as Error);
-        // Nothing sent yet: an ordinary JSON error with its real status is more useful than a 200 stream.
         if (!stream.started) throw appError;
+        // Otherwise the turn's `error` event has gone out already.
         if (appError.code === 'INTERNAL_ERROR') request.log.error({ err }, 'stream turn failed');
-        stream.send({
-          type: 'error',
-          error: appError.code,
-          message: appError.message,
-          session_id: sessionId,
-          request_id: request.id,
-        });
       } finally {
         turn.release();
         stream.end();

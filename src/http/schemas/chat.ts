@@ -21,6 +21,12 @@ export const chatRequestSchema = z
       .describe(
         'The customer this turn acts for, as verified by the caller. Only a `service` key or token may send it (403 otherwise).',
       ),
+    on_disconnect: z
+      .enum(['cancel', 'continue'])
+      .optional()
+      .describe(
+        'What happens when the client disconnects before the end: `cancel` stops the model call and tools at once; `continue` lets the turn finish and be stored, and its events stay resumable. Default: TURN_ON_DISCONNECT (cancel).',
+      ),
   })
   .meta({
     id: 'ChatRequest',
@@ -28,6 +34,17 @@ export const chatRequestSchema = z
   });
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
+
+/** Headers of the chat routes the API reads (others pass through untouched). */
+export const chatHeadersSchema = z.looseObject({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x20-\x7e]{1,255}$/, 'must be 1 to 255 printable ASCII characters')
+    .optional()
+    .describe(
+      'Makes retries safe: the same key with the same body returns the first turn (its reply, or its events replayed) instead of running it again; another body → 422 IDEMPOTENCY_KEY_REUSED. Per tenant, kept IDEMPOTENCY_TTL_HOURS.',
+    ),
+});
 
 export const usageSchema = z
   .object({
@@ -43,6 +60,7 @@ export const usageSchema = z
 export const chatResponseSchema = z
   .object({
     session_id: z.string(),
+    turn_id: z.uuid().describe('The id of this turn (also in the X-Turn-ID header)'),
     message: z.string().describe("The agent's answer"),
     timestamp: z.string(),
     message_count: countSchema().describe('User + assistant messages in the session after this turn'),
@@ -55,6 +73,7 @@ export const chatResponseSchema = z
     id: 'ChatResponse',
     example: {
       session_id: 'user-abc-123',
+      turn_id: '0b6d3c1e-2f4a-4e5b-8c7d-9e0f1a2b3c4d',
       message: 'Order 42 is on its way: it shipped yesterday.',
       timestamp: '2026-01-01T12:00:05.000Z',
       message_count: 2,
@@ -67,10 +86,10 @@ export const chatResponseSchema = z
     },
   });
 
-export const sseDescription = `Server-Sent Events. Each event is one \`data: <json>\\n\\n\` line whose \`type\` is:
+export const sseDescription = `Server-Sent Events. Each event is an \`id: <turn_id>:<seq>\` line (\`seq\` counts from 1 within the turn; the turn id is also in the \`X-Turn-ID\` header) and one \`data: <json>\` line whose \`type\` is:
 - \`token\` {content, session_id}: a text delta, sent as soon as it arrives
 - \`tool_call\` {id, name, arguments, session_id}
 - \`tool_result\` {id, name, status: ok|error, session_id}
-- \`done\` {session_id, message_count, request_id, usage?}: the last event of a successful turn
-- \`error\` {error, message, session_id, request_id}: the last event of a failed turn
-A comment line \`: ping\` is sent every 15 s while idle.`;
+- \`done\` {turn_id, session_id, message_count, request_id, usage?}: the last event of a successful turn
+- \`error\` {turn_id, error, message, session_id, request_id}: the last event of a failed turn (\`TURN_CANCELLED\` when it was cancelled or interrupted)
+A comment line \`: ping\` is sent every 15 s while idle. A dropped stream is resumed with \`GET /api/v1/sessions/{session_id}/turns/{turn_id}/events\` and the last id received as \`Last-Event-ID\`.`;

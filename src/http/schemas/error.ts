@@ -42,13 +42,19 @@ const ERROR_CATALOGUE = {
   },
   NOT_FOUND: {
     status: 404,
-    summary: 'Unknown route',
+    summary: 'Unknown route, or no such turn for this tenant and session (or it expired)',
     message: 'Route GET /api/v1/unknown not found',
   },
   SESSION_BUSY: {
     status: 409,
     summary: 'on_busy is "reject" and another turn is running on this session',
     message: 'Another turn is running on this session',
+  },
+  TURN_CANCELLED: {
+    status: 409,
+    summary:
+      'The turn was cancelled (cancel endpoint) before it finished; what it did is stored, marked interrupted',
+    message: 'The turn was cancelled before it finished.',
   },
   PAYLOAD_TOO_LARGE: {
     status: 413,

@@ -1,4 +1,4 @@
-import { index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import type { StoredMessage } from '../types.js';
 
 /** One row per conversation. Times are epoch milliseconds. */
@@ -36,4 +36,22 @@ export const sessionMessages = sqliteTable(
     body: text('body').notNull(),
   },
   (table) => [index('session_messages_session_idx').on(table.sessionRef, table.id)],
+);
+
+/**
+ * Idempotency-Keys of chat requests (DESIGN §10), kept beside the sessions they belong to. The
+ * primary key makes the claim one atomic insert; `expires_at` is epoch milliseconds.
+ */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    tenantId: text('tenant_id').notNull(),
+    key: text('key').notNull(),
+    record: text('record').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tenantId, table.key] }),
+    index('idempotency_keys_expires_idx').on(table.expiresAt),
+  ],
 );

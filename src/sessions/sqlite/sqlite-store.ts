@@ -36,7 +36,7 @@ export interface SqliteSessionStoreOptions extends SessionLimits {
 }
 
 // Its own name, so that even a SESSION_DB_PATH pointed at the orders file cannot mix the two histories.
-const MIGRATIONS_TABLE = '__drizzle_session_migrations';
+export const MIGRATIONS_TABLE = '__drizzle_session_migrations';
 
 interface SessionRow {
   id: number;

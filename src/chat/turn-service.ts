@@ -1,0 +1,351 @@
+import type { Logger } from 'pino';
+import type { Usage } from '../agent/types.js';
+import { ServiceError } from '../errors.js';
+import type { ToolCallRecord } from '../sessions/types.js';
+import type { TurnCancellation } from '../turns/cancel-signals.js';
+import { TurnCancelledError } from '../turns/errors.js';
+import type { ClaimResult, IdempotencyStore, IdempotentOutcome } from '../turns/idempotency.js';
+import {
+  followTurn,
+  type ReplayEvent,
+  type TurnKey,
+  type TurnRecord,
+  type TurnReplayStore,
+  type TurnStatus,
+} from '../turns/replay.js';
+import type { ChatService, ChatTurnRequest, ChatTurnResult } from './chat-service.js';
+
+export type DisconnectPolicy = 'cancel' | 'continue';
+export const DISCONNECT_POLICIES = ['cancel', 'continue'] as const;
+
+export interface StartTurnRequest extends ChatTurnRequest {
+  turnId: string;
+  /** Aborts the turn whatever the policy (shutdown). Its reason, when a ServiceError, is what clients see. */
+  signal: AbortSignal;
+  /** The client's connection: it stops the turn only with `onDisconnect: 'cancel'`. */
+  clientGone: AbortSignal;
+  onDisconnect: DisconnectPolicy;
+  /** The verified customer the turn acts for, as a customer reference (scopes its status and events). */
+  owner?: string;
+  /** The Idempotency-Key this turn claimed (see `claim`): its outcome is stored under it. */
+  idempotencyKey?: string;
+}
+
+export interface IdempotentRequest {
+  tenantId: string;
+  key: string;
+  bodyHash: string;
+  sessionId: string;
+  turnId: string;
+}
+
+/** Gets every event of the turn as it is sent, `last` on the final one (`done` or `error`). */
+export type TurnEventListener = (event: ReplayEvent, last: boolean) => void;
+
+export interface StartedTurn {
+  turnId: string;
+  /** Settles once the turn ended and its record and events were written. */
+  finished: Promise<ChatTurnResult>;
+}
+
+export interface TurnServiceDeps {
+  chat: Pick<ChatService, 'runTurn'>;
+  replay: TurnReplayStore;
+  cancellation: TurnCancellation;
+  idempotency: IdempotencyStore;
+  /** How long a claimed key waits for its turn before it is free again (the turn deadline, with a margin). */
+  runningTtlSeconds: number;
+  logger: Logger;
+}
+
+export const IDEMPOTENCY_KEY_REUSED_MESSAGE =
+  'This Idempotency-Key was already used with another request body; use a new key for a new request.';
+
+/** Waits between looks at a turn that runs elsewhere, growing from the first to the last. */
+const POLL_MIN_MS = 20;
+const POLL_MAX_MS = 250;
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
+
+const INTERNAL_MESSAGE = 'An internal error occurred';
+const CLIENT_GONE_MESSAGE = 'The client disconnected before the turn finished.';
+
+/**
+ * A turn as an object with an id: its events numbered and written to the replay store as they are
+ * sent, its record kept for status, and its life independent of the client's connection when the
+ * client asked for that (`on_disconnect: continue`). Cancel requests reach it from any instance.
+ */
+export function createTurnService(deps: TurnServiceDeps) {
+  const { chat, replay, cancellation, idempotency } = deps;
+
+  function start(request: StartTurnRequest, listener: TurnEventListener = () => {}): StartedTurn {
+    const key: TurnKey = { tenantId: request.tenantId, sessionId: request.sessionId, turnId: request.turnId };
+    const log = (request.logger ?? deps.logger).child({ turn_id: request.turnId });
+    const stopper = new AbortController();
+    const unregister = cancellation.register(key, (reason) => stopper.abort(new TurnCancelledError(reason)));
+    const signals = [request.signal, stopper.signal];
+    if (request.onDisconnect === 'cancel') signals.push(request.clientGone);
+    const signal = AbortSignal.any(signals);
+
+    const record: TurnRecord = {
+      turnId: request.turnId,
+      tenantId: request.tenantId,
+      sessionId: request.sessionId,
+      status: 'running',
+      requestId: request.requestId,
+      ...(request.owner ? { owner: request.owner } : {}),
+      startedAt: new Date().toISOString(),
+      toolCalls: [],
+    };
+    let warned = false;
+    const onWriteError = (err: unknown) => {
+      // The live stream goes on; only a later resume or status from elsewhere misses what failed.
+      if (!warned) log.warn({ err }, 'could not write the turn to the replay store');
+      warned = true;
+    };
+    // Writes are chained so the store sees the events in order; none of them holds the live stream.
+    let writes: Promise<void> = replay.begin(record).catch(onWriteError);
+    let seq = 0;
+    const emit = (data: Record<string, unknown>, last: boolean) => {
+      seq += 1;
+      const event: ReplayEvent = { seq, data };
+      try {
+        listener(event, last);
+      } catch (err) {
+        log.warn({ err }, 'turn event listener failed');
+      }
+      writes = writes.then(() => replay.append(key, event, last).catch(onWriteError));
+    };
+
+    // What the turn did so far, for the record of a turn that does not complete.
+    let partialAnswer = '';
+    const partialCalls = new Map<string, { call: ToolCallRecord; startedAt: number }>();
+
+    const finished = (async (): Promise<ChatTurnResult> => {
+      try {
+        const result = await chat.runTurn({ ...request, signal }, (event) => {
+          if (event.type === 'token') partialAnswer += event.content;
+          else if (event.type === 'tool_call') {
+            partialCalls.set(event.id, {
+              call: {
+                id: event.id,
+                name: event.name,
+                arguments: event.arguments,
+                status: 'error',
+                duration_ms: 0,
+              },
+              startedAt: performance.now(),
+            });
+          } else {
+            const entry = partialCalls.get(event.id);
+            if (entry) {
+              entry.call.status = event.status;
+              entry.call.duration_ms = Math.round(performance.now() - entry.startedAt);
+            }
+          }
+          emit({ ...event, session_id: request.sessionId }, false);
+        });
+        emit(
+          {
+            type: 'done',
+            turn_id: request.turnId,
+            session_id: request.sessionId,
+            message_count: result.messageCount,
+            request_id: request.requestId,
+            ...(result.usage ? { usage: result.usage } : {}),
+          },
+          true,
+        );
+        await settle('completed', result.answer, result.toolCalls, result.usage);
+        if (request.idempotencyKey) {
+          await remember(request, {
+            kind: 'completed',
+            answer: result.answer,
+            messageCount: result.messageCount,
+            toolCalls: result.toolCalls,
+            ...(result.usage ? { usage: result.usage } : {}),
+            timestamp: result.timestamp,
+          });
+        }
+        return result;
+      } catch (err) {
+        const { status, error } = describeFailure(err);
+        // The turn's own client left (and asked for that to cancel it): nobody waits for a last
+        // event, and a resume just ends after what was sent.
+        const clientLeft = status === 'cancelled' && !(error instanceof TurnCancelledError);
+        if (!clientLeft)
+          emit(
+            {
+              type: 'error',
+              turn_id: request.turnId,
+              error: error.code,
+              message: error.message,
+              session_id: request.sessionId,
+              request_id: request.requestId,
+            },
+            true,
+          );
+        const toolCalls = [...partialCalls.values()].map((entry) => entry.call);
+        await settle(status, partialAnswer, toolCalls);
+        if (request.idempotencyKey) {
+          // Nothing a retry could repeat happened: the key is free for the retry to run the turn.
+          if (toolCalls.length === 0) await forget(request);
+          else await remember(request, { kind: 'failed', code: error.code, message: error.message });
+        }
+        throw error instanceof TurnCancelledError ? error : err;
+      } finally {
+        unregister();
+      }
+    })();
+
+    async function settle(status: TurnStatus, message: string, toolCalls: ToolCallRecord[], usage?: Usage) {
+      const outcome = {
+        status,
+        ...(message !== '' ? { message } : {}),
+        toolCalls,
+        ...(usage ? { usage } : {}),
+      };
+      writes = writes.then(() => replay.finish(key, outcome).catch(onWriteError));
+      await writes;
+    }
+
+    async function remember(req: StartTurnRequest, outcome: IdempotentOutcome) {
+      try {
+        await idempotency.complete(req.tenantId, req.idempotencyKey as string, outcome);
+      } catch (err) {
+        log.warn({ err }, 'could not store the outcome of an idempotent turn');
+      }
+    }
+
+    async function forget(req: StartTurnRequest) {
+      try {
+        await idempotency.release(req.tenantId, req.idempotencyKey as string);
+      } catch (err) {
+        log.warn({ err }, 'could not release an Idempotency-Key');
+      }
+    }
+
+    /** Why the turn ended early: its status, and the error its `error` event shows. */
+    function describeFailure(err: unknown): { status: TurnStatus; error: ServiceError } {
+      const stopped: unknown = stopper.signal.reason;
+      if (stopped instanceof TurnCancelledError) return { status: stopped.reason, error: stopped };
+      const aborted: unknown = request.signal.reason;
+      if (request.signal.aborted) {
+        const error =
+          aborted instanceof ServiceError ? aborted : new ServiceError('AGENT_UNAVAILABLE', INTERNAL_MESSAGE);
+        return { status: 'interrupted', error };
+      }
+      if (request.onDisconnect === 'cancel' && request.clientGone.aborted) {
+        return { status: 'cancelled', error: new ServiceError('TURN_CANCELLED', CLIENT_GONE_MESSAGE) };
+      }
+      if (err instanceof ServiceError) return { status: 'failed', error: err };
+      return { status: 'failed', error: new ServiceError('INTERNAL_ERROR', INTERNAL_MESSAGE) };
+    }
+
+    return { turnId: request.turnId, finished };
+  }
+
+  /**
+   * Takes an Idempotency-Key for a new turn, or returns the turn that has it. Another body with the
+   * same key is refused with IDEMPOTENCY_KEY_REUSED.
+   */
+  async function claim(req: IdempotentRequest): Promise<ClaimResult> {
+    const result = await idempotency.claim(
+      req.tenantId,
+      req.key,
+      { bodyHash: req.bodyHash, turnId: req.turnId, sessionId: req.sessionId },
+      deps.runningTtlSeconds,
+    );
+    if (!result.claimed && result.record.bodyHash !== req.bodyHash) {
+      throw new ServiceError('IDEMPOTENCY_KEY_REUSED', IDEMPOTENCY_KEY_REUSED_MESSAGE);
+    }
+    return result;
+  }
+
+  /** The outcome of the key's turn, waiting for it while it runs (here or on another instance). */
+  async function outcomeOf(
+    tenantId: string,
+    key: string,
+    options: { signal?: AbortSignal; maxWaitMs: number },
+  ): Promise<IdempotentOutcome | undefined> {
+    const deadline = Date.now() + options.maxWaitMs;
+    let wait = POLL_MIN_MS;
+    while (!options.signal?.aborted) {
+      const record = await idempotency.get(tenantId, key);
+      if (!record || record.outcome) return record?.outcome;
+      if (Date.now() >= deadline) return undefined;
+      await pause(Math.min(wait, deadline - Date.now()), options.signal);
+      wait = Math.min(wait * 2, POLL_MAX_MS);
+    }
+    return undefined;
+  }
+
+  /**
+   * The events of the key's turn for a repeated stream request: replayed (and followed live while
+   * it runs) when the replay still has them, else made up from the stored outcome.
+   */
+  async function* eventsOf(
+    tenantId: string,
+    key: string,
+    claimed: { turnId: string; sessionId: string },
+    options: { signal?: AbortSignal; maxFollowMs: number },
+  ): AsyncGenerator<ReplayEvent> {
+    const turn: TurnKey = { tenantId, sessionId: claimed.sessionId, turnId: claimed.turnId };
+    const deadline = Date.now() + options.maxFollowMs;
+    let wait = POLL_MIN_MS;
+    // The first request may have claimed the key an instant before its turn was recorded.
+    for (;;) {
+      if (await replay.get(turn)) {
+        yield* followTurn(replay, turn, 0, options);
+        return;
+      }
+      const record = await idempotency.get(tenantId, key);
+      if (!record || record.outcome || Date.now() >= deadline || options.signal?.aborted) break;
+      await pause(wait, options.signal);
+      wait = Math.min(wait * 2, POLL_MAX_MS);
+    }
+    const outcome = (await idempotency.get(tenantId, key))?.outcome;
+    if (!outcome) return;
+    const base = { turn_id: claimed.turnId, session_id: claimed.sessionId };
+    if (outcome.kind === 'completed') {
+      if (outcome.answer !== '') {
+        yield { seq: 1, data: { type: 'token', content: outcome.answer, session_id: claimed.sessionId } };
+      }
+      yield {
+        seq: outcome.answer !== '' ? 2 : 1,
+        data: {
+          type: 'done',
+          ...base,
+          message_count: outcome.messageCount,
+          ...(outcome.usage ? { usage: outcome.usage } : {}),
+        },
+      };
+    } else {
+      yield { seq: 1, data: { type: 'error', ...base, error: outcome.code, message: outcome.message } };
+    }
+  }
+
+  return {
+    start,
+    claim,
+    outcomeOf,
+    eventsOf,
+    /** The turn's record, or undefined when unknown here (or expired). */
+    get: (key: TurnKey) => replay.get(key),
+    /** Asks the instance running the turn to stop it; the turn keeps what it stored. */
+    cancel: (key: TurnKey) => cancellation.cancel(key, 'cancelled'),
+    replay,
+  };
+}
+
+export type TurnService = ReturnType<typeof createTurnService>;
