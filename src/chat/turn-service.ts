@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Usage } from '../agent/types.js';
 import { ServiceError } from '../errors.js';
+import { pause } from '../lib/abort.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { TurnCancellation } from '../turns/cancel-signals.js';
 import { TurnCancelledError } from '../turns/errors.js';
@@ -64,18 +65,6 @@ export const IDEMPOTENCY_KEY_REUSED_MESSAGE =
 /** Waits between looks at a turn that runs elsewhere, growing from the first to the last. */
 const POLL_MIN_MS = 20;
 const POLL_MAX_MS = 250;
-
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 const INTERNAL_MESSAGE = 'An internal error occurred';
 const CLIENT_GONE_MESSAGE = 'The client disconnected before the turn finished.';

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { pause } from '../lib/abort.js';
 import type { Keyspace } from '../redis/keys.js';
 import {
   MAX_EVENTS_PER_TURN,
@@ -26,18 +27,6 @@ const BATCH = 200;
 /** A follower polls the stream with waits growing from the first to the last of these. */
 const POLL_MIN_MS = 20;
 const POLL_MAX_MS = 200;
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * Replay through Redis, readable from every instance: each turn's events are one stream (entry id
@@ -121,7 +110,7 @@ export function createRedisReplayStore(options: RedisReplayOptions) {
         if (record?.status !== 'running') return { events, ended: true };
         const left = deadline - Date.now();
         if (left <= 0 || readOptions.signal?.aborted) return { events, ended: false };
-        await sleep(Math.min(wait, left), readOptions.signal);
+        await pause(Math.min(wait, left), readOptions.signal);
         wait = Math.min(wait * 2, POLL_MAX_MS);
       }
     },
