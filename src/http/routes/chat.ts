@@ -98,6 +98,32 @@ const CHAT_ERRORS: DocumentedErrorCode[] = [
   'TIMEOUT',
 ];
 
+type ChatReply = z.infer<typeof chatResponseSchema>;
+
+/** The JSON reply of a finished turn, whether it just ran or an Idempotency-Key repeats it. */
+function jsonReply(
+  outcome: {
+    answer: string;
+    timestamp: string;
+    messageCount: number;
+    toolCalls: Parameters<typeof publicToolCalls>[0];
+    usage?: ChatReply['usage'];
+  },
+  ids: { sessionId: string; turnId: string; tenantId: string; requestId: string },
+): ChatReply {
+  return {
+    session_id: ids.sessionId,
+    turn_id: ids.turnId,
+    message: outcome.answer,
+    timestamp: outcome.timestamp,
+    message_count: outcome.messageCount,
+    tenant_id: ids.tenantId,
+    request_id: ids.requestId,
+    tool_calls: publicToolCalls(outcome.toolCalls),
+    ...(outcome.usage ? { usage: outcome.usage } : {}),
+  };
+}
+
 const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) => {
   const { inflight } = opts;
 
@@ -168,6 +194,14 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
     );
   }
 
+  /** Nobody is left to read a JSON reply (or an error): drop the response instead of answering. */
+  function dropResponse(request: FastifyRequest, reply: FastifyReply, sessionId: string): FastifyReply {
+    reply.hijack();
+    reply.raw.destroy();
+    logClientGone(request, sessionId, false);
+    return reply;
+  }
+
   app.post(
     '/api/v1/chat',
     {
@@ -186,7 +220,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
     async (request, reply) => {
       const begun = beginTurn(request, request.body, reply, false);
       const { turns, tenantId, sessionId, turnId, turn, input } = begun;
-      let repeated: z.infer<typeof chatResponseSchema> | undefined;
+      let repeated: ChatReply | undefined;
       let fresh: boolean;
       try {
         fresh = await claimOrRepeat(begun, reply, async (claimed) => {
@@ -199,17 +233,12 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           if (outcome.kind === 'failed') {
             throw new ServiceError(outcome.code as ServiceErrorCode, outcome.message);
           }
-          repeated = {
-            session_id: claimed.sessionId,
-            turn_id: claimed.turnId,
-            message: outcome.answer,
-            timestamp: outcome.timestamp,
-            message_count: outcome.messageCount,
-            tenant_id: tenantId,
-            request_id: request.id,
-            tool_calls: publicToolCalls(outcome.toolCalls),
-            ...(outcome.usage ? { usage: outcome.usage } : {}),
-          };
+          repeated = jsonReply(outcome, {
+            sessionId: claimed.sessionId,
+            turnId: claimed.turnId,
+            tenantId,
+            requestId: request.id,
+          });
           return true;
         });
       } catch (err) {
@@ -219,10 +248,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       if (!fresh) {
         turn.release();
         if (repeated) return repeated;
-        reply.hijack();
-        reply.raw.destroy();
-        logClientGone(request, sessionId, false);
-        return reply;
+        return dropResponse(request, reply, sessionId);
       }
       const started = turns.start(input);
       turn.trackUntil(started.finished);
@@ -230,32 +256,16 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         const outcome = await started.finished;
         if (turn.clientGone.aborted) {
           // on_disconnect: continue — the turn is stored, but nobody is left to read the reply.
-          reply.hijack();
-          reply.raw.destroy();
-          logClientGone(request, sessionId, false);
-          return reply;
+          return dropResponse(request, reply, sessionId);
         }
-        return {
-          session_id: sessionId,
-          turn_id: turnId,
-          message: outcome.answer,
-          timestamp: outcome.timestamp,
-          message_count: outcome.messageCount,
-          tenant_id: tenantId,
-          request_id: request.id,
-          tool_calls: publicToolCalls(outcome.toolCalls),
-          ...(outcome.usage ? { usage: outcome.usage } : {}),
-        };
+        return jsonReply(outcome, { sessionId, turnId, tenantId, requestId: request.id });
       } catch (err) {
         if (turn.signal.reason instanceof ShutdownError) {
           throw new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);
         }
         if (turn.clientGone.aborted) {
           // Nobody is left to read an error: drop the response instead of logging a failure.
-          reply.hijack();
-          reply.raw.destroy();
-          logClientGone(request, sessionId, false);
-          return reply;
+          return dropResponse(request, reply, sessionId);
         }
         throw err;
       } finally {
