@@ -213,7 +213,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
     const metrics = config.METRICS_ENABLED
       ? createMetrics({ isLocalTool: (name) => tools.has(name) })
       : undefined;
-    metrics?.observeMcp(() => mcp.status().state === 'connected');
+    if (mcp.status().enabled) metrics?.observeMcp(() => mcp.status().state === 'connected');
     const instruments = { metrics, tracing };
 
     let model: ChatModel | undefined;

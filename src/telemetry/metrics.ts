@@ -111,7 +111,6 @@ export function createMetrics(options: MetricsOptions = {}) {
   });
 
   let sessionCount: (() => number | Promise<number>) | undefined;
-  let mcpConnected: (() => boolean | undefined) | undefined;
   let breakerState: (() => BreakerStateName | undefined) | undefined;
 
   new Gauge({
@@ -125,14 +124,6 @@ export function createMetrics(options: MetricsOptions = {}) {
       } catch {
         // A store that cannot count right now (Redis down) keeps its last value; readiness reports it.
       }
-    },
-  });
-  new Gauge({
-    name: 'mcp_connected',
-    help: '1 while the MCP complaints server is connected, 0 while it is not (or MCP is disabled).',
-    registers,
-    collect() {
-      this.set(mcpConnected?.() ? 1 : 0);
     },
   });
   new Gauge({
@@ -206,8 +197,20 @@ export function createMetrics(options: MetricsOptions = {}) {
     observeSessions(count: () => number | Promise<number>): void {
       sessionCount = count;
     },
+    /**
+     * Exports `mcp_connected` (1 connected, 0 not). Called only when MCP is configured: with MCP off
+     * there is no such series, so an alert on it cannot fire for a deployment that does not use MCP.
+     */
     observeMcp(connected: () => boolean | undefined): void {
-      mcpConnected = connected;
+      if (registry.getSingleMetric('mcp_connected')) return;
+      new Gauge({
+        name: 'mcp_connected',
+        help: '1 while the MCP complaints server is connected, 0 while it is not.',
+        registers,
+        collect() {
+          this.set(connected() ? 1 : 0);
+        },
+      });
     },
     observeBreaker(state: () => BreakerStateName | undefined): void {
       breakerState = state;
