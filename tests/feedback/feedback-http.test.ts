@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureLogger } from '../helpers/build-test-app.js';
+import { buildTestApp, captureLogger } from '../helpers/build-test-app.js';
 import { type FullApp, startFullApp } from '../helpers/full-app.js';
 import { metricValue, parseMetrics } from '../helpers/prometheus.js';
 import { closeEngines, ENGINES, postgresServer } from '../orders/support.js';
@@ -263,5 +263,23 @@ describe('who may give and read feedback', () => {
       tags: ['Feedback'],
       operationId: 'listFeedback',
     });
+  });
+});
+
+describe('a server without the orders database', () => {
+  it('answers both routes with 503 in the envelope', async () => {
+    const { app } = await buildTestApp();
+    try {
+      await app.inject({ method: 'POST', url: '/api/v1/chat', payload: { session_id: 's', message: 'Hi' } });
+      for (const res of [
+        await app.inject({ method: 'POST', url: '/api/v1/sessions/s/feedback', payload: { rating: 5 } }),
+        await app.inject({ method: 'GET', url: '/api/v1/feedback' }),
+      ]) {
+        expect(res.statusCode).toBe(503);
+        expect(res.json()).toMatchObject({ error: 'AGENT_UNAVAILABLE' });
+      }
+    } finally {
+      await app.close();
+    }
   });
 });
