@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Walks through every endpoint of the MSEv15E2E-TS API with curl:
-# probes, a JSON chat turn, a streamed turn, history, the session list, delete.
+# probes, a JSON chat turn, a streamed turn, history, feedback, the session list, delete.
 #
 #   bash examples/curl_examples.sh
 #   BASE_URL=http://localhost:9080 API_KEY=my-key TENANT_ID=tenant-a bash examples/curl_examples.sh
@@ -68,6 +68,11 @@ fi
 
 step "GET /api/v1/sessions/${SESSION_ID}/history"
 api "${BASE_URL}/api/v1/sessions/${SESSION_ID}/history?tenant_id=${TENANT_ID}"
+
+step "POST /api/v1/sessions/${SESSION_ID}/feedback (rate the whole session; with turn_id: one answer)"
+api -X POST "${BASE_URL}/api/v1/sessions/${SESSION_ID}/feedback?tenant_id=${TENANT_ID}" \
+  -H 'Content-Type: application/json' \
+  -d '{"rating": 5, "comment": "Quick and clear."}'
 
 step "GET /api/v1/sessions (most recent activity first)"
 api "${BASE_URL}/api/v1/sessions?tenant_id=${TENANT_ID}&limit=10&offset=0"

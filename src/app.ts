@@ -6,6 +6,7 @@ import { createApiKeyVerifier } from './access/api-keys.js';
 import type { AuditStore } from './audit/types.js';
 import { createTurnService, type TurnService } from './chat/turn-service.js';
 import type { AppConfig } from './config/index.js';
+import { createFeedbackService, type FeedbackStore } from './feedback/index.js';
 import type { ReadinessRegistry } from './health/readiness.js';
 import { createInflightTurns, type InflightTurns } from './http/inflight.js';
 import auth from './http/plugins/auth.js';
@@ -20,6 +21,7 @@ import webChat from './http/plugins/web-chat.js';
 import { requestIdFor } from './http/request-id.js';
 import auditRoutes from './http/routes/audit.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
+import feedbackRoutes from './http/routes/feedback.js';
 import handoffRoutes from './http/routes/handoff.js';
 import healthRoutes from './http/routes/health.js';
 import sessionEventRoutes from './http/routes/session-events.js';
@@ -46,6 +48,8 @@ export interface AppDeps {
   readiness: ReadinessRegistry;
   /** The audit log's read side (GET /api/v1/audit); absent: the route answers 503. */
   audit?: AuditStore;
+  /** Customers' ratings (POST …/feedback, GET /api/v1/feedback); absent: those routes answer 503. */
+  feedback?: FeedbackStore;
   /** The shared Redis client when REDIS_URL is set (rate-limit counters across instances). */
   redis?: Redis;
   /** The turn service; undefined when no agent could be initialised (chat answers 503). */
@@ -147,6 +151,11 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(sessionRoutes, { sessions: deps.sessions, turnLock: deps.turnLock });
   await app.register(auditRoutes, { audit: deps.audit });
+  await app.register(feedbackRoutes, {
+    feedback: deps.feedback
+      ? createFeedbackService({ store: deps.feedback, sessions: deps.sessions, logger: deps.logger })
+      : undefined,
+  });
   const handoff =
     deps.handoff ??
     createHandoffService({ sessions: deps.sessions, turnLock: deps.turnLock, logger: deps.logger });

@@ -4,6 +4,7 @@
  */
 export type ServiceErrorCode =
   | 'FORBIDDEN'
+  | 'NOT_FOUND'
   | 'SESSION_NOT_FOUND'
   | 'SESSION_BUSY'
   | 'TURN_CANCELLED'

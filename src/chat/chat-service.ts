@@ -220,7 +220,7 @@ export function createChatService(deps: ChatServiceDeps) {
       const timestamp = new Date().toISOString();
       const snapshot = await sessions.append(
         key,
-        [userMessage, assistantMessage(result.answer, result.toolCalls, timestamp, false)],
+        [userMessage, assistantMessage(result.answer, result.toolCalls, timestamp, false, request.turnId)],
         attributesAfter(),
       );
       const remaining = await countTokens(key.tenantId, result.usage);
@@ -246,7 +246,10 @@ export function createChatService(deps: ChatServiceDeps) {
         try {
           await sessions.append(
             key,
-            [userMessage, assistantMessage(partial.answer, partial.toolCalls, timestamp, true)],
+            [
+              userMessage,
+              assistantMessage(partial.answer, partial.toolCalls, timestamp, true, request.turnId),
+            ],
             attributesAfter(),
           );
           log.info(
@@ -274,6 +277,7 @@ function assistantMessage(
   toolCalls: ToolCallRecord[],
   timestamp: string,
   interrupted: boolean,
+  turnId: string | undefined,
 ): StoredMessage {
   return {
     role: 'assistant',
@@ -281,6 +285,7 @@ function assistantMessage(
     timestamp,
     ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
     ...(interrupted ? { interrupted: true } : {}),
+    ...(turnId ? { turn_id: turnId } : {}),
   };
 }
 

@@ -22,6 +22,8 @@ export interface StoredMessage {
   tool_calls?: ToolCallRecord[];
   /** The turn ended before its answer was complete (disconnect, timeout, provider failure). */
   interrupted?: boolean;
+  /** On an assistant message: the turn that wrote it (what feedback on the answer names). */
+  turn_id?: string;
 }
 
 export interface SessionSnapshot {

@@ -16,6 +16,7 @@ import { createTurnService } from '../chat/turn-service.js';
 import type { AppConfig } from '../config/index.js';
 import { seedDemoOrders } from '../db/demo-orders.js';
 import { openOrderDatabase, orderDbReadinessCheck } from '../db/open-database.js';
+import { createFeedbackStore } from '../feedback/index.js';
 import { createReadinessRegistry } from '../health/readiness.js';
 import {
   createMemoryTokenCounter,
@@ -336,6 +337,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       handoff,
       sessionEvents: events,
       audit: auditStore,
+      feedback: createFeedbackStore(orderDb),
       ...(redis ? { redis } : {}),
       ...(chat ? { chat } : {}),
       ...(metrics ? { metrics } : {}),

@@ -104,6 +104,12 @@ export function createMetrics(options: MetricsOptions = {}) {
     buckets: LATENCY_BUCKETS,
     registers,
   });
+  const feedback = new Counter({
+    name: 'feedback_total',
+    help: 'Ratings customers gave answers and sessions, by rating (1 to 5); a replaced rating counts again.',
+    labelNames: ['rating'] as const,
+    registers,
+  });
   const sseStreams = new Gauge({
     name: 'sse_streams_open',
     help: 'Server-Sent Event streams currently open.',
@@ -188,6 +194,10 @@ export function createMetrics(options: MetricsOptions = {}) {
       const labels = { tool: toolLabel(tool, known), status };
       toolCalls.inc(labels);
       toolDuration.observe(labels, seconds);
+    },
+    recordFeedback(rating: number): void {
+      // The API admits 1..5 only; anything else would be a bug, never a new label value.
+      if (Number.isInteger(rating) && rating >= 1 && rating <= 5) feedback.inc({ rating: String(rating) });
     },
     /** Counts an open SSE stream until its response closes. */
     trackStream(response: { once(event: 'close', listener: () => void): unknown }): void {

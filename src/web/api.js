@@ -257,3 +257,25 @@ export async function resumeTurn(sessionId, lastEventId, credentials, onEvent, s
   if (!response.ok || !isEventStream(response)) throw await errorFrom(response);
   return forwardEvents(response, onEvent);
 }
+
+/**
+ * Rates an answer (`turnId`) or, without one, the whole conversation: `rating` 1..5. A later rating
+ * of the same answer replaces the earlier one. Resolves with the stored rating; rejects with ApiError.
+ * @param {string} sessionId
+ * @param {{ turnId?: string, rating: number, comment?: string }} feedback
+ * @param {Credentials} credentials
+ */
+export async function sendFeedback(sessionId, feedback, credentials) {
+  /** @type {Record<string, string | number>} */
+  const body = { rating: feedback.rating };
+  if (feedback.turnId) body.turn_id = feedback.turnId;
+  if (feedback.comment) body.comment = feedback.comment;
+  const url = `api/v1/sessions/${encodeURIComponent(sessionId)}/feedback${tenantQuery(credentials)}`;
+  const response = await send(url, {
+    method: 'POST',
+    headers: headersFor(credentials, { 'Content-Type': 'application/json' }),
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) throw await errorFrom(response);
+  return response.json();
+}

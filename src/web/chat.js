@@ -1,6 +1,6 @@
 // The web chat page: a conversation with the agent, streamed token by token. Model output is only
 // ever inserted as text (never as HTML).
-import { ApiError, fetchHistory, followSession, resumeTurn, streamChat } from './api.js';
+import { ApiError, fetchHistory, followSession, resumeTurn, sendFeedback, streamChat } from './api.js';
 
 const STORAGE = {
   tenant: 'msev-chat:tenant',
@@ -235,6 +235,86 @@ function noticeIn(body, kind, text, action) {
   return notice;
 }
 
+// ---- feedback on an answer -------------------------------------------------------------------
+
+/** Thumbs up and down, sent as the API's ratings 5 and 1. */
+const RATINGS = [
+  {
+    rating: 5,
+    label: 'Helpful',
+    icon: 'M7 10v10H4V10zm2 10h8.3a2 2 0 0 0 2-1.6l1.2-6A2 2 0 0 0 18.5 10H14l.7-3.6A2 2 0 0 0 12.8 4L9 10z',
+  },
+  {
+    rating: 1,
+    label: 'Not helpful',
+    icon: 'M7 14V4H4v10zm2-10h8.3a2 2 0 0 1 2 1.6l1.2 6a2 2 0 0 1-2 2.4H14l.7 3.6a2 2 0 0 1-1.9 2.4L9 14z',
+  },
+];
+
+function svgIcon(pathData) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '18');
+  svg.setAttribute('height', '18');
+  svg.setAttribute('aria-hidden', 'true');
+  svg.setAttribute('focusable', 'false');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', pathData);
+  path.setAttribute('fill', 'currentColor');
+  svg.append(path);
+  return svg;
+}
+
+/**
+ * "Was this helpful?" under a finished answer: each button rates the answer of `turnId`; the chosen
+ * one stays pressed and a thank-you is announced. Choosing again replaces the rating.
+ */
+function feedbackControl(turnId) {
+  const group = el('div', 'feedback');
+  group.setAttribute('role', 'group');
+  const prompt = el('span', 'feedback-prompt', 'Was this helpful?');
+  prompt.id = `feedback-${turnId}`;
+  group.setAttribute('aria-labelledby', prompt.id);
+  group.dataset.turnId = turnId;
+  const status = el('span', 'feedback-status');
+  status.setAttribute('role', 'status');
+  const buttons = RATINGS.map(({ rating, label, icon }) => {
+    const button = el('button', 'btn feedback-btn');
+    button.type = 'button';
+    button.dataset.rating = String(rating);
+    button.setAttribute('aria-label', label);
+    button.setAttribute('aria-pressed', 'false');
+    button.title = label;
+    button.append(svgIcon(icon));
+    return button;
+  });
+  const sessionId = state.sessionId;
+  for (const button of buttons) {
+    button.addEventListener('click', async () => {
+      if (group.getAttribute('aria-busy') === 'true') return;
+      group.setAttribute('aria-busy', 'true');
+      status.textContent = '';
+      try {
+        await sendFeedback(sessionId, { turnId, rating: Number(button.dataset.rating) }, credentials());
+        for (const other of buttons) other.setAttribute('aria-pressed', String(other === button));
+        group.classList.add('is-thanked');
+        status.textContent = 'Thanks for your feedback!';
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) {
+          showKeyPanel(keyPrompt(), () => button.click());
+        } else {
+          status.textContent = 'Your feedback could not be sent.';
+        }
+      } finally {
+        group.setAttribute('aria-busy', 'false');
+      }
+    });
+  }
+  group.append(prompt, ...buttons, status);
+  return group;
+}
+
 function renderHistory(history) {
   els.messages.replaceChildren();
   const messages = Array.isArray(history?.messages) ? history.messages : [];
@@ -251,6 +331,8 @@ function renderHistory(history) {
         for (const call of calls) list.append(toolChip(call, call.status === 'error' ? 'error' : 'ok'));
       }
       if (message.interrupted) noticeIn(view.body, 'info', 'This answer was cut short.');
+      else if (message.content !== '' && typeof message.turn_id === 'string')
+        view.body.append(feedbackControl(message.turn_id));
     }
     els.messages.append(view.item);
   }
@@ -426,6 +508,9 @@ async function sendMessage(text) {
       }
       case 'done':
         finished = true;
+        // While a person has the session the notice is not the assistant's answer: nothing to rate.
+        if (answerText && typeof event.turn_id === 'string' && !state.feed)
+          answer.body.append(feedbackControl(event.turn_id));
         // The assistant handed the conversation to a person: their replies come on the live feed.
         if ([...chips.values()].some((entry) => entry.call.name === 'handoff_to_human'))
           followWhileHandedOff();

@@ -208,6 +208,7 @@ describe.skipIf(!hasServerEntry)('example clients against the real server (src/s
       expect(result.stdout).toContain('"type":"token"');
       expect(result.stdout).toContain('"type":"done"');
       expect(result.stdout).toContain('"session_id":"curl-examples"');
+      expect(result.stdout).toContain('"rating":5');
       expect(result.stdout).toContain('Session deleted successfully');
       expect(result.stdout).toContain('All calls succeeded.');
       // The script deleted its session at the end.

@@ -154,6 +154,12 @@ describe.skipIf(!chromiumAvailable())('web chat page in Chromium', () => {
       expect(await page.$$('#messages .bubble b')).toHaveLength(0);
       expect(await texts(page, '#messages .tool.tool-ok')).toEqual(['Looked up order 1']);
       expect(fake.requests[0]?.body.messages?.at(-1)?.content).toBe('Where is\nmy order 1?');
+      // The finished answer offers a rating of its turn.
+      expect(
+        await page.$$eval('#messages > li.msg-assistant .feedback', (nodes) =>
+          nodes.map((node) => /^[0-9a-f-]{36}$/.test(node.getAttribute('data-turn-id') ?? '')),
+        ),
+      ).toEqual([true]);
 
       const snapshots = (await page.evaluate('window.__snapshots')) as Snapshot[];
       const chipChanges = (await page.evaluate('window.__chipChanges')) as string[];
@@ -192,6 +198,47 @@ describe.skipIf(!chromiumAvailable())('web chat page in Chromium', () => {
       expect(await page.evaluate(`localStorage.getItem('msev-chat:session:default')`)).toBe(sessionId);
       const stored = await open.runtime.deps.sessions.get({ tenantId: 'default', sessionId });
       expect(stored?.messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+    });
+
+    it('rates the answer with a keyboard-reachable thumbs control, says thanks, and the rating is stored', async () => {
+      const { page } = chat;
+      const control = '#messages > li.msg-assistant:last-child .feedback';
+      // After the reload the answer comes from the history, which names its turn.
+      const turnId = await page.$eval(control, (node) => node.getAttribute('data-turn-id') ?? '');
+      const stored = await open.runtime.deps.sessions.get({ tenantId: 'default', sessionId });
+      expect(turnId).toBe(stored?.messages.at(-1)?.turn_id);
+      expect(await page.$eval(`${control}`, (node) => node.getAttribute('role'))).toBe('group');
+      expect(
+        await page.$$eval(`${control} button`, (nodes) => nodes.map((n) => n.getAttribute('aria-label'))),
+      ).toEqual(['Helpful', 'Not helpful']);
+
+      await page.click(`${control} button[data-rating="5"]`);
+      await page.waitForFunction(
+        `document.querySelector('${control} [role="status"]').textContent.includes('Thanks')`,
+      );
+      expect(
+        await page.$eval(`${control} button[data-rating="5"]`, (n) => n.getAttribute('aria-pressed')),
+      ).toBe('true');
+      const listed = async () => {
+        const res = await fetch(`${open.baseUrl}/api/v1/feedback?session_id=${sessionId}`);
+        expect(res.status).toBe(200);
+        return ((await res.json()) as { items: Array<{ turn_id: string; rating: number }> }).items;
+      };
+      expect(await listed()).toEqual([expect.objectContaining({ turn_id: turnId, rating: 5 })]);
+
+      // From the keyboard: Tab reaches the other thumb from the first, Enter changes the rating.
+      await page.focus(`${control} button[data-rating="5"]`);
+      await page.keyboard.press('Tab');
+      expect(await page.evaluate('document.activeElement.dataset.rating')).toBe('1');
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(
+        `document.querySelector('${control} button[data-rating="1"]').getAttribute('aria-pressed') === 'true'`,
+      );
+      expect(
+        await page.$eval(`${control} button[data-rating="5"]`, (n) => n.getAttribute('aria-pressed')),
+      ).toBe('false');
+      // Latest wins: still one rating for the answer.
+      expect(await listed()).toEqual([expect.objectContaining({ turn_id: turnId, rating: 1 })]);
     });
 
     it('shows an error event and a JSON error envelope readably', async () => {
@@ -439,7 +486,9 @@ describe.skipIf(!chromiumAvailable())('web chat page in Chromium', () => {
         await page.keyboard.press('Enter');
         await waitForIdle(page, 2);
         const ratios = (await page.evaluate(CONTRAST)) as Array<{ selector: string; ratio: number }>;
-        expect(ratios.map((r) => r.selector)).toContain('.tool-error');
+        expect(ratios.map((r) => r.selector)).toEqual(
+          expect.arrayContaining(['.tool-error', '.feedback-prompt']),
+        );
         const low = ratios.filter((r) => r.ratio < 4.5);
         expect(low).toEqual([]);
       } finally {
@@ -453,7 +502,7 @@ describe.skipIf(!chromiumAvailable())('web chat page in Chromium', () => {
 const CONTRAST = `(() => {
   const selectors = ['.brand-title', '.brand-subtitle', '#new-conversation', '.msg-user .bubble',
     '.msg-assistant .bubble', '.msg-author', '.msg-time', '.tool-ok', '.tool-error', '.composer-hint', '#message',
-    '.btn-send'];
+    '.btn-send', '.feedback-prompt', '.feedback-btn'];
   const parse = (c) => c.match(/[\\d.]+/g).map(Number);
   const lum = ([r, g, b]) => {
     const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, check, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { ORDER_STATUSES, type OrderStatus } from '../order-types.js';
 
 const statusList = ORDER_STATUSES.map((status) => `'${status}'`).join(', ');
@@ -83,3 +83,29 @@ export const auditLog = pgTable(
 );
 
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/** The Postgres twin of the SQLite `feedback` table (see ../sqlite/schema.ts). */
+export const feedback = pgTable(
+  'feedback',
+  {
+    id: bigint('id', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: text('tenant_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    turnId: text('turn_id').notNull(),
+    rating: integer('rating').notNull(),
+    comment: text('comment'),
+    requestId: text('request_id').notNull(),
+    actorRole: text('actor_role').notNull(),
+    actorVia: text('actor_via').notNull(),
+    actorId: text('actor_id'),
+    customerRef: text('customer_ref'),
+    createdAt: isoTimestamp('created_at').notNull(),
+  },
+  (table) => [
+    uniqueIndex('feedback_target_idx').on(table.tenantId, table.sessionId, table.turnId),
+    index('feedback_tenant_created_idx').on(table.tenantId, table.createdAt, table.id),
+    check('feedback_rating_check', sql`rating BETWEEN 1 AND 5`),
+  ],
+);
+
+export type FeedbackRow = typeof feedback.$inferSelect;

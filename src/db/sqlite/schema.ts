@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import { ORDER_STATUSES, type OrderStatus } from '../order-types.js';
 
 const statusList = ORDER_STATUSES.map((status) => `'${status}'`).join(', ');
@@ -82,3 +82,33 @@ export const auditLog = sqliteTable(
 );
 
 export type AuditRow = typeof auditLog.$inferSelect;
+
+/**
+ * Customers' ratings (DESIGN §13): one row per rated answer (`turn_id`) or per whole session
+ * (`turn_id` empty), so a second rating of the same thing replaces the first. The comment is kept as
+ * the customer wrote it; it is never logged.
+ */
+export const feedback = sqliteTable(
+  'feedback',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    tenantId: text('tenant_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    turnId: text('turn_id').notNull(),
+    rating: integer('rating').notNull(),
+    comment: text('comment'),
+    requestId: text('request_id').notNull(),
+    actorRole: text('actor_role').notNull(),
+    actorVia: text('actor_via').notNull(),
+    actorId: text('actor_id'),
+    customerRef: text('customer_ref'),
+    createdAt: text('created_at').notNull(),
+  },
+  (table) => [
+    uniqueIndex('feedback_target_idx').on(table.tenantId, table.sessionId, table.turnId),
+    index('feedback_tenant_created_idx').on(table.tenantId, table.createdAt, table.id),
+    check('feedback_rating_check', sql`rating BETWEEN 1 AND 5`),
+  ],
+);
+
+export type FeedbackRow = typeof feedback.$inferSelect;

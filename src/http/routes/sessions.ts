@@ -59,6 +59,7 @@ const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionStore; turnLock: T
           timestamp: m.timestamp,
           ...(m.tool_calls ? { tool_calls: publicToolCalls(m.tool_calls) } : {}),
           ...(m.interrupted ? { interrupted: true } : {}),
+          ...(m.turn_id ? { turn_id: m.turn_id } : {}),
         })),
       };
     },

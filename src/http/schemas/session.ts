@@ -44,6 +44,7 @@ export const historyMessageSchema = z
     timestamp: z.string(),
     tool_calls: z.array(toolCallRecordSchema).optional(),
     interrupted: z.boolean().optional(),
+    turn_id: z.string().optional().describe('On an answer: the turn that wrote it (what feedback names)'),
   })
   .meta({ id: 'HistoryMessage' });
 
