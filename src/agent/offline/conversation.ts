@@ -1,10 +1,18 @@
-import type { ModelToolSpec } from '../../tools/registry.js';
 import type { ModelMessage, ModelToolCall } from '../types.js';
 import { cleanDescription, type Intent, type Lang, parseRequest, type Request } from './grammar.js';
 import * as say from './replies.js';
-import { emailDemand, type Json, parseArgs, parseResult } from './results.js';
-import { argumentFor, buildArguments, enumOf, findTool, propertiesOf, type Values } from './schema.js';
+import { emailDemand, parseArgs, parseResult } from './results.js';
 import { bareName, words } from './text.js';
+import {
+  argumentFor,
+  buildArguments,
+  enumOf,
+  findTool,
+  type Json,
+  propertiesOf,
+  type Tools,
+  type Values,
+} from './tools.js';
 
 /**
  * The conversation as the offline assistant understands it, rebuilt on every step from the history
@@ -44,7 +52,6 @@ export interface Decision {
   action: Action;
   state: State;
 }
-type Tools = readonly ModelToolSpec[];
 /** The tools of this step and the state the answer leaves. */
 interface Context {
   tools: Tools;
@@ -58,11 +65,15 @@ const answer = (text: string, c: Context, task?: Task): Decision => ({
   state: { ...c.state, task },
 });
 
+const calling = (name: string, args: Json, c: Context): Decision => ({
+  action: { kind: 'call', name, args },
+  state: c.state,
+});
+
 /** A call to `tool` with `values` under the tool's own argument names, or "not available". */
 function call(tool: string, values: Values, c: Context): Decision {
   const spec = findTool(c.tools, tool);
-  if (!spec) return answer(say.unavailableText(tool), c);
-  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state: c.state };
+  return spec ? calling(spec.name, buildArguments(spec, values), c) : answer(say.unavailableText(tool), c);
 }
 
 const ORDER_TOOLS: Partial<Record<Intent, string>> = {
@@ -123,8 +134,7 @@ function complaint(draft: ComplaintDraft, c: Context, first = false): Decision {
     return answer(say.askComplaintText(missing, first), c, { kind: 'complaint', draft });
   const category = pickCategory(draft.description ?? '', enumOf(spec, 'category'));
   const { name, email, description } = draft;
-  const values = { name, email, order_id: draft.orderId, category, description };
-  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state: c.state };
+  return call(spec.name, { name, email, order_id: draft.orderId, category, description }, c);
 }
 
 const DROPS_COMPLAINT = words(
@@ -190,8 +200,7 @@ function continueTask(task: Task, r: Request, c: Context): Decision | undefined 
       // with neither reads the address from the conversation, so the call is repeated as it was.
       const properties = propertiesOf(spec);
       const field = [task.field, argumentFor(spec, 'email')].find((f) => f !== undefined && f in properties);
-      const args = field ? { ...task.call.args, [field]: r.email } : task.call.args;
-      return { action: { kind: 'call', name: spec.name, args }, state: c.state };
+      return calling(spec.name, field ? { ...task.call.args, [field]: r.email } : task.call.args, c);
     }
   }
 }
@@ -232,12 +241,9 @@ function fresh(r: Request, c: Context): Decision {
       if (r.own && !email) return answer(say.ASK_COMPLAINTS_EMAIL, c, { kind: 'complaints_email' });
       return call('list_complaints', { email, status: r.status }, c);
     }
-    case 'human': {
-      const spec = findTool(c.tools, 'handoff_to_human');
-      if (!spec) return answer(say.noPersonText(c.tools), c);
-      const args = { [argumentFor(spec, 'reason') ?? 'reason']: 'The customer asked to talk to a person.' };
-      return { action: { kind: 'call', name: spec.name, args }, state: c.state };
-    }
+    case 'human':
+      if (!findTool(c.tools, 'handoff_to_human')) return answer(say.noPersonText(c.tools), c);
+      return call('handoff_to_human', { reason: 'The customer asked to talk to a person.' }, c);
     case 'yes':
       return answer(say.NOTHING_TO_CONFIRM, c);
     case 'no':

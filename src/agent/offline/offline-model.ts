@@ -12,7 +12,7 @@ import type {
   ModelToolCall,
 } from '../types.js';
 import { decide, readConversation } from './conversation.js';
-import { courtesy, TEXTS } from './replies.js';
+import { inLanguage, TEXTS } from './replies.js';
 import { wordStep } from './results.js';
 
 export const OFFLINE_PROVIDER = 'offline';
@@ -41,16 +41,14 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
   function reply(messages: readonly ModelMessage[], tools: readonly ModelToolSpec[]): ModelToolCall | string {
     const { before, current } = readConversation(messages, tools);
     if (!current) return TEXTS.help(tools);
-    const prefix = courtesy(current, !before.langs.has(current.lang));
-    if (messages.at(-1)?.role === 'tool') return prefix + wordStep(messages, current.intent === 'status');
+    const say = (text: string) => inLanguage(text, current, !before.langs.has(current.lang));
+    if (messages.at(-1)?.role === 'tool') return say(wordStep(messages, tools, current.intent === 'status'));
     const { action, state } = decide(before, current, tools);
     logger.debug(
       { intent: current.intent, task: state.task?.kind, action: action.kind },
       'offline model decided',
     );
-    // The courtesy already said hello or thanked in the customer's language.
-    if (action.kind === 'say')
-      return prefix + (prefix ? action.text.replace(/^(Hello! |You're welcome[.!] )/, '') : action.text);
+    if (action.kind === 'say') return say(action.text);
     return { id: `offline_${randomUUID()}`, name: action.name, arguments: JSON.stringify(action.args) };
   }
 
