@@ -33,9 +33,9 @@ interface ComplaintDraft {
 /** The question the assistant's last answer left open. */
 export type Task =
   | { kind: 'confirm_cancel'; orderId: number; reason?: string }
-  | { kind: 'order_number'; action: Intent }
+  /** A request that waits for one detail: the order, the customer, an e-mail address, a reference. */
+  | { kind: 'missing'; request: Request; detail: 'orderId' | 'customer' | 'email' | 'complaintId' }
   | { kind: 'complaint'; draft: ComplaintDraft }
-  | { kind: 'customer' | 'complaints_email' | 'complaint_id' }
   /** A tool answered that it needs an e-mail address: the call to repeat once the customer gives one. */
   | { kind: 'email'; call: { name: string; args: Json }; field?: string };
 
@@ -76,6 +76,10 @@ function call(tool: string, values: Values, c: Context): Decision {
   return spec ? calling(spec.name, buildArguments(spec, values), c) : answer(say.unavailableText(tool), c);
 }
 
+/** Asks for the detail `r` lacks; the next message that gives it completes `r`. */
+const ask = (text: string, r: Request, detail: Extract<Task, { kind: 'missing' }>['detail'], c: Context) =>
+  answer(text, c, { kind: 'missing', request: r, detail });
+
 const ORDER_TOOLS: Partial<Record<Intent, string>> = {
   lookup: 'get_order',
   status: 'get_order',
@@ -83,20 +87,20 @@ const ORDER_TOOLS: Partial<Record<Intent, string>> = {
   status_mail: 'send_order_status_update',
 };
 
-function orderAction(action: Intent, orderId: number | undefined, r: Request, c: Context): Decision {
+function orderAction(action: Intent, r: Request, c: Context): Decision {
   if (action === 'cancel') {
     // Asking to confirm a cancellation that cannot happen would only waste the customer's time.
     if (!findTool(c.tools, 'cancel_order')) return answer(say.unavailableText('cancel_order'), c);
-    const id = orderId ?? c.state.details.orderId; // "cancel it": the order talked about
-    if (id === undefined) return answer(say.askOrderText(action), c, { kind: 'order_number', action });
-    const text = say.confirmCancelText(id, r.reason, orderId === undefined);
+    const id = r.orderId ?? c.state.details.orderId; // "cancel it": the order talked about
+    if (id === undefined) return ask(say.askOrderText(action), r, 'orderId', c);
+    const text = say.confirmCancelText(id, r.reason, r.orderId === undefined);
     return answer(text, c, { kind: 'confirm_cancel', orderId: id, reason: r.reason });
   }
   // "send me the confirmation": for the order talked about. An address in this very message is where
   // the mail goes; one given before only shows who is asking.
   const mail = action.endsWith('_mail');
-  const id = orderId ?? (mail ? c.state.details.orderId : undefined);
-  if (id === undefined) return answer(say.askOrderText(action), c, { kind: 'order_number', action });
+  const id = r.orderId ?? (mail ? c.state.details.orderId : undefined);
+  if (id === undefined) return ask(say.askOrderText(action), r, 'orderId', c);
   const values = { order_id: id, email: c.state.details.email, recipient: mail ? r.email : undefined };
   return call(ORDER_TOOLS[action]!, values, c);
 }
@@ -167,6 +171,9 @@ function continueComplaint(draft: ComplaintDraft, r: Request, c: Context): Decis
   return complaint(next, c);
 }
 
+/** A message that may answer "which order?": one that gives only a number, or names an order. */
+const GIVES_NUMBER = words('details unknown yes lookup status');
+
 /** The answer to a message that continues the open question, or undefined if it does not. */
 function continueTask(task: Task, r: Request, c: Context): Decision | undefined {
   switch (task.kind) {
@@ -177,21 +184,26 @@ function continueTask(task: Task, r: Request, c: Context): Decision | undefined 
         return undefined;
       return call('cancel_order', { order_id: task.orderId, reason: r.reason ?? task.reason }, c);
     }
-    case 'order_number':
-      if (r.intent === 'no') return answer(say.ALL_RIGHT, c);
-      if (!r.number || !words('details unknown yes lookup status').has(r.intent)) return undefined;
-      return orderAction(task.action, r.number, r, c);
+    case 'missing': {
+      // "43", "Jane Doe", "jane@example.com", "CMP-7K2QX9AB": the detail asked for completes the request.
+      const { request: p, detail } = task;
+      const customer = r.customer ?? r.name ?? bareName(r.tokens);
+      const number = GIVES_NUMBER.has(r.intent) ? r.number : undefined;
+      const given = {
+        orderId: number,
+        customer: r.email ?? customer,
+        email: r.email,
+        complaintId: r.complaintId,
+      };
+      if (given[detail] === undefined) return undefined;
+      const { email = p.email, complaintId = p.complaintId } = r;
+      return fresh(
+        { ...p, orderId: number ?? p.orderId, customer: customer ?? p.customer, email, complaintId },
+        c,
+      );
+    }
     case 'complaint':
       return continueComplaint(task.draft, r, c);
-    case 'customer': {
-      const name = r.customer ?? r.name ?? bareName(r.tokens);
-      if (!r.email && !name) return undefined;
-      return call('list_orders', r.email ? { email: r.email } : { name }, c);
-    }
-    case 'complaints_email':
-      return r.email ? call('list_complaints', { email: r.email }, c) : undefined;
-    case 'complaint_id':
-      return r.complaintId ? call('get_complaint', { complaint_id: r.complaintId }, c) : undefined;
     case 'email': {
       if (r.intent === 'no') return answer(say.ALL_RIGHT, c);
       const spec = findTool(c.tools, task.call.name);
@@ -213,14 +225,14 @@ function fresh(r: Request, c: Context): Decision {
     case 'status':
     case 'confirmation_mail':
     case 'status_mail':
-      return orderAction(r.intent, r.orderId, r, c);
+      return orderAction(r.intent, r, c);
     case 'cancel':
       if (r.negated) return answer(say.keptText(r.orderId ?? details.orderId), c);
-      return orderAction('cancel', r.orderId, r, c);
+      return orderAction('cancel', r, c);
     case 'list_orders': {
       const name = r.customer ?? r.name;
       const email = r.email ?? (r.own && !name ? details.email : undefined);
-      if (!email && !name) return answer(say.ASK_CUSTOMER, c, { kind: 'customer' });
+      if (!email && !name) return ask(say.ASK_CUSTOMER, r, 'customer', c);
       return call('list_orders', email ? { email } : { name }, c);
     }
     case 'complaint': {
@@ -233,12 +245,12 @@ function fresh(r: Request, c: Context): Decision {
       return complaint(draft, c, true);
     }
     case 'complaint_lookup':
-      if (!r.complaintId) return answer(say.ASK_COMPLAINT_ID, c, { kind: 'complaint_id' });
+      if (!r.complaintId) return ask(say.ASK_COMPLAINT_ID, r, 'complaintId', c);
       return call('get_complaint', { complaint_id: r.complaintId }, c);
     case 'complaint_list': {
       const email = r.email ?? (r.own ? details.email : undefined);
       // Without an address, "my complaints" would list every customer's.
-      if (r.own && !email) return answer(say.ASK_COMPLAINTS_EMAIL, c, { kind: 'complaints_email' });
+      if (r.own && !email) return ask(say.ASK_COMPLAINTS_EMAIL, r, 'email', c);
       return call('list_complaints', { email, status: r.status }, c);
     }
     case 'human':
@@ -255,13 +267,15 @@ function fresh(r: Request, c: Context): Decision {
   }
 }
 
+const asked = (task: Task | undefined, detail: string) => task?.kind === 'missing' && task.detail === detail;
+
 /** The answer to message `r` given what the conversation left open before it. */
 export function decide(before: State, r: Request, tools: Tools): Decision {
   const { details } = before;
   const state: State = {
     details: {
       // a bare number answers "which order?"
-      orderId: r.orderId ?? (before.task?.kind === 'order_number' ? r.number : undefined) ?? details.orderId,
+      orderId: r.orderId ?? (asked(before.task, 'orderId') ? r.number : undefined) ?? details.orderId,
       email: r.email ?? details.email,
       name: r.name ?? details.name,
     },

@@ -150,23 +150,21 @@ export function nameAt(tokens: readonly Token[], from: number): string | undefin
   return name.length > 0 ? name.join(' ') : undefined;
 }
 
-/** Phrases after which customers give their own name, in the four languages the assistant greets in. */
+/**
+ * Phrases after which customers give their own name, in the four languages the assistant greets in;
+ * after "I'm" and "I am" only a capitalised word is a name ("I'm Jane", not "I'm angry").
+ */
 const NAME_INTROS =
-  "my name is,name :,name is,mein name ist,ich heisse,ich heiße,je m'appelle,me llamo,mi nombre es"
+  "my name is,name :,name is,mein name ist,ich heisse,ich heiße,je m'appelle,me llamo,mi nombre es,i'm*,i am*"
     .split(',')
-    .map((p) => p.split(' '));
+    .map((p) => ({ phrase: p.replace('*', '').split(' '), capital: p.endsWith('*') }));
 
 /** The customer's own name ("my name is Jane Doe", "name: Jane Doe", "I'm Jane Doe"). */
 export function findOwnName(tokens: readonly Token[]): string | undefined {
-  for (const intro of NAME_INTROS) {
-    const at = indexOfPhrase(tokens, intro);
-    if (at >= 0) return nameAt(tokens, at + intro.length);
-  }
-  // "I am Jane" / "I'm Jane" only with a capital, so that "I'm angry" is not a name
-  for (const intro of [["i'm"], ['i', 'am']]) {
-    const at = indexOfPhrase(tokens, intro);
-    if (at >= 0 && /^\p{Lu}/u.test(tokens[at + intro.length]?.raw ?? ''))
-      return nameAt(tokens, at + intro.length);
+  for (const { phrase, capital } of NAME_INTROS) {
+    const at = indexOfPhrase(tokens, phrase);
+    if (at >= 0 && (!capital || /^\p{Lu}/u.test(tokens[at + phrase.length]?.raw ?? '')))
+      return nameAt(tokens, at + phrase.length);
   }
   return undefined;
 }
