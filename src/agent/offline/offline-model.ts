@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { abortReason } from '../../lib/abort.js';
-import type { ModelToolSpec } from '../../tools/registry.js';
 import type {
   ChatModel,
   ModelEvent,
@@ -14,6 +13,7 @@ import type {
 import { decide, readConversation } from './conversation.js';
 import { inLanguage, TEXTS } from './replies.js';
 import { wordStep } from './results.js';
+import type { Tools } from './tools.js';
 
 export const OFFLINE_PROVIDER = 'offline';
 export const OFFLINE_MODEL = 'offline-intent-router';
@@ -38,7 +38,8 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
   const wordDelayMs = options.wordDelayMs ?? 20;
   let lastCall: ModelStatus['lastCall'];
 
-  function reply(messages: readonly ModelMessage[], tools: readonly ModelToolSpec[]): ModelToolCall | string {
+  /** The answer to the last message: a tool call, or words for the customer. */
+  function reply(messages: readonly ModelMessage[], tools: Tools): ModelToolCall | string {
     const { before, current } = readConversation(messages, tools);
     if (!current) return TEXTS.help(tools);
     const say = (text: string) => inLanguage(text, current, !before.langs.has(current.lang));
@@ -67,11 +68,8 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
       if (signal.aborted) throw abortReason(signal);
       yield { type: 'text', delta: part };
       // Paced like typing only for a reader of the stream; a JSON reply should not wait for it.
-      if (request.streaming && wordDelayMs > 0 && i < parts.length - 1) {
-        await sleep(wordDelayMs, undefined, { signal }).catch(() => {
-          throw abortReason(signal);
-        });
-      }
+      if (request.streaming && wordDelayMs > 0 && i < parts.length - 1)
+        await sleep(wordDelayMs, undefined, { signal }).catch(() => Promise.reject(abortReason(signal)));
     }
   }
 
