@@ -83,22 +83,22 @@ const statusLine = (status: unknown): string =>
   joined([readable(status) ?? 'unknown', MEANINGS[text(status) ?? '']], ' — ');
 
 const idOf = (j: Json, key: string): string | undefined => text(j[key]) ?? text(j.id);
-const item = (o: Json): string | undefined =>
+/** `template` filled with the value, or '' when there is none. */
+const fill = (v: unknown, template: (s: string) => string): string => (text(v) ? template(text(v)!) : '');
+const item = (o: Json): string =>
   text(o.quantity) && text(o.product_sku)
     ? `${text(o.quantity)} × ${text(o.product_sku)}`
-    : text(o.product_sku);
+    : fill(o.product_sku, String);
 const amount = (o: Json): string | undefined => money(o.order_amount ?? o.amount);
-const labelled = (label: string, v: unknown): string | undefined =>
-  text(v) && `${label}: ${sentence(text(v)!)}`;
+const labelled = (label: string, v: unknown): string => fill(v, (s) => `${label}: ${sentence(s)}`);
 
 function describeOrder(o: Json): string {
   const what = joined([item(o), amount(o) && `total ${amount(o)}`]);
-  const customer = text(o.customer_name) ? ` for ${text(o.customer_name)}` : '';
   return joined(
     [
-      `Order #${idOf(o, 'order_id')}${customer}${what ? `: ${what}` : ''}.`,
+      `Order #${idOf(o, 'order_id')}${fill(o.customer_name, (n) => ` for ${n}`)}${what ? `: ${what}` : ''}.`,
       `Status: ${statusLine(o.status)}.`,
-      day(o.created_at) && `Placed on ${day(o.created_at)}.`,
+      fill(day(o.created_at), (d) => `Placed on ${d}.`),
       labelled('Billing address', o.billing_address),
       labelled('Remarks', o.remarks),
     ],
@@ -107,24 +107,26 @@ function describeOrder(o: Json): string {
 }
 
 function describeComplaint(c: Json): string {
-  const about = `${text(c.order_id) ? ` about order #${text(c.order_id)}` : ''}${text(c.category) ? ` (${text(c.category)})` : ''}`;
-  const [filed, by] = [day(c.created_at), text(c.customer_name)];
+  const about = fill(c.order_id, (id) => ` about order #${id}`) + fill(c.category, (k) => ` (${k})`);
+  const filed = fill(day(c.created_at), (d) => ` on ${d}`) + fill(c.customer_name, (n) => ` by ${n}`);
+  const updated =
+    day(c.updated_at) === day(c.created_at) ? '' : fill(day(c.updated_at), (d) => `Last update: ${d}.`);
   return joined(
     [
       `Complaint ${idOf(c, 'complaint_id')}${about} is ${statusLine(c.status)}.`,
-      (filed || by) && `Filed${filed ? ` on ${filed}` : ''}${by ? ` by ${by}` : ''}.`,
+      filed && `Filed${filed}.`,
       labelled('Description', c.description),
       labelled('Resolution', c.resolution_note),
-      day(c.updated_at) !== filed && day(c.updated_at) && `Last update: ${day(c.updated_at)}.`,
+      updated,
     ],
     ' ',
   );
 }
 
 const orderLine = (o: Json): string =>
-  `- #${idOf(o, 'order_id')}: ${joined([item(o), amount(o), text(o.status), day(o.created_at) && `placed ${day(o.created_at)}`])}`;
+  `- #${idOf(o, 'order_id')}: ${joined([item(o), amount(o), text(o.status), fill(day(o.created_at), (d) => `placed ${d}`)])}`;
 const complaintLine = (c: Json): string =>
-  `- ${idOf(c, 'complaint_id')}: ${joined([text(c.category), readable(c.status), day(c.created_at) && `filed ${day(c.created_at)}`, text(c.order_id) && `about order #${text(c.order_id)}`])}`;
+  `- ${idOf(c, 'complaint_id')}: ${joined([text(c.category), readable(c.status), fill(day(c.created_at), (d) => `filed ${d}`), fill(c.order_id, (id) => `about order #${id}`)])}`;
 
 function listOf(v: unknown, items: Json[], noun: string, who: string | undefined, line: (j: Json) => string) {
   const forWhom = who ? ` for ${who}` : '';
@@ -158,7 +160,7 @@ export function wordResult(tool: string, values: Json, value: unknown, status: b
   switch (tool) {
     case 'get_order':
       if (order && status) {
-        const updated = day(order.updated_at) ? ` Last update: ${day(order.updated_at)}.` : '';
+        const updated = fill(day(order.updated_at), (d) => ` Last update: ${d}.`);
         return `Your order #${idOf(order, 'order_id')} is ${statusLine(order.status)}.${updated}`;
       }
       return order ? describeOrder(order) : 'Done.';
@@ -169,7 +171,7 @@ export function wordResult(tool: string, values: Json, value: unknown, status: b
         : 'Done.';
     }
     case 'cancel_order': {
-      const reason = text(values.reason) ? ` Reason noted: ${sentence(text(values.reason)!)}` : '';
+      const reason = fill(values.reason, (s) => ` Reason noted: ${sentence(s)}`);
       return `Order #${(order && idOf(order, 'order_id')) ?? orderId} has been cancelled.${reason}`;
     }
     case 'send_order_confirmation':
@@ -183,7 +185,7 @@ export function wordResult(tool: string, values: Json, value: unknown, status: b
     }
     case 'create_complaint': {
       const reference = complaint ? ` under reference ${idOf(complaint, 'complaint_id')}` : '';
-      return `Your complaint${orderId ? ` about order #${orderId}` : ''} has been filed${reference}. Our team will review it.`;
+      return `Your complaint${fill(orderId, (id) => ` about order #${id}`)} has been filed${reference}. Our team will review it.`;
     }
     case 'get_complaint':
       return complaint ? describeComplaint(complaint) : 'Done.';
