@@ -102,29 +102,19 @@ export function findComplaintId(tokens: readonly Token[]): string | undefined {
   return undefined;
 }
 
-const LOCAL_PART_CHAR = /[A-Z0-9._%+-]/i;
-const DOMAIN_CHAR = /[A-Z0-9.-]/i;
-/** Anchored and applied to one run of domain characters only; labels are separated by dots, so unambiguous. */
-const DOMAIN = /^[A-Z0-9-]+(?:\.[A-Z0-9-]+)*\.[A-Z]{2,}/i;
-
 /**
- * The first e-mail address in the text, found from each '@' outwards: a regex tried at every start of
- * a long run of letters would cost quadratic time. Neither part contains an '@', so each character is
- * looked at a bounded number of times.
+ * An address, tried anchored on one run of the characters an address can have, so that each run is
+ * tried once: a regex searched at every start of a long run of letters would cost quadratic time.
+ * Neither part can contain an '@', and labels are separated by dots, so the match is unambiguous.
  */
-export function findEmail(text: string): string | undefined {
-  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
-    let start = at;
-    while (start > 0 && LOCAL_PART_CHAR.test(text.charAt(start - 1))) start--;
-    while (start < at && text.charAt(start) === '.') start++;
-    if (start === at) continue;
-    let end = at + 1;
-    while (end < text.length && DOMAIN_CHAR.test(text.charAt(end))) end++;
-    const domain = DOMAIN.exec(text.slice(at + 1, end))?.[0];
-    if (domain !== undefined) return `${text.slice(start, at)}@${domain}`;
-  }
-  return undefined;
-}
+const EMAIL = /^[A-Z0-9_%+-][A-Z0-9._%+-]*@[A-Z0-9-]+(?:\.[A-Z0-9-]+)*\.[A-Z]{2,}$/i;
+
+/** The first e-mail address in the text, without the dots of the sentence around it. */
+export const findEmail = (text: string): string | undefined =>
+  text
+    .split(/[^A-Z0-9._%+@-]+/i)
+    .map((run) => trimTrailing(run, '.').replace(/^\.+/, ''))
+    .find((run) => EMAIL.test(run));
 
 /** `text` without the trailing characters in `chars` (a hand-written loop: `/[…]+$/` is quadratic). */
 export function trimTrailing(text: string, chars: string): string {
