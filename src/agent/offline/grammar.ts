@@ -7,13 +7,13 @@ import {
   indexOfPhrase,
   isOrderWord,
   isWord,
+  lexicon,
   MAX_SCANNED_CHARS,
   nameAt,
   phraseAt,
   type Token,
   tokenize,
   trimTrailing,
-  words,
 } from './text.js';
 
 /**
@@ -29,7 +29,7 @@ export type Lang = 'en' | 'de' | 'fr' | 'es';
 type AnyIntent = Intent | OtherIntent | CourtesyIntent;
 export type Request = ReturnType<typeof parseRequest>;
 
-const LEXICON = {
+const W = lexicon({
   yes: 'yes yeah yep yup y sure ok okay ja oui si confirm confirmed correct go',
   yesFiller: 'please do it go ahead that i right bitte',
   no: 'no nope nah n nein non',
@@ -70,11 +70,7 @@ const LEXICON = {
   about: 'about regarding concerning for on',
   customerOf: 'for of by from',
   complaintStatus: 'open in_progress in-progress resolved closed',
-};
-const W = Object.fromEntries(Object.entries(LEXICON).map(([k, list]) => [k, words(list)])) as Record<
-  keyof typeof LEXICON,
-  Set<string>
->;
+});
 const LANGS = ['de', 'fr', 'es'] as const;
 /** Where a reason starts; the reason is the rest of that line. */
 const REASON_STARTS = 'because,since,due to,reason :,reason is,reason,weil,parce que,porque'

@@ -21,6 +21,12 @@ export interface Token {
 const TOKEN = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*|\S/gu;
 
 export const words = (list: string): Set<string> => new Set(list.split(' '));
+/** Named word lists, each written as one string of words separated by spaces. */
+export const lexicon = <K extends string>(lists: Record<K, string>): Record<K, Set<string>> =>
+  Object.fromEntries(Object.entries<string>(lists).map(([k, list]) => [k, words(list)])) as Record<
+    K,
+    Set<string>
+  >;
 
 export function tokenize(text: string): Token[] {
   return [...text.matchAll(TOKEN)].map((m) => ({
