@@ -80,11 +80,8 @@ function orderAction(action: Intent, r: Request, c: Context): Decision {
   const mail = action.endsWith('_mail');
   const id = r.orderId ?? (mail ? details.orderId : undefined);
   if (id === undefined) return ask(say.askOrderText(action), r, 'orderId', c);
-  return call(
-    ORDER_TOOLS[action]!,
-    { order_id: id, email: details.email, recipient: mail ? r.email : undefined },
-    c,
-  );
+  const values = { order_id: id, email: details.email, recipient: mail ? r.email : undefined };
+  return call(ORDER_TOOLS[action]!, values, c);
 }
 
 /** Categories (as a tool may name them) and the words of a description that point to them. */
@@ -98,8 +95,8 @@ const CATEGORY_HINTS = Object.entries({
 /** A category the tool accepts that fits the description best ("other" when nothing fits). */
 function pickCategory(description: string, allowed: readonly string[]): string {
   const lower = description.toLowerCase();
-  const wanted = CATEGORY_HINTS.filter(([, hints]) => hints.some((h) => lower.includes(h))).flatMap(
-    ([c]) => c,
+  const wanted = CATEGORY_HINTS.flatMap(([categories, hints]) =>
+    hints.some((h) => lower.includes(h)) ? categories : [],
   );
   const match = wanted.map((w) => allowed.find((a) => a.toLowerCase().includes(w))).find(Boolean);
   return match ?? allowed.find((a) => /other|general/i.test(a)) ?? allowed[0] ?? wanted[0] ?? 'other';
