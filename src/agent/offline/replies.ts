@@ -9,24 +9,24 @@ const examples = (tools: Tools): string[] =>
   Object.entries(TOOL_WORDS).flatMap(([tool, [, , example]]) =>
     example && findTool(tools, tool) ? [example] : [],
   );
-const forExample = (tools: Tools, count: number): string =>
-  examples(tools).length > 0 ? ` — for example ${examples(tools).slice(0, count).join(', ')}` : '';
-const person = (tools: Tools): string =>
-  findTool(tools, 'handoff_to_human') ? ', or hand you to a person' : '';
 const listed = (items: readonly string[]): string =>
   items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+const TOPICS = {
+  get_order: 'orders',
+  send_order_confirmation: 'e-mail confirmations',
+  create_complaint: 'complaints',
+};
 
 /** "orders, e-mail confirmations and complaints", as far as the tools for them are there. */
-function topics(tools: Tools): string {
-  const TOPICS = {
-    get_order: 'orders',
-    send_order_confirmation: 'e-mail confirmations',
-    create_complaint: 'complaints',
-  };
-  return (
-    listed(Object.entries(TOPICS).flatMap(([t, topic]) => (findTool(tools, t) ? [topic] : []))) ||
-    'very little right now, sorry'
-  );
+const topics = (tools: Tools): string =>
+  listed(Object.entries(TOPICS).flatMap(([t, topic]) => (findTool(tools, t) ? [topic] : []))) ||
+  'very little right now, sorry';
+
+/** "I can help with orders … — for example "…", "…"." with `count` examples, maybe offering a person. */
+function canHelp(tools: Tools, count: number, { person = false, lead = 'I can help with' } = {}): string {
+  const offer = person && findTool(tools, 'handoff_to_human') ? ', or hand you to a person' : '';
+  const some = examples(tools).slice(0, count);
+  return `${lead} ${topics(tools)}${offer}${some.length > 0 ? ` — for example ${some.join(', ')}` : ''}.`;
 }
 
 export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'>, (tools: Tools) => string> = {
@@ -35,19 +35,17 @@ export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'>, (tools: Tools) =>
       `I am an automated assistant with a fixed set of requests. I can help with ${topics(tools)}. You can say, for example:`,
       ...examples(tools).map((e) => `- ${e}`),
     ].join('\n'),
-  unknown: (tools) =>
-    `Sorry, I did not understand that. I can help with ${topics(tools)}${forExample(tools, 3)}.`,
+  unknown: (tools) => `Sorry, I did not understand that. ${canHelp(tools, 3)}`,
   greeting: (tools) => `Hello! I can help with ${topics(tools)}. What can I do for you?`,
-  details: (tools) =>
-    `Thank you, I have noted that. What can I do for you? I can help with ${topics(tools)}${forExample(tools, 2)}.`,
+  details: (tools) => `Thank you, I have noted that. What can I do for you? ${canHelp(tools, 2)}`,
   change: (tools) =>
-    `I can't change orders here (address, quantity and the like). I can help with ${topics(tools)}${person(tools)}${forExample(tools, 2)}.`,
+    `I can't change orders here (address, quantity and the like). ${canHelp(tools, 2, { person: true })}`,
   policy: (tools) =>
-    `I can't answer policy questions (returns, refunds, warranty and the like) here. I can help with ${topics(tools)}${person(tools)}${forExample(tools, 2)}.`,
+    `I can't answer policy questions (returns, refunds, warranty and the like) here. ${canHelp(tools, 2, { person: true })}`,
 };
 
 export const noPersonText = (tools: Tools): string =>
-  `Sorry, a person is not available in this set-up. I can still help with ${topics(tools)}${forExample(tools, 2)}.`;
+  `Sorry, a person is not available in this set-up. ${canHelp(tools, 2, { lead: 'I can still help with' })}`;
 
 export function goodbyeText({ thanked, farewell }: Request): string {
   if (thanked && farewell) return "You're welcome. Goodbye!";
