@@ -56,14 +56,20 @@ export function emailDemand(value: unknown): { field?: string } | undefined {
     : undefined;
 }
 
-/** The order or complaint in a result: the result itself, or one of its values ({ order: … }). */
+/**
+ * The order or complaint in a result (`id` is "order_id" or "complaint_id"): the result itself, the
+ * value under its noun ({ order: … }), or another value that is one.
+ */
 const isEntity = (v: unknown, id: string): v is Json =>
   isRecord(v) && (id in v || 'id' in v) && 'status' in v;
-const find = (v: unknown, id: string): Json | undefined =>
-  isEntity(v, id) ? v : isRecord(v) ? Object.values(v).find((x): x is Json => isEntity(x, id)) : undefined;
-/** The orders or complaints of a listing: the result itself, or its list ({ total, orders: […] }). */
+function find(v: unknown, id: string): Json | undefined {
+  if (isEntity(v, id) || !isRecord(v)) return isEntity(v, id) ? v : undefined;
+  const noun = v[id.slice(0, -3)];
+  return isEntity(noun, id) ? noun : Object.values(v).find((x): x is Json => isEntity(x, id));
+}
+/** The orders or complaints of a listing: the result itself, or the list under the plural noun. */
 function findAll(v: unknown, id: string): Json[] | undefined {
-  const list = Array.isArray(v) ? v : isRecord(v) ? Object.values(v).find(Array.isArray) : undefined;
+  const list = Array.isArray(v) ? v : isRecord(v) ? v[`${id.slice(0, -3)}s`] : undefined;
   return Array.isArray(list) ? list.filter((x) => isEntity(x, id)) : undefined;
 }
 
