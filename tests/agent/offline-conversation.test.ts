@@ -250,6 +250,38 @@ describe('offline assistant: details collected over several turns', () => {
     expect(shown.answer).toContain('Order #42');
   });
 
+  it('keeps the status of "my open complaints" while it asks for the e-mail address', async () => {
+    const { chat, calls } = setup();
+    expect((await chat('show my open complaints')).answer).toContain('Which e-mail address');
+    const listed = await chat('jane@example.com');
+    expect(calls).toEqual([
+      {
+        name: 'list_complaints',
+        args: { customer_email: 'jane@example.com', status: 'open', limit: 20, offset: 0 },
+      },
+    ]);
+    expect(listed.answer).toBe('I found no open complaints for jane@example.com.');
+  });
+
+  it("words a result by the roles of the tool's own argument names", async () => {
+    const { ask, calls } = setup({
+      extra: (c) => [
+        defineTool({
+          name: 'list_orders',
+          description: 'List orders',
+          parameters: z.object({ buyer_name: z.string().optional(), buyer_email: z.string().optional() }),
+          async execute(args) {
+            c.push({ name: 'list_orders', args });
+            return { orders: [{ order_id: 42, status: 'SHIPPED', product_sku: 'WIDGET-1', quantity: 2 }] };
+          },
+        }),
+      ],
+    });
+    const listed = await ask('list the orders of jane@example.com');
+    expect(calls).toEqual([{ name: 'list_orders', args: { buyer_email: 'jane@example.com' } }]);
+    expect(listed.answer).toBe('I found 1 order for jane@example.com:\n- #42: 2 × WIDGET-1, SHIPPED');
+  });
+
   it('asks where to send a confirmation when the order has no e-mail address', async () => {
     const { chat, calls } = setup();
     const asked = await chat('send me the confirmation for order 7');

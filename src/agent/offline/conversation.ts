@@ -1,10 +1,10 @@
-import type { ModelToolSpec } from '../../tools/registry.js';
 import type { ModelMessage, ModelToolCall } from '../types.js';
 import { cleanDescription, type Intent, type Lang, parseRequest, type Request } from './grammar.js';
 import * as say from './replies.js';
-import { emailDemand, type Json, parseArgs, parseResult } from './results.js';
-import { argumentFor, buildArguments, enumOf, findTool, propertiesOf, type Values } from './schema.js';
+import { emailDemand, parseArgs, parseResult } from './results.js';
 import { bareName, words } from './text.js';
+import type { Tools, Values } from './tools.js';
+import { argumentFor, buildArguments, enumOf, findTool, type Json, propertiesOf } from './tools.js';
 
 /**
  * The conversation as the offline assistant understands it, rebuilt on every step from the history
@@ -13,21 +13,16 @@ import { bareName, words } from './text.js';
  * depends on the wording of its own earlier answers.
  */
 
-interface ComplaintDraft {
-  orderId?: number;
-  description?: string;
-  name?: string;
-  email?: string;
-  /** The customer would rather not give an e-mail address. */
-  noEmail?: boolean;
-}
+/** A complaint being put together; `noEmail`: the customer would rather not give an address. */
+type Draft = { orderId?: number; description?: string; name?: string; email?: string; noEmail?: boolean };
+type Detail = 'orderId' | 'customer' | 'email' | 'complaintId';
 
 /** The question the assistant's last answer left open. */
 export type Task =
   | { kind: 'confirm_cancel'; orderId: number; reason?: string }
-  | { kind: 'order_number'; action: Intent }
-  | { kind: 'complaint'; draft: ComplaintDraft }
-  | { kind: 'customer' | 'complaints_email' | 'complaint_id' }
+  /** A request that waits for one detail: the order, the customer, an e-mail address, a reference. */
+  | { kind: 'missing'; request: Request; detail: Detail }
+  | { kind: 'complaint'; draft: Draft }
   /** A tool answered that it needs an e-mail address: the call to repeat once the customer gives one. */
   | { kind: 'email'; call: { name: string; args: Json }; field?: string };
 
@@ -38,18 +33,10 @@ export interface State {
   /** Languages of the customer's earlier messages. */
   langs: ReadonlySet<Lang>;
 }
-
 export type Action = { kind: 'call'; name: string; args: Json } | { kind: 'say'; text: string };
-export interface Decision {
-  action: Action;
-  state: State;
-}
-type Tools = readonly ModelToolSpec[];
+export type Decision = { action: Action; state: State };
 /** The tools of this step and the state the answer leaves. */
-interface Context {
-  tools: Tools;
-  state: State;
-}
+type Context = { tools: Tools; state: State };
 
 export const INITIAL_STATE: State = { details: {}, langs: new Set() };
 
@@ -57,12 +44,18 @@ const answer = (text: string, c: Context, task?: Task): Decision => ({
   action: { kind: 'say', text },
   state: { ...c.state, task },
 });
+/** Asks for the detail `r` lacks; the next message that gives it completes `r`. */
+const ask = (text: string, r: Request, detail: Detail, c: Context): Decision =>
+  answer(text, c, { kind: 'missing', request: r, detail });
+const calling = (name: string, args: Json, c: Context): Decision => ({
+  action: { kind: 'call', name, args },
+  state: c.state,
+});
 
 /** A call to `tool` with `values` under the tool's own argument names, or "not available". */
 function call(tool: string, values: Values, c: Context): Decision {
   const spec = findTool(c.tools, tool);
-  if (!spec) return answer(say.unavailableText(tool), c);
-  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state: c.state };
+  return spec ? calling(spec.name, buildArguments(spec, values), c) : answer(say.unavailableText(tool), c);
 }
 
 const ORDER_TOOLS: Partial<Record<Intent, string>> = {
@@ -72,59 +65,58 @@ const ORDER_TOOLS: Partial<Record<Intent, string>> = {
   status_mail: 'send_order_status_update',
 };
 
-function orderAction(action: Intent, orderId: number | undefined, r: Request, c: Context): Decision {
+function orderAction(action: Intent, r: Request, c: Context): Decision {
+  const { details } = c.state;
   if (action === 'cancel') {
     // Asking to confirm a cancellation that cannot happen would only waste the customer's time.
     if (!findTool(c.tools, 'cancel_order')) return answer(say.unavailableText('cancel_order'), c);
-    const id = orderId ?? c.state.details.orderId; // "cancel it": the order talked about
-    if (id === undefined) return answer(say.askOrderText(action), c, { kind: 'order_number', action });
-    const text = say.confirmCancelText(id, r.reason, orderId === undefined);
+    const id = r.orderId ?? details.orderId; // "cancel it": the order talked about
+    if (id === undefined) return ask(say.askOrderText(action), r, 'orderId', c);
+    const text = say.confirmCancelText(id, r.reason, r.orderId === undefined);
     return answer(text, c, { kind: 'confirm_cancel', orderId: id, reason: r.reason });
   }
   // "send me the confirmation": for the order talked about. An address in this very message is where
   // the mail goes; one given before only shows who is asking.
   const mail = action.endsWith('_mail');
-  const id = orderId ?? (mail ? c.state.details.orderId : undefined);
-  if (id === undefined) return answer(say.askOrderText(action), c, { kind: 'order_number', action });
-  const values = { order_id: id, email: c.state.details.email, recipient: mail ? r.email : undefined };
+  const id = r.orderId ?? (mail ? details.orderId : undefined);
+  if (id === undefined) return ask(say.askOrderText(action), r, 'orderId', c);
+  const values = { order_id: id, email: details.email, recipient: mail ? r.email : undefined };
   return call(ORDER_TOOLS[action]!, values, c);
 }
 
-const CATEGORY_HINTS = [
-  ['damag broken defect faulty quality stopped', 'product quality damage'],
-  ['deliver late delay arriv ship parcel package lost courier track', 'delivery shipping'],
-  ['charg bill refund invoice price payment money paid', 'billing payment refund'],
-  ['rude service staff support unhelpful wait', 'service support'],
-].map(([hints, categories]) => [hints!.split(' '), categories!.split(' ')] as const);
+/** Categories (as a tool may name them) and the words of a description that point to them. */
+const CATEGORY_HINTS = Object.entries({
+  'product quality damage': 'damag broken defect faulty quality stopped',
+  'delivery shipping': 'deliver late delay arriv ship parcel package lost courier track',
+  'billing payment refund': 'charg bill refund invoice price payment money paid',
+  'service support': 'rude service staff support unhelpful wait',
+}).map(([categories, hints]) => [categories.split(' '), hints.split(' ')] as const);
 
 /** A category the tool accepts that fits the description best ("other" when nothing fits). */
-function pickCategory(description: string, allowed: readonly string[]): string | undefined {
+function pickCategory(description: string, allowed: readonly string[]): string {
   const lower = description.toLowerCase();
-  const wanted = CATEGORY_HINTS.filter(([hints]) => hints.some((h) => lower.includes(h))).flatMap(
-    ([, c]) => c,
+  const wanted = CATEGORY_HINTS.flatMap(([categories, hints]) =>
+    hints.some((h) => lower.includes(h)) ? categories : [],
   );
   const match = wanted.map((w) => allowed.find((a) => a.toLowerCase().includes(w))).find(Boolean);
   return match ?? allowed.find((a) => /other|general/i.test(a)) ?? allowed[0] ?? wanted[0] ?? 'other';
 }
 
 /** Files the complaint once it has what the tool needs, or asks for what is still missing. */
-function complaint(draft: ComplaintDraft, c: Context, first = false): Decision {
+function complaint(draft: Draft, c: Context, first = false): Decision {
   const spec = findTool(c.tools, 'create_complaint');
   if (!spec) return answer(say.unavailableText('create_complaint'), c);
+  const wantsEmail = draft.email === undefined && !draft.noEmail && argumentFor(spec, 'email') !== undefined;
   const missing = [
     draft.description === undefined && 'what went wrong',
     draft.name === undefined && 'your name',
-    draft.email === undefined &&
-      !draft.noEmail &&
-      argumentFor(spec, 'email') !== undefined &&
-      'your e-mail address (so that we can get back to you)',
+    wantsEmail && 'your e-mail address (so that we can get back to you)',
   ].filter((m): m is string => typeof m === 'string');
   if (missing.length > 0)
     return answer(say.askComplaintText(missing, first), c, { kind: 'complaint', draft });
-  const category = pickCategory(draft.description ?? '', enumOf(spec, 'category'));
-  const { name, email, description } = draft;
-  const values = { name, email, order_id: draft.orderId, category, description };
-  return { action: { kind: 'call', name: spec.name, args: buildArguments(spec, values) }, state: c.state };
+  const { name, email, description, orderId: order_id } = draft;
+  const category = pickCategory(description ?? '', enumOf(spec, 'category'));
+  return call(spec.name, { name, email, order_id, category, description }, c);
 }
 
 const DROPS_COMPLAINT = words(
@@ -132,30 +124,30 @@ const DROPS_COMPLAINT = words(
 );
 
 /** The next message while a complaint is being put together: what it gives is added to the draft. */
-function continueComplaint(draft: ComplaintDraft, r: Request, c: Context): Decision | undefined {
+function continueComplaint(draft: Draft, r: Request, c: Context): Decision | undefined {
   // "order 42 arrived broken" is part of the complaint; "where is order 42?" is a new request.
   const question = r.question && (r.intent === 'lookup' || r.intent === 'status');
   if (DROPS_COMPLAINT.has(r.intent) || r.complaintId || question) return undefined;
   const onlyEmailMissing = draft.description !== undefined && draft.name !== undefined;
-  if (r.intent === 'no' || (r.negated && !r.email && onlyEmailMissing)) {
-    if (onlyEmailMissing) return complaint({ ...draft, noEmail: true }, c);
-    return answer(say.NOT_FILED, c);
-  }
-  const name = r.name ?? (draft.name === undefined ? bareName(r.tokens) : undefined);
-  const description = bareName(r.tokens)
-    ? undefined
-    : r.intent === 'complaint'
-      ? r.description
-      : cleanDescription(r.text);
-  const next: ComplaintDraft = {
-    ...draft,
-    orderId: draft.orderId ?? r.orderId,
-    email: r.email ?? draft.email,
-    name: name ?? draft.name,
-    description: draft.description ?? description,
-  };
-  return complaint(next, c);
+  if (r.intent === 'no' || (r.negated && !r.email && onlyEmailMissing))
+    return onlyEmailMissing ? complaint({ ...draft, noEmail: true }, c) : answer(say.NOT_FILED, c);
+  // A message that is only a name ("Jane Doe") gives the name, anything else what went wrong.
+  const bare = bareName(r.tokens);
+  const description = bare ? undefined : r.intent === 'complaint' ? r.description : cleanDescription(r.text);
+  return complaint(
+    {
+      ...draft,
+      orderId: draft.orderId ?? r.orderId,
+      email: r.email ?? draft.email,
+      name: r.name ?? draft.name ?? bare,
+      description: draft.description ?? description,
+    },
+    c,
+  );
 }
+
+/** A message that may answer "which order?": one that gives only a number, or names an order. */
+const GIVES_NUMBER = words('details unknown yes lookup status');
 
 /** The answer to a message that continues the open question, or undefined if it does not. */
 function continueTask(task: Task, r: Request, c: Context): Decision | undefined {
@@ -167,31 +159,36 @@ function continueTask(task: Task, r: Request, c: Context): Decision | undefined 
         return undefined;
       return call('cancel_order', { order_id: task.orderId, reason: r.reason ?? task.reason }, c);
     }
-    case 'order_number':
-      if (r.intent === 'no') return answer(say.ALL_RIGHT, c);
-      if (!r.number || !words('details unknown yes lookup status').has(r.intent)) return undefined;
-      return orderAction(task.action, r.number, r, c);
+    case 'missing': {
+      // "43", "Jane Doe", "jane@example.com", "CMP-7K2QX9AB": the detail asked for completes the request.
+      const { request: p, detail } = task;
+      const customer = r.customer ?? r.name ?? bareName(r.tokens);
+      const number = GIVES_NUMBER.has(r.intent) ? r.number : undefined;
+      const given = {
+        orderId: number,
+        customer: r.email ?? customer,
+        email: r.email,
+        complaintId: r.complaintId,
+      };
+      if (given[detail] === undefined) return undefined;
+      const { email = p.email, complaintId = p.complaintId } = r;
+      return fresh(
+        { ...p, orderId: number ?? p.orderId, customer: customer ?? p.customer, email, complaintId },
+        c,
+      );
+    }
     case 'complaint':
       return continueComplaint(task.draft, r, c);
-    case 'customer': {
-      const name = r.customer ?? r.name ?? bareName(r.tokens);
-      if (!r.email && !name) return undefined;
-      return call('list_orders', r.email ? { email: r.email } : { name }, c);
-    }
-    case 'complaints_email':
-      return r.email ? call('list_complaints', { email: r.email }, c) : undefined;
-    case 'complaint_id':
-      return r.complaintId ? call('get_complaint', { complaint_id: r.complaintId }, c) : undefined;
     case 'email': {
       if (r.intent === 'no') return answer(say.ALL_RIGHT, c);
       const spec = findTool(c.tools, task.call.name);
       if (!r.email || !spec) return undefined;
       // The argument the tool named, else the one of its schema that takes an e-mail address; a tool
       // with neither reads the address from the conversation, so the call is repeated as it was.
-      const properties = propertiesOf(spec);
-      const field = [task.field, argumentFor(spec, 'email')].find((f) => f !== undefined && f in properties);
-      const args = field ? { ...task.call.args, [field]: r.email } : task.call.args;
-      return { action: { kind: 'call', name: spec.name, args }, state: c.state };
+      const field = [task.field, argumentFor(spec, 'email')].find(
+        (f) => f !== undefined && f in propertiesOf(spec),
+      );
+      return calling(spec.name, field ? { ...task.call.args, [field]: r.email } : task.call.args, c);
     }
   }
 }
@@ -204,40 +201,29 @@ function fresh(r: Request, c: Context): Decision {
     case 'status':
     case 'confirmation_mail':
     case 'status_mail':
-      return orderAction(r.intent, r.orderId, r, c);
+      return orderAction(r.intent, r, c);
     case 'cancel':
-      if (r.negated) return answer(say.keptText(r.orderId ?? details.orderId), c);
-      return orderAction('cancel', r.orderId, r, c);
+      return r.negated ? answer(say.keptText(r.orderId ?? details.orderId), c) : orderAction('cancel', r, c);
     case 'list_orders': {
       const name = r.customer ?? r.name;
       const email = r.email ?? (r.own && !name ? details.email : undefined);
-      if (!email && !name) return answer(say.ASK_CUSTOMER, c, { kind: 'customer' });
+      if (!email && !name) return ask(say.ASK_CUSTOMER, r, 'customer', c);
       return call('list_orders', email ? { email } : { name }, c);
     }
-    case 'complaint': {
-      const draft = {
-        orderId: r.orderId,
-        description: r.description,
-        name: details.name,
-        email: details.email,
-      };
-      return complaint(draft, c, true);
-    }
+    case 'complaint':
+      return complaint({ ...details, orderId: r.orderId, description: r.description }, c, true);
     case 'complaint_lookup':
-      if (!r.complaintId) return answer(say.ASK_COMPLAINT_ID, c, { kind: 'complaint_id' });
+      if (!r.complaintId) return ask(say.ASK_COMPLAINT_ID, r, 'complaintId', c);
       return call('get_complaint', { complaint_id: r.complaintId }, c);
     case 'complaint_list': {
       const email = r.email ?? (r.own ? details.email : undefined);
       // Without an address, "my complaints" would list every customer's.
-      if (r.own && !email) return answer(say.ASK_COMPLAINTS_EMAIL, c, { kind: 'complaints_email' });
+      if (r.own && !email) return ask(say.ASK_COMPLAINTS_EMAIL, r, 'email', c);
       return call('list_complaints', { email, status: r.status }, c);
     }
-    case 'human': {
-      const spec = findTool(c.tools, 'handoff_to_human');
-      if (!spec) return answer(say.noPersonText(c.tools), c);
-      const args = { [argumentFor(spec, 'reason') ?? 'reason']: 'The customer asked to talk to a person.' };
-      return { action: { kind: 'call', name: spec.name, args }, state: c.state };
-    }
+    case 'human':
+      if (!findTool(c.tools, 'handoff_to_human')) return answer(say.noPersonText(c.tools), c);
+      return call('handoff_to_human', { reason: 'The customer asked to talk to a person.' }, c);
     case 'yes':
       return answer(say.NOTHING_TO_CONFIRM, c);
     case 'no':
@@ -251,18 +237,19 @@ function fresh(r: Request, c: Context): Decision {
 
 /** The answer to message `r` given what the conversation left open before it. */
 export function decide(before: State, r: Request, tools: Tools): Decision {
-  const { details } = before;
+  const { details, task } = before;
+  // A bare number answers "which order?".
+  const answersNumber = task?.kind === 'missing' && task.detail === 'orderId';
   const state: State = {
     details: {
-      // a bare number answers "which order?"
-      orderId: r.orderId ?? (before.task?.kind === 'order_number' ? r.number : undefined) ?? details.orderId,
+      orderId: r.orderId ?? (answersNumber ? r.number : undefined) ?? details.orderId,
       email: r.email ?? details.email,
       name: r.name ?? details.name,
     },
     langs: new Set([...before.langs, r.lang]),
   };
   const c = { tools, state };
-  return (before.task && continueTask(before.task, r, c)) || fresh(r, c);
+  return (task && continueTask(task, r, c)) || fresh(r, c);
 }
 
 /** The state before the current (last) user message, and that message. */

@@ -7,95 +7,77 @@ import {
   indexOfPhrase,
   isOrderWord,
   isWord,
+  lexicon,
   MAX_SCANNED_CHARS,
   nameAt,
   phraseAt,
   type Token,
   tokenize,
   trimTrailing,
-  words,
 } from './text.js';
 
 /**
  * The small grammar of customer requests the offline assistant understands: a message is one intent
- * plus the slots it fills. Words are matched as whole tokens against small sets, in English with a
- * little German, French and Spanish; `details` is a message that only gives details (an e-mail
+ * plus the slots it fills. Words are matched as whole tokens against the word lists below, in English
+ * with a little German, French and Spanish; `details` is a message that only gives details (an e-mail
  * address, a name, a number) for a question asked before.
  */
 export type Intent = 'lookup' | 'status' | 'list_orders' | 'cancel' | 'confirmation_mail' | 'status_mail';
 export type OtherIntent = 'complaint' | 'complaint_lookup' | 'complaint_list' | 'human' | 'yes' | 'no';
 export type CourtesyIntent = 'greeting' | 'goodbye' | 'help' | 'policy' | 'change' | 'details' | 'unknown';
 export type Lang = 'en' | 'de' | 'fr' | 'es';
-type Slots = ReturnType<typeof readSlots>['slots'];
+type AnyIntent = Intent | OtherIntent | CourtesyIntent;
 export type Request = ReturnType<typeof parseRequest>;
 
-const YES = words('yes yeah yep yup y sure ok okay ja oui si confirm confirmed correct go');
-const YES_FILLER = words('please do it go ahead that i right bitte');
-const NO = words('no nope nah n nein non');
-const NEGATION = words("not never don't dont cannot can't won't nicht kein keine pas no");
-const CANCEL = words(
-  'cancel canceled cancelled canceling cancelling cancellation stornieren storniere storno stornierung annuler annulez annule annulation cancelar cancela cancelacion',
-);
-const COMPLAINT = words(
-  'complaint complain complaining complained beschwerde reklamation plainte reclamation queja reclamacion',
-);
-const COMPLAINTS = words('complaints beschwerden plaintes quejas');
-const FILE_VERBS = words('file make lodge submit raise register open have got faire deposer poner presentar');
-const ARTICLES = words('a an another my this new formal eine une una');
-const FILES_COMPLAINT = words('complain complaining beschweren einreichen');
-const CONFIRMATION = words('confirmation bestatigung confirmacion');
-const SEND = words('send resend mail email e-mail senden envoyer enviar');
-const MAIL_NOUN_BEFORE = words('my your his her our their the this that an meine mein ma mon mi su');
-const MAIL_NOUN_AFTER = words('is address ist adresse est es');
-
-/**
- * A request to send something: a sending verb, or "mail"/"e-mail" used as one ("e-mail me the
- * status"), not as a noun ("my e-mail is …", "the e-mail address").
- */
-function asksToSend(tokens: readonly Token[]): boolean {
-  return tokens.some((token, i) => {
-    if (!SEND.has(token.word)) return false;
-    if (
-      token.word.startsWith('send') ||
-      token.word === 'resend' ||
-      token.word === 'envoyer' ||
-      token.word === 'enviar'
-    )
-      return true;
-    return (
-      !MAIL_NOUN_BEFORE.has(tokens[i - 1]?.word ?? '') && !MAIL_NOUN_AFTER.has(tokens[i + 1]?.word ?? '')
-    );
-  });
-}
-const STATUS = words(
-  'where status when arrive arrived arriving arrival ship shipped shipping shipment deliver delivered delivery track tracking wo wann ou quand statut donde cuando estado',
-);
-const STATUS_UPDATE = words('status update');
-const STATUS_WORD = words('status statut estado');
-const LIST = words('list all alle toutes todos');
-const ORDERS = words('orders bestellungen commandes pedidos');
-const HUMAN = words(
-  'human person people someone somebody representative operator agent staff mensch mitarbeiter personne humain conseiller persona humano agente',
-);
-const POLICY = words(
-  'policy policies return returns returning refund refunds warranty guarantee exchange privacy terms',
-);
-const CHANGE = words('change update modify edit amend correct andern modifier cambiar');
-const HELP = words('help hilfe aide ayuda options menu');
-const GREETINGS = words('hi hello hey hallo servus moin bonjour salut bonsoir hola buenas buenos good guten');
-const THANKS = words('thanks thank thx ty cheers danke merci gracias');
-const BYE = words('bye goodbye ciao tschuss adieu adios revoir');
-const LANGS: ReadonlyArray<readonly [Lang, Set<string>]> = [
-  ['de', words('hallo bestellung bestellnummer danke guten tschuss servus moin wo meine ich bitte')],
-  ['fr', words('bonjour salut bonsoir commande merci ou je ma mon plainte revoir')],
-  ['es', words('hola pedido gracias buenos buenas donde mi quiero queja adios')],
-];
-const OWN = words('my mine meine mein mes mon ma mis mi');
+const W = lexicon({
+  yes: 'yes yeah yep yup y sure ok okay ja oui si confirm confirmed correct go',
+  yesFiller: 'please do it go ahead that i right bitte',
+  no: 'no nope nah n nein non',
+  negation: "not never don't dont cannot can't won't nicht kein keine pas no",
+  cancel:
+    'cancel canceled cancelled canceling cancelling cancellation stornieren storniere storno stornierung annuler annulez annule annulation cancelar cancela cancelacion',
+  complaint:
+    'complaint complain complaining complained beschwerde reklamation plainte reclamation queja reclamacion',
+  complaints: 'complaints beschwerden plaintes quejas',
+  /** "file a complaint", "make a formal complaint": a verb, up to three articles, the noun. */
+  fileVerb: 'file make lodge submit raise register open have got faire deposer poner presentar',
+  article: 'a an another my this new formal eine une una',
+  complainVerb: 'complain complaining beschweren einreichen',
+  confirmation: 'confirmation bestatigung confirmacion',
+  send: 'send resend senden envoyer enviar',
+  /** "mail"/"e-mail" send something ("e-mail me the status") unless used as a noun ("my e-mail is …"). */
+  mail: 'mail email e-mail',
+  beforeMailNoun: 'my your his her our their the this that an meine mein ma mon mi su',
+  afterMailNoun: 'is address ist adresse est es',
+  status:
+    'where status when arrive arrived arriving arrival ship shipped shipping shipment deliver delivered delivery track tracking wo wann ou quand statut donde cuando estado',
+  statusUpdate: 'status update',
+  statusWord: 'status statut estado',
+  list: 'list all alle toutes todos',
+  orders: 'orders bestellungen commandes pedidos',
+  human:
+    'human person people someone somebody representative operator agent staff mensch mitarbeiter personne humain conseiller persona humano agente',
+  policy: 'policy policies return returns returning refund refunds warranty guarantee exchange privacy terms',
+  change: 'change update modify edit amend correct andern modifier cambiar',
+  help: 'help hilfe aide ayuda options menu',
+  greeting: 'hi hello hey hallo servus moin bonjour salut bonsoir hola buenas buenos good guten',
+  thanks: 'thanks thank thx ty cheers danke merci gracias',
+  bye: 'bye goodbye ciao tschuss adieu adios revoir',
+  de: 'hallo bestellung bestellnummer danke guten tschuss servus moin wo meine ich bitte',
+  fr: 'bonjour salut bonsoir commande merci ou je ma mon plainte revoir',
+  es: 'hola pedido gracias buenos buenas donde mi quiero queja adios',
+  own: 'my mine meine mein mes mon ma mis mi',
+  about: 'about regarding concerning for on',
+  customerOf: 'for of by from',
+  complaintStatus: 'open in_progress in-progress resolved closed',
+});
+const LANGS = ['de', 'fr', 'es'] as const;
 /** Where a reason starts; the reason is the rest of that line. */
 const REASON_STARTS = 'because,since,due to,reason :,reason is,reason,weil,parce que,porque'
   .split(',')
   .map((p) => p.split(' '));
-const COMPLAINT_STATUSES = words('open in_progress in-progress resolved closed');
+
+const wordAt = (tokens: readonly Token[], i: number): string => tokens[i]?.word ?? '';
 
 /** The reason of a cancellation, and where the part before it (in which a negation counts) ends. */
 function reasonOf(text: string, tokens: readonly Token[]): { reason?: string; end: number } {
@@ -113,11 +95,11 @@ function reasonOf(text: string, tokens: readonly Token[]): { reason?: string; en
 function descriptionOf(text: string, tokens: readonly Token[]): string | undefined {
   let from = tokens.find((t) => t.raw === ':')?.end;
   if (from === undefined) {
-    let i = tokens.findIndex((t) => COMPLAINT.has(t.word)) + 1;
+    let i = tokens.findIndex((t) => W.complaint.has(t.word)) + 1;
     // "… about (my) order 42", "… regarding order no. 12"
-    if (words('about regarding concerning for on').has(tokens[i]?.word ?? '')) {
-      let j = tokens[i + 1]?.word === 'my' ? i + 2 : i + 1;
-      if (isOrderWord(tokens[j]?.word ?? '')) {
+    if (W.about.has(wordAt(tokens, i))) {
+      let j = wordAt(tokens, i + 1) === 'my' ? i + 2 : i + 1;
+      if (isOrderWord(wordAt(tokens, j))) {
         while (j < i + 7 && tokens[j] && !/^\d+$/.test(tokens[j]!.raw)) j++;
         if (tokens[j]) i = j + 1;
       }
@@ -143,12 +125,12 @@ function customerOf(tokens: readonly Token[]): string | undefined {
   for (let i = 0; i < tokens.length; i++) {
     let j = i + 1;
     if (isOrderWord(tokens[i]!.word)) {
-      if (tokens[j]?.word === 'placed') j++;
-      if (!words('for of by from').has(tokens[j++]?.word ?? '')) continue;
-      if (tokens[j]?.word === 'the') j++;
-      if (tokens[j]?.word === 'customer') j++;
+      if (wordAt(tokens, j) === 'placed') j++;
+      if (!W.customerOf.has(wordAt(tokens, j++))) continue;
+      if (wordAt(tokens, j) === 'the') j++;
+      if (wordAt(tokens, j) === 'customer') j++;
     } else if (tokens[i]!.word === 'customer') {
-      if (tokens[j]?.word === 'named') j++;
+      if (wordAt(tokens, j) === 'named') j++;
     } else continue;
     const name = nameAt(tokens, j);
     if (name !== undefined) return name;
@@ -156,61 +138,22 @@ function customerOf(tokens: readonly Token[]): string | undefined {
   return undefined;
 }
 
-/** "file a complaint", "make a formal complaint", "have another complaint": a verb, articles, the noun. */
-function filesComplaint(tokens: readonly Token[]): boolean {
-  return tokens.some((token, i) => {
-    if (!COMPLAINT.has(token.word)) return false;
-    let j = i - 1;
-    while (j >= i - 3 && ARTICLES.has(tokens[j]?.word ?? '')) j--;
-    return FILE_VERBS.has(tokens[j]?.word ?? '') || FILES_COMPLAINT.has(token.word);
-  });
-}
-
-/** "order no. 8": this "no" is a number sign, not a refusal. */
-const numberSign = (tokens: readonly Token[], i: number): boolean =>
-  tokens[i]!.word === 'no' &&
-  (isOrderWord(tokens[i - 1]?.word ?? '') || /^\d/.test(tokens[i + 1]?.raw ?? ''));
-
-function intentOf(r: Slots, has: (set: Set<string>) => boolean): Intent | OtherIntent | CourtesyIntent {
-  const plain = r.tokens.filter(isWord);
-  const first = plain[0]?.word ?? '';
-  const orderWord = r.tokens.some((t) => isOrderWord(t.word));
-  const short = plain.length <= 6;
-  if (has(COMPLAINT) || has(COMPLAINTS) || r.complaintId) {
-    if (filesComplaint(r.tokens)) return 'complaint';
-    if (r.complaintId) return 'complaint_lookup';
-    return has(COMPLAINTS) || r.email ? 'complaint_list' : 'complaint_lookup';
-  }
-  if (has(CANCEL)) return 'cancel';
-  const yes =
-    plain.every((t) => YES.has(t.word) || YES_FILLER.has(t.word)) && (YES.has(first) || first === 'please');
-  if (!r.question && plain.length > 0 && short && yes) return 'yes';
-  if (!r.question && NO.has(first) && short && r.orderId === undefined) return 'no';
-  if (has(HUMAN)) return 'human';
-  const sends = asksToSend(r.tokens);
-  if (has(CONFIRMATION) || (sends && r.tokens.some((t) => t.word.startsWith('confirm'))))
-    return 'confirmation_mail';
-  if (sends && (has(STATUS_UPDATE) || has(STATUS)) && r.orderId) return 'status_mail';
-  if (has(POLICY)) return 'policy';
-  const listed = has(ORDERS) || (has(LIST) && orderWord);
-  if (listed && ((r.email ?? r.name ?? r.customer) !== undefined || !r.orderId)) return 'list_orders';
-  if ((r.orderId || orderWord) && has(CHANGE) && !has(STATUS_WORD)) return 'change';
-  if ((r.orderId || orderWord) && has(STATUS)) return 'status';
-  if (r.orderId || orderWord) return 'lookup';
-  if (has(HELP) || plain.length === 0 || indexOfPhrase(r.tokens, ['what', 'can', 'you']) >= 0) return 'help';
-  if (short && (r.thanked || r.farewell)) return 'goodbye';
-  if (r.greeted && plain.length <= 5) return 'greeting';
-  return r.email || r.name || r.number ? 'details' : 'unknown';
-}
-
-/** Everything a message says, before its intent is decided. */
-function readSlots(text: string) {
+/**
+ * Everything a message says: its slots, then its intent. Reads at most `maxChars` of the message (the
+ * default keeps every message cheap to scan; tests pass more to check that parsing stays linear).
+ */
+export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS) {
+  const text = message.length > maxChars ? message.slice(0, maxChars) : message;
   const tokens = tokenize(text);
   const present = new Set(tokens.map((t) => t.word));
   const has = (set: Set<string>) => [...set].some((word) => present.has(word));
-  const { reason, end } = has(CANCEL) ? reasonOf(text, tokens) : { reason: undefined, end: tokens.length };
-  const first = tokens.find(isWord)?.word ?? '';
+  const { reason, end } = has(W.cancel) ? reasonOf(text, tokens) : { reason: undefined, end: tokens.length };
+  const plain = tokens.filter(isWord);
+  const first = plain[0]?.word ?? '';
   const orderId = findOrderId(tokens);
+  /** "order no. 8": this "no" is a number sign, not a refusal. */
+  const numberSign = (i: number) =>
+    tokens[i]!.word === 'no' && (isOrderWord(wordAt(tokens, i - 1)) || /^\d/.test(tokens[i + 1]?.raw ?? ''));
   const slots = {
     text,
     tokens,
@@ -221,35 +164,24 @@ function readSlots(text: string) {
     /** The customer's own name ("my name is …"). */
     name: findOwnName(tokens),
     /** The customer whose orders to list ("orders for Jane Doe"). */
-    customer: has(ORDERS) || has(LIST) ? customerOf(tokens) : undefined,
+    customer: has(W.orders) || has(W.list) ? customerOf(tokens) : undefined,
     complaintId: findComplaintId(tokens),
     reason,
     /** "don't…", "do not…", "nicht…": whatever else the message says, it never cancels. */
-    negated: tokens.slice(0, end).some((t, i) => NEGATION.has(t.word) && !numberSign(tokens, i)),
+    negated: tokens.slice(0, end).some((t, i) => W.negation.has(t.word) && !numberSign(i)),
     /** Starts with "yes"/"ok" ("yes, cancel order 42"). */
-    affirmed: YES.has(first),
+    affirmed: W.yes.has(first),
     question: text.includes('?'),
     /** Speaks of "my …". */
-    own: has(OWN),
-    lang: (LANGS.find(([, set]) => has(set))?.[0] ?? 'en') as Lang,
-    greeted: GREETINGS.has(first),
-    thanked: has(THANKS),
-    farewell: has(BYE),
+    own: has(W.own),
+    lang: (LANGS.find((lang) => has(W[lang])) ?? 'en') as Lang,
+    greeted: W.greeting.has(first),
+    thanked: has(W.thanks),
+    farewell: has(W.bye),
   };
-  return { slots, has };
-}
-
-/**
- * Reads at most `maxChars` of the message (the default keeps every message cheap to scan; tests pass
- * more to check that parsing stays linear on long input).
- */
-export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS) {
-  const text = message.length > maxChars ? message.slice(0, maxChars) : message;
-  const { slots, has } = readSlots(text);
-  const { tokens } = slots;
-  const intent = intentOf(slots, has);
+  const intent = intentOf(slots, plain, has);
   const status = tokens.find(
-    (t, i) => COMPLAINT_STATUSES.has(t.word) && COMPLAINTS.has(tokens[i + 1]?.word ?? ''),
+    (t, i) => W.complaintStatus.has(t.word) && W.complaints.has(wordAt(tokens, i + 1)),
   );
   const inProgress = indexOfPhrase(tokens, ['in', 'progress', 'complaints']) >= 0;
   const listed = intent === 'complaint_list' && (status || inProgress);
@@ -261,4 +193,55 @@ export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS) {
     /** What went wrong, for a complaint. */
     description: intent === 'complaint' ? descriptionOf(text, tokens) : undefined,
   };
+}
+
+type Slots = Pick<Request, 'tokens' | 'orderId' | 'email' | 'name' | 'customer' | 'complaintId' | 'number'> &
+  Pick<Request, 'question' | 'greeted' | 'thanked' | 'farewell'>;
+
+/** The intent of a message, decided in order: the first rule that matches wins. */
+function intentOf(r: Slots, plain: readonly Token[], has: (set: Set<string>) => boolean): AnyIntent {
+  const { tokens } = r;
+  const first = plain[0]?.word ?? '';
+  const orderWord = tokens.some((t) => isOrderWord(t.word));
+  const short = plain.length <= 6;
+  const filesComplaint = tokens.some((token, i) => {
+    if (!W.complaint.has(token.word)) return false;
+    let j = i - 1;
+    while (j >= i - 3 && W.article.has(wordAt(tokens, j))) j--;
+    return W.fileVerb.has(wordAt(tokens, j)) || W.complainVerb.has(token.word);
+  });
+  const sends = tokens.some(
+    (t, i) =>
+      W.send.has(t.word) ||
+      (W.mail.has(t.word) &&
+        !W.beforeMailNoun.has(wordAt(tokens, i - 1)) &&
+        !W.afterMailNoun.has(wordAt(tokens, i + 1))),
+  );
+  const yes =
+    plain.every((t) => W.yes.has(t.word) || W.yesFiller.has(t.word)) &&
+    (W.yes.has(first) || first === 'please');
+  const listed = has(W.orders) || (has(W.list) && orderWord);
+  const aboutOrder = r.orderId !== undefined || orderWord;
+  const rules: Array<[unknown, AnyIntent]> = [
+    [filesComplaint, 'complaint'],
+    [r.complaintId, 'complaint_lookup'],
+    [has(W.complaints) || (has(W.complaint) && r.email), 'complaint_list'],
+    [has(W.complaint), 'complaint_lookup'],
+    [has(W.cancel), 'cancel'],
+    [!r.question && plain.length > 0 && short && yes, 'yes'],
+    [!r.question && W.no.has(first) && short && r.orderId === undefined, 'no'],
+    [has(W.human), 'human'],
+    [has(W.confirmation) || (sends && tokens.some((t) => t.word.startsWith('confirm'))), 'confirmation_mail'],
+    [sends && (has(W.statusUpdate) || has(W.status)) && r.orderId, 'status_mail'],
+    [has(W.policy), 'policy'],
+    [listed && ((r.email ?? r.name ?? r.customer) !== undefined || !r.orderId), 'list_orders'],
+    [aboutOrder && has(W.change) && !has(W.statusWord), 'change'],
+    [aboutOrder && has(W.status), 'status'],
+    [aboutOrder, 'lookup'],
+    [has(W.help) || plain.length === 0 || indexOfPhrase(tokens, ['what', 'can', 'you']) >= 0, 'help'],
+    [short && (r.thanked || r.farewell), 'goodbye'],
+    [r.greeted && plain.length <= 5, 'greeting'],
+    [r.email || r.name || r.number, 'details'],
+  ];
+  return rules.find(([matches]) => Boolean(matches))?.[1] ?? 'unknown';
 }

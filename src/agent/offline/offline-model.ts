@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { abortReason } from '../../lib/abort.js';
-import type { ModelToolSpec } from '../../tools/registry.js';
 import type {
   ChatModel,
   ModelEvent,
@@ -12,8 +11,9 @@ import type {
   ModelToolCall,
 } from '../types.js';
 import { decide, readConversation } from './conversation.js';
-import { courtesy, TEXTS } from './replies.js';
+import { inLanguage, TEXTS } from './replies.js';
 import { wordStep } from './results.js';
+import type { Tools } from './tools.js';
 
 export const OFFLINE_PROVIDER = 'offline';
 export const OFFLINE_MODEL = 'offline-intent-router';
@@ -38,19 +38,18 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
   const wordDelayMs = options.wordDelayMs ?? 20;
   let lastCall: ModelStatus['lastCall'];
 
-  function reply(messages: readonly ModelMessage[], tools: readonly ModelToolSpec[]): ModelToolCall | string {
+  /** The answer to the last message: a tool call, or words for the customer. */
+  function reply(messages: readonly ModelMessage[], tools: Tools): ModelToolCall | string {
     const { before, current } = readConversation(messages, tools);
     if (!current) return TEXTS.help(tools);
-    const prefix = courtesy(current, !before.langs.has(current.lang));
-    if (messages.at(-1)?.role === 'tool') return prefix + wordStep(messages, current.intent === 'status');
+    const say = (text: string) => inLanguage(text, current, !before.langs.has(current.lang));
+    if (messages.at(-1)?.role === 'tool') return say(wordStep(messages, tools, current.intent === 'status'));
     const { action, state } = decide(before, current, tools);
     logger.debug(
       { intent: current.intent, task: state.task?.kind, action: action.kind },
       'offline model decided',
     );
-    // The courtesy already said hello or thanked in the customer's language.
-    if (action.kind === 'say')
-      return prefix + (prefix ? action.text.replace(/^(Hello! |You're welcome[.!] )/, '') : action.text);
+    if (action.kind === 'say') return say(action.text);
     return { id: `offline_${randomUUID()}`, name: action.name, arguments: JSON.stringify(action.args) };
   }
 
@@ -69,11 +68,8 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
       if (signal.aborted) throw abortReason(signal);
       yield { type: 'text', delta: part };
       // Paced like typing only for a reader of the stream; a JSON reply should not wait for it.
-      if (request.streaming && wordDelayMs > 0 && i < parts.length - 1) {
-        await sleep(wordDelayMs, undefined, { signal }).catch(() => {
-          throw abortReason(signal);
-        });
-      }
+      if (request.streaming && wordDelayMs > 0 && i < parts.length - 1)
+        await sleep(wordDelayMs, undefined, { signal }).catch(() => Promise.reject(abortReason(signal)));
     }
   }
 

@@ -1,41 +1,32 @@
-import type { ModelToolSpec } from '../../tools/registry.js';
 import type { CourtesyIntent, Intent, Lang, Request } from './grammar.js';
-import { findTool } from './schema.js';
+import { findTool, TOOL_WORDS, type Tools } from './tools.js';
 
 /**
  * What the offline assistant says on its own. Every text is for the customer: short, with examples
  * of what to ask, and never a word about configuration (that is in the banner, readiness and logs).
  */
-type Tools = readonly ModelToolSpec[];
-
-/** What the assistant can do with each tool, as examples a customer can copy. */
-const EXAMPLES: ReadonlyArray<readonly [tool: string, example: string]> = [
-  ['get_order', '"where is my order 42?"'],
-  ['cancel_order', '"cancel order 42"'],
-  ['create_complaint', '"I want to file a complaint"'],
-  ['send_order_confirmation', '"send me the confirmation for order 42"'],
-  ['list_orders', '"list the orders of jane@example.com"'],
-  ['get_complaint', '"what is the status of complaint CMP-7K2QX9AB?"'],
-  ['list_complaints', '"list my complaints (jane@example.com)"'],
-  ['handoff_to_human', '"talk to a person"'],
-];
-
-const examples = (tools: Tools): string[] => EXAMPLES.filter(([t]) => findTool(tools, t)).map(([, e]) => e);
-const forExample = (tools: Tools, count: number): string =>
-  examples(tools).length > 0 ? ` — for example ${examples(tools).slice(0, count).join(', ')}` : '';
-
-const person = (tools: Tools): string =>
-  findTool(tools, 'handoff_to_human') ? ', or hand you to a person' : '';
+const examples = (tools: Tools): string[] =>
+  Object.entries(TOOL_WORDS).flatMap(([tool, [, , example]]) =>
+    example && findTool(tools, tool) ? [example] : [],
+  );
+const listed = (items: readonly string[]): string =>
+  items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
+const TOPICS = {
+  get_order: 'orders',
+  send_order_confirmation: 'e-mail confirmations',
+  create_complaint: 'complaints',
+};
 
 /** "orders, e-mail confirmations and complaints", as far as the tools for them are there. */
-function topics(tools: Tools): string {
-  const list = [
-    ['get_order', 'orders'],
-    ['send_order_confirmation', 'e-mail confirmations'],
-    ['create_complaint', 'complaints'],
-  ].flatMap(([tool, topic]) => (findTool(tools, tool!) ? [topic!] : []));
-  if (list.length < 2) return list[0] ?? 'very little right now, sorry';
-  return `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
+const topics = (tools: Tools): string =>
+  listed(Object.entries(TOPICS).flatMap(([t, topic]) => (findTool(tools, t) ? [topic] : []))) ||
+  'very little right now, sorry';
+
+/** "I can help with orders … — for example "…", "…"." with `count` examples, maybe offering a person. */
+function canHelp(tools: Tools, count: number, { person = false, lead = 'I can help with' } = {}): string {
+  const offer = person && findTool(tools, 'handoff_to_human') ? ', or hand you to a person' : '';
+  const some = examples(tools).slice(0, count);
+  return `${lead} ${topics(tools)}${offer}${some.length > 0 ? ` — for example ${some.join(', ')}` : ''}.`;
 }
 
 export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'>, (tools: Tools) => string> = {
@@ -44,19 +35,17 @@ export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'>, (tools: Tools) =>
       `I am an automated assistant with a fixed set of requests. I can help with ${topics(tools)}. You can say, for example:`,
       ...examples(tools).map((e) => `- ${e}`),
     ].join('\n'),
-  unknown: (tools) =>
-    `Sorry, I did not understand that. I can help with ${topics(tools)}${forExample(tools, 3)}.`,
+  unknown: (tools) => `Sorry, I did not understand that. ${canHelp(tools, 3)}`,
   greeting: (tools) => `Hello! I can help with ${topics(tools)}. What can I do for you?`,
-  details: (tools) =>
-    `Thank you, I have noted that. What can I do for you? I can help with ${topics(tools)}${forExample(tools, 2)}.`,
+  details: (tools) => `Thank you, I have noted that. What can I do for you? ${canHelp(tools, 2)}`,
   change: (tools) =>
-    `I can't change orders here (address, quantity and the like). I can help with ${topics(tools)}${person(tools)}${forExample(tools, 2)}.`,
+    `I can't change orders here (address, quantity and the like). ${canHelp(tools, 2, { person: true })}`,
   policy: (tools) =>
-    `I can't answer policy questions (returns, refunds, warranty and the like) here. I can help with ${topics(tools)}${person(tools)}${forExample(tools, 2)}.`,
+    `I can't answer policy questions (returns, refunds, warranty and the like) here. ${canHelp(tools, 2, { person: true })}`,
 };
 
 export const noPersonText = (tools: Tools): string =>
-  `Sorry, a person is not available in this set-up. I can still help with ${topics(tools)}${forExample(tools, 2)}.`;
+  `Sorry, a person is not available in this set-up. ${canHelp(tools, 2, { lead: 'I can still help with' })}`;
 
 export function goodbyeText({ thanked, farewell }: Request): string {
   if (thanked && farewell) return "You're welcome. Goodbye!";
@@ -65,19 +54,8 @@ export function goodbyeText({ thanked, farewell }: Request): string {
     : "You're welcome! Is there anything else I can do for you?";
 }
 
-const LABELS: Record<string, string> = {
-  get_order: 'Looking up orders',
-  list_orders: 'Listing orders',
-  cancel_order: 'Cancelling orders',
-  send_order_confirmation: 'Sending order confirmations',
-  send_order_status_update: 'Sending status updates',
-  create_complaint: 'Filing complaints',
-  get_complaint: 'Looking up complaints',
-  list_complaints: 'Listing complaints',
-};
-
 export const unavailableText = (tool: string): string =>
-  `${LABELS[tool] ?? 'That'} is not available right now. Please try again later.`;
+  `${TOOL_WORDS[tool]?.[0] ?? 'That'} is not available right now. Please try again later.`;
 
 const ORDER_EXAMPLES: Partial<Record<Intent, string>> = {
   cancel: 'cancel order 42',
@@ -89,7 +67,7 @@ export const askOrderText = (action: Intent): string =>
   `${action === 'cancel' ? 'Which order should I cancel?' : 'Which order do you mean?'} Please give its number, for example "${ORDER_EXAMPLES[action] ?? 'order 42'}".`;
 
 export const askComplaintText = (missing: readonly string[], first: boolean): string =>
-  `${first ? 'I can file a complaint for you. ' : ''}Please tell me ${missing.length === 1 ? missing[0] : `${missing.slice(0, -1).join(', ')} and ${missing.at(-1)}`}.`;
+  `${first ? 'I can file a complaint for you. ' : ''}Please tell me ${listed(missing)}.`;
 
 export const confirmCancelText = (orderId: number, reason: string | undefined, suggested: boolean): string =>
   `${suggested ? `Do you want me to cancel order #${orderId}?` : `You are asking me to cancel order #${orderId}${reason ? ` (reason: ${reason})` : ''}.`} A cancellation cannot be undone. Reply "yes, cancel order ${orderId}" to confirm.`;
@@ -111,18 +89,20 @@ export const ASK_COMPLAINT_ID =
 export const ASK_COMPLAINTS_EMAIL =
   'Which e-mail address did you give with your complaints? Please tell me, for example "list my complaints (jane@example.com)".';
 
-/** The first answer to a message in German, French or Spanish says, in that language, how it answers. */
 const COURTESY: Record<Exclude<Lang, 'en'>, readonly [hello: string, thanks: string, note: string]> = {
   de: ['Hallo!', 'Gern geschehen!', 'Ich antworte auf Englisch.'],
   fr: ['Bonjour !', 'Avec plaisir !', 'Je réponds en anglais.'],
   es: ['¡Hola!', '¡De nada!', 'Respondo en inglés.'],
 };
 
-export function courtesy(r: Request, firstInLanguage: boolean): string {
-  if (r.lang === 'en') return '';
+/**
+ * The answer to a message in German, French or Spanish greets or thanks in that language (in place
+ * of the English hello or "you're welcome"), and the first answer in it says that it answers in English.
+ */
+export function inLanguage(text: string, r: Request, firstInLanguage: boolean): string {
+  if (r.lang === 'en') return text;
   const [hello, thanks, note] = COURTESY[r.lang];
-  const prefix = [r.greeted ? hello : r.thanked ? thanks : '', firstInLanguage ? note : '']
-    .filter(Boolean)
-    .join(' ');
-  return prefix === '' ? '' : `${prefix} `;
+  const prefix = [r.greeted ? hello : r.thanked ? thanks : '', firstInLanguage ? note : ''].filter(Boolean);
+  if (prefix.length === 0) return text;
+  return `${prefix.join(' ')} ${text.replace(/^(Hello! |You're welcome[.!] )/, '')}`;
 }

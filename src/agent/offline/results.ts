@@ -1,11 +1,7 @@
 import type { ModelMessage, ModelToolCall } from '../types.js';
+import { findTool, isRecord, type Json, knownName, TOOL_WORDS, type Tools, valuesOf } from './tools.js';
 
 /** Tool results in words for the customer: orders, mails, complaints, a hand-off, and failures. */
-
-export type Json = Record<string, unknown>;
-
-export const isRecord = (value: unknown): value is Json =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Tool results are JSON; MCP tools return text that is often JSON itself. */
 export function parseResult(content: string): unknown {
@@ -20,6 +16,11 @@ export function parseResult(content: string): unknown {
   return value;
 }
 
+export function parseArgs(call: ModelToolCall): Json {
+  const value = parseResult(call.arguments);
+  return isRecord(value) ? value : {};
+}
+
 const text = (v: unknown): string | undefined =>
   typeof v === 'number' ? String(v) : typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
 const sentence = (s: string): string => (/[.!?]$/.test(s) ? s : `${s}.`);
@@ -27,18 +28,17 @@ const day = (iso: unknown): string | undefined => text(iso)?.slice(0, 10);
 const money = (v: unknown): string | undefined => (typeof v === 'number' ? v.toFixed(2) : text(v));
 /** "in_progress" reads as "in progress". */
 const readable = (status: unknown): string | undefined => text(status)?.replaceAll('_', ' ');
-const joined = (parts: ReadonlyArray<string | false | undefined>, by = ', '): string =>
-  parts.filter(Boolean).join(by);
+const joined = (parts: ReadonlyArray<unknown>, by = ', '): string =>
+  parts.filter((p): p is string => typeof p === 'string' && p !== '').join(by);
 
 /** The message of a failed call with its validation issues, and the error's details. */
-export function failureOf(value: unknown): { message: string; details: Json } | undefined {
+function failureOf(value: unknown): { message: string; details: Json } | undefined {
   if (isRecord(value) && typeof value.error === 'string') {
     const issues = Array.isArray(value.issues) ? value.issues.filter((i) => typeof i === 'string') : [];
     return { message: value.error + (issues.length > 0 ? ` (${issues.join('; ')})` : ''), details: value };
   }
-  if (typeof value === 'string' && /^error\b/i.test(value)) {
+  if (typeof value === 'string' && /^error\b/i.test(value))
     return { message: value.replace(/^error\b[:\s]*/i, ''), details: {} };
-  }
   return undefined;
 }
 
@@ -51,22 +51,26 @@ export function emailDemand(value: unknown): { field?: string } | undefined {
   );
   if (field) return { field };
   const message = failed.message.toLowerCase();
-  const asks = ['ask', 'give', 'provide', 'need', 'requir', 'verif', 'confirm', 'match'].some((w) =>
-    message.includes(w),
-  );
-  return asks && /e-?mail/.test(message) ? {} : undefined;
+  return /ask|give|provide|need|requir|verif|confirm|match/.test(message) && /e-?mail/.test(message)
+    ? {}
+    : undefined;
 }
 
-const isEntity = (value: unknown, id: string): value is Json =>
-  isRecord(value) && (id in value || 'id' in value) && 'status' in value;
-/** The order or complaint in a result: the result itself, or under `wrapper` or another key. */
-function find(value: unknown, id: string, wrapper: string): Json | undefined {
-  if (isEntity(value, id) || !isRecord(value)) return isEntity(value, id) ? value : undefined;
-  return isEntity(value[wrapper], id) ? value[wrapper] : Object.values(value).find((v) => isEntity(v, id));
+/**
+ * The order or complaint in a result (`id` is "order_id" or "complaint_id"): the result itself, the
+ * value under its noun ({ order: … }), or another value that is one.
+ */
+const isEntity = (v: unknown, id: string): v is Json =>
+  isRecord(v) && (id in v || 'id' in v) && 'status' in v;
+function find(v: unknown, id: string): Json | undefined {
+  if (isEntity(v, id) || !isRecord(v)) return isEntity(v, id) ? v : undefined;
+  const noun = v[id.slice(0, -3)];
+  return isEntity(noun, id) ? noun : Object.values(v).find((x): x is Json => isEntity(x, id));
 }
-function findAll(value: unknown, id: string, wrapper: string): Json[] | undefined {
-  const list = Array.isArray(value) ? value : isRecord(value) ? value[wrapper] : undefined;
-  return Array.isArray(list) ? list.filter((v) => isEntity(v, id)) : undefined;
+/** The orders or complaints of a listing: the result itself, or the list under the plural noun. */
+function findAll(v: unknown, id: string): Json[] | undefined {
+  const list = Array.isArray(v) ? v : isRecord(v) ? v[`${id.slice(0, -3)}s`] : undefined;
+  return Array.isArray(list) ? list.filter((x) => isEntity(x, id)) : undefined;
 }
 
 const MEANINGS: Record<string, string> = {
@@ -85,44 +89,50 @@ const statusLine = (status: unknown): string =>
   joined([readable(status) ?? 'unknown', MEANINGS[text(status) ?? '']], ' — ');
 
 const idOf = (j: Json, key: string): string | undefined => text(j[key]) ?? text(j.id);
-const item = (o: Json): string | undefined =>
+/** `template` filled with the value, or '' when there is none. */
+const fill = (v: unknown, template: (s: string) => string): string => (text(v) ? template(text(v)!) : '');
+const item = (o: Json): string =>
   text(o.quantity) && text(o.product_sku)
     ? `${text(o.quantity)} × ${text(o.product_sku)}`
-    : text(o.product_sku);
+    : fill(o.product_sku, String);
+const amount = (o: Json): string | undefined => money(o.order_amount ?? o.amount);
+const labelled = (label: string, v: unknown): string => fill(v, (s) => `${label}: ${sentence(s)}`);
 
 function describeOrder(o: Json): string {
-  const what = joined([
-    item(o),
-    money(o.order_amount ?? o.amount) && `total ${money(o.order_amount ?? o.amount)}`,
-  ]);
-  const customer = text(o.customer_name) ? ` for ${text(o.customer_name)}` : '';
+  const what = joined([item(o), amount(o) && `total ${amount(o)}`]);
   return joined(
     [
-      `Order #${idOf(o, 'order_id')}${customer}${what ? `: ${what}` : ''}.`,
+      `Order #${idOf(o, 'order_id')}${fill(o.customer_name, (n) => ` for ${n}`)}${what ? `: ${what}` : ''}.`,
       `Status: ${statusLine(o.status)}.`,
-      day(o.created_at) && `Placed on ${day(o.created_at)}.`,
-      text(o.billing_address) && `Billing address: ${sentence(text(o.billing_address)!)}`,
-      text(o.remarks) && `Remarks: ${sentence(text(o.remarks)!)}`,
+      fill(day(o.created_at), (d) => `Placed on ${d}.`),
+      labelled('Billing address', o.billing_address),
+      labelled('Remarks', o.remarks),
     ],
     ' ',
   );
 }
 
 function describeComplaint(c: Json): string {
-  const about = `${text(c.order_id) ? ` about order #${text(c.order_id)}` : ''}${text(c.category) ? ` (${text(c.category)})` : ''}`;
-  const filed = day(c.created_at);
-  const by = text(c.customer_name);
+  const about = fill(c.order_id, (id) => ` about order #${id}`) + fill(c.category, (k) => ` (${k})`);
+  const filed = fill(day(c.created_at), (d) => ` on ${d}`) + fill(c.customer_name, (n) => ` by ${n}`);
+  const updated =
+    day(c.updated_at) === day(c.created_at) ? '' : fill(day(c.updated_at), (d) => `Last update: ${d}.`);
   return joined(
     [
       `Complaint ${idOf(c, 'complaint_id')}${about} is ${statusLine(c.status)}.`,
-      (filed || by) && `Filed${filed ? ` on ${filed}` : ''}${by ? ` by ${by}` : ''}.`,
-      text(c.description) && `Description: ${sentence(text(c.description)!)}`,
-      text(c.resolution_note) && `Resolution: ${sentence(text(c.resolution_note)!)}`,
-      day(c.updated_at) !== filed && day(c.updated_at) && `Last update: ${day(c.updated_at)}.`,
+      filed && `Filed${filed}.`,
+      labelled('Description', c.description),
+      labelled('Resolution', c.resolution_note),
+      updated,
     ],
     ' ',
   );
 }
+
+const orderLine = (o: Json): string =>
+  `- #${idOf(o, 'order_id')}: ${joined([item(o), amount(o), text(o.status), fill(day(o.created_at), (d) => `placed ${d}`)])}`;
+const complaintLine = (c: Json): string =>
+  `- ${idOf(c, 'complaint_id')}: ${joined([text(c.category), readable(c.status), fill(day(c.created_at), (d) => `filed ${d}`), fill(c.order_id, (id) => `about order #${id}`)])}`;
 
 function listOf(v: unknown, items: Json[], noun: string, who: string | undefined, line: (j: Json) => string) {
   const forWhom = who ? ` for ${who}` : '';
@@ -132,75 +142,63 @@ function listOf(v: unknown, items: Json[], noun: string, who: string | undefined
   return `${[`I found ${total} ${noun}${total === 1 ? '' : 's'}${forWhom}:`, ...items.map(line)].join('\n')}${more}`;
 }
 
-const orderLine = (o: Json): string =>
-  `- #${idOf(o, 'order_id')}: ${joined([item(o), money(o.order_amount ?? o.amount), text(o.status), day(o.created_at) && `placed ${day(o.created_at)}`])}`;
-const complaintLine = (c: Json): string =>
-  `- ${idOf(c, 'complaint_id')}: ${joined([text(c.category), readable(c.status), day(c.created_at) && `filed ${day(c.created_at)}`, text(c.order_id) && `about order #${text(c.order_id)}`])}`;
+/** "look up order #42": what a call of `tool` with these values does. */
+const actionOf = (tool: string, values: Json): string =>
+  (TOOL_WORDS[tool]?.[1] ?? 'do that')
+    .replace(/\{(\w+)\}/g, (_, role: string) => text(values[role]) ?? '')
+    .trim();
 
-/** The tools the assistant drives; MCP may give them a prefix when their names clash. */
-const ACTIONS: Record<string, (order: string, args: Json) => string> = {
-  get_order: (order) => `look up ${order}`,
-  list_orders: () => 'list those orders',
-  cancel_order: (order) => `cancel ${order}`,
-  send_order_confirmation: (order) => `send the confirmation for ${order}`,
-  send_order_status_update: (order) => `send the status update for ${order}`,
-  create_complaint: () => 'file your complaint',
-  get_complaint: (_, args) => `look up complaint ${text(args.complaint_id) ?? ''}`.trim(),
-  list_complaints: () => 'list those complaints',
-  handoff_to_human: () => 'reach a person',
-};
-const canonical = (name: string): string =>
-  Object.keys(ACTIONS).find(
-    (tool) => name === tool || name.endsWith(`_${tool}`) || name.endsWith(`-${tool}`),
-  ) ?? name;
-const actionOf = (tool: string, args: Json): string =>
-  ACTIONS[tool]?.(`order #${text(args.order_id) ?? ''}`, args) ?? 'do that';
-
-/** One result in words. `status` words an order as the answer to "where is my order?". */
-export function wordResult(tool: string, args: Json, value: unknown, status: boolean): string {
-  const failed = failureOf(value);
+/**
+ * One result in words. `values` are the call's arguments by role (order_id, email, name, recipient,
+ * reason, status, complaint_id); `status` words an order as the answer to "where is my order?".
+ */
+export function wordResult(tool: string, values: Json, value: unknown, status: boolean): string {
   const demand = emailDemand(value);
   if (demand?.field === 'to')
-    return `To ${actionOf(tool, args)}, I need the e-mail address to send it to. Which one should I use?`;
+    return `To ${actionOf(tool, values)}, I need the e-mail address to send it to. Which one should I use?`;
   if (demand)
-    return `To ${actionOf(tool, args)}, I need the e-mail address on the order, so that I know it is yours. What is it?`;
-  if (failed) return `Sorry, I could not ${actionOf(tool, args)}: ${sentence(failed.message)}`;
-  const order = find(value, 'order_id', 'order');
-  const complaint = find(value, 'complaint_id', 'complaint');
-  const who = text(args.customer_name) ?? text(args.customer_email);
+    return `To ${actionOf(tool, values)}, I need the e-mail address on the order, so that I know it is yours. What is it?`;
+  const failed = failureOf(value);
+  if (failed) return `Sorry, I could not ${actionOf(tool, values)}: ${sentence(failed.message)}`;
+  const order = find(value, 'order_id');
+  const complaint = find(value, 'complaint_id');
+  const orderId = text(values.order_id);
   switch (tool) {
     case 'get_order':
       if (order && status) {
-        const updated = day(order.updated_at) ? ` Last update: ${day(order.updated_at)}.` : '';
+        const updated = fill(day(order.updated_at), (d) => ` Last update: ${d}.`);
         return `Your order #${idOf(order, 'order_id')} is ${statusLine(order.status)}.${updated}`;
       }
       return order ? describeOrder(order) : 'Done.';
     case 'list_orders': {
-      const orders = findAll(value, 'order_id', 'orders');
-      return orders ? listOf(value, orders, 'order', who, orderLine) : 'Done.';
+      const orders = findAll(value, 'order_id');
+      return orders
+        ? listOf(value, orders, 'order', text(values.name) ?? text(values.email), orderLine)
+        : 'Done.';
     }
     case 'cancel_order': {
-      const reason = text(args.reason) ? ` Reason noted: ${sentence(text(args.reason)!)}` : '';
-      return `Order #${(order && idOf(order, 'order_id')) ?? text(args.order_id)} has been cancelled.${reason}`;
+      const reason = fill(values.reason, (s) => ` Reason noted: ${sentence(s)}`);
+      return `Order #${(order && idOf(order, 'order_id')) ?? orderId} has been cancelled.${reason}`;
     }
     case 'send_order_confirmation':
     case 'send_order_status_update': {
       const sent =
-        isRecord(value) && Array.isArray(value.recipients) ? value.recipients.join(', ') : text(args.to);
+        isRecord(value) && Array.isArray(value.recipients)
+          ? value.recipients.join(', ')
+          : text(values.recipient);
       const what = tool === 'send_order_confirmation' ? 'confirmation' : 'status update';
-      return `I have sent the ${what} for order #${text(args.order_id)} to ${sent || "the customer's e-mail address"}.`;
+      return `I have sent the ${what} for order #${orderId} to ${sent || "the customer's e-mail address"}.`;
     }
     case 'create_complaint': {
       const reference = complaint ? ` under reference ${idOf(complaint, 'complaint_id')}` : '';
-      const about = text(args.order_id) ? ` about order #${text(args.order_id)}` : '';
-      return `Your complaint${about} has been filed${reference}. Our team will review it.`;
+      return `Your complaint${fill(orderId, (id) => ` about order #${id}`)} has been filed${reference}. Our team will review it.`;
     }
     case 'get_complaint':
       return complaint ? describeComplaint(complaint) : 'Done.';
     case 'list_complaints': {
-      const complaints = findAll(value, 'complaint_id', 'complaints');
-      const noun = joined([readable(args.status), 'complaint'], ' ');
-      return complaints ? listOf(value, complaints, noun, text(args.customer_email), complaintLine) : 'Done.';
+      const complaints = findAll(value, 'complaint_id');
+      const noun = joined([readable(values.status), 'complaint'], ' ');
+      return complaints ? listOf(value, complaints, noun, text(values.email), complaintLine) : 'Done.';
     }
     case 'handoff_to_human':
       return 'I have asked a person from our team to take over. They will reply here as soon as they can.';
@@ -209,28 +207,19 @@ export function wordResult(tool: string, args: Json, value: unknown, status: boo
 }
 
 /** The answer to the results of the tool step that ends `messages`. */
-export function wordStep(messages: readonly ModelMessage[], status: boolean): string {
+export function wordStep(messages: readonly ModelMessage[], tools: Tools, status: boolean): string {
   let start = messages.length;
   while (start > 0 && messages[start - 1]?.role === 'tool') start--;
   const step = messages[start - 1];
-  const calls = new Map<string, ModelToolCall>();
-  if (step?.role === 'assistant') for (const c of step.toolCalls ?? []) calls.set(c.id, c);
+  const calls = new Map((step?.role === 'assistant' ? (step.toolCalls ?? []) : []).map((c) => [c.id, c]));
   return messages
     .slice(start)
     .map((m) => {
       const call = m.role === 'tool' ? calls.get(m.toolCallId) : undefined;
       if (m.role !== 'tool' || !call) return '';
-      return wordResult(canonical(call.name), parseArgs(call), parseResult(m.content), status);
+      const values = valuesOf(findTool(tools, call.name), parseArgs(call));
+      return wordResult(knownName(call.name), values, parseResult(m.content), status);
     })
     .filter(Boolean)
     .join('\n\n');
-}
-
-export function parseArgs(call: ModelToolCall): Json {
-  try {
-    const value = JSON.parse(call.arguments) as unknown;
-    return isRecord(value) ? value : {};
-  } catch {
-    return {};
-  }
 }

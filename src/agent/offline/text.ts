@@ -21,6 +21,12 @@ export interface Token {
 const TOKEN = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*|\S/gu;
 
 export const words = (list: string): Set<string> => new Set(list.split(' '));
+/** Named word lists, each written as one string of words separated by spaces. */
+export const lexicon = <K extends string>(lists: Record<K, string>): Record<K, Set<string>> =>
+  Object.fromEntries(Object.entries<string>(lists).map(([k, list]) => [k, words(list)])) as Record<
+    K,
+    Set<string>
+  >;
 
 export function tokenize(text: string): Token[] {
   return [...text.matchAll(TOKEN)].map((m) => ({
@@ -102,29 +108,19 @@ export function findComplaintId(tokens: readonly Token[]): string | undefined {
   return undefined;
 }
 
-const LOCAL_PART_CHAR = /[A-Z0-9._%+-]/i;
-const DOMAIN_CHAR = /[A-Z0-9.-]/i;
-/** Anchored and applied to one run of domain characters only; labels are separated by dots, so unambiguous. */
-const DOMAIN = /^[A-Z0-9-]+(?:\.[A-Z0-9-]+)*\.[A-Z]{2,}/i;
-
 /**
- * The first e-mail address in the text, found from each '@' outwards: a regex tried at every start of
- * a long run of letters would cost quadratic time. Neither part contains an '@', so each character is
- * looked at a bounded number of times.
+ * An address, tried anchored on one run of the characters an address can have, so that each run is
+ * tried once: a regex searched at every start of a long run of letters would cost quadratic time.
+ * Neither part can contain an '@', and labels are separated by dots, so the match is unambiguous.
  */
-export function findEmail(text: string): string | undefined {
-  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
-    let start = at;
-    while (start > 0 && LOCAL_PART_CHAR.test(text.charAt(start - 1))) start--;
-    while (start < at && text.charAt(start) === '.') start++;
-    if (start === at) continue;
-    let end = at + 1;
-    while (end < text.length && DOMAIN_CHAR.test(text.charAt(end))) end++;
-    const domain = DOMAIN.exec(text.slice(at + 1, end))?.[0];
-    if (domain !== undefined) return `${text.slice(start, at)}@${domain}`;
-  }
-  return undefined;
-}
+const EMAIL = /^[A-Z0-9_%+-][A-Z0-9._%+-]*@[A-Z0-9-]+(?:\.[A-Z0-9-]+)*\.[A-Z]{2,}$/i;
+
+/** The first e-mail address in the text, without the dots of the sentence around it. */
+export const findEmail = (text: string): string | undefined =>
+  text
+    .split(/[^A-Z0-9._%+@-]+/i)
+    .map((run) => trimTrailing(run, '.').replace(/^\.+/, ''))
+    .find((run) => EMAIL.test(run));
 
 /** `text` without the trailing characters in `chars` (a hand-written loop: `/[…]+$/` is quadratic). */
 export function trimTrailing(text: string, chars: string): string {
@@ -150,23 +146,21 @@ export function nameAt(tokens: readonly Token[], from: number): string | undefin
   return name.length > 0 ? name.join(' ') : undefined;
 }
 
-/** Phrases after which customers give their own name, in the four languages the assistant greets in. */
+/**
+ * Phrases after which customers give their own name, in the four languages the assistant greets in;
+ * after "I'm" and "I am" only a capitalised word is a name ("I'm Jane", not "I'm angry").
+ */
 const NAME_INTROS =
-  "my name is,name :,name is,mein name ist,ich heisse,ich heiße,je m'appelle,me llamo,mi nombre es"
+  "my name is,name :,name is,mein name ist,ich heisse,ich heiße,je m'appelle,me llamo,mi nombre es,i'm*,i am*"
     .split(',')
-    .map((p) => p.split(' '));
+    .map((p) => ({ phrase: p.replace('*', '').split(' '), capital: p.endsWith('*') }));
 
 /** The customer's own name ("my name is Jane Doe", "name: Jane Doe", "I'm Jane Doe"). */
 export function findOwnName(tokens: readonly Token[]): string | undefined {
-  for (const intro of NAME_INTROS) {
-    const at = indexOfPhrase(tokens, intro);
-    if (at >= 0) return nameAt(tokens, at + intro.length);
-  }
-  // "I am Jane" / "I'm Jane" only with a capital, so that "I'm angry" is not a name
-  for (const intro of [["i'm"], ['i', 'am']]) {
-    const at = indexOfPhrase(tokens, intro);
-    if (at >= 0 && /^\p{Lu}/u.test(tokens[at + intro.length]?.raw ?? ''))
-      return nameAt(tokens, at + intro.length);
+  for (const { phrase, capital } of NAME_INTROS) {
+    const at = indexOfPhrase(tokens, phrase);
+    if (at >= 0 && (!capital || /^\p{Lu}/u.test(tokens[at + phrase.length]?.raw ?? '')))
+      return nameAt(tokens, at + phrase.length);
   }
   return undefined;
 }
