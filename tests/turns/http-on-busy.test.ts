@@ -43,6 +43,7 @@ interface StoredMessage {
   role: string;
   content: string;
   interrupted?: boolean;
+  turn_id?: string;
   tool_calls?: Array<{ name: string }>;
 }
 async function history(sessionId: string): Promise<StoredMessage[]> {
@@ -115,6 +116,7 @@ describe('on_busy: interrupt', () => {
     });
     expect(second.status).toBe(200);
     expect(await second.json()).toMatchObject({ message: 'Done: the order is cancelled.', message_count: 4 });
+    const secondTurn = second.headers.get('x-turn-id');
 
     const events = await reading.rest();
     const partial = answerOf(events);
@@ -131,9 +133,13 @@ describe('on_busy: interrupt', () => {
     });
     expect(await history('interrupt-1')).toEqual([
       expect.objectContaining({ role: 'user', content: 'Tell me about my order' }),
-      expect.objectContaining({ role: 'assistant', content: partial, interrupted: true }),
+      expect.objectContaining({ role: 'assistant', content: partial, interrupted: true, turn_id: firstTurn }),
       expect.objectContaining({ role: 'user', content: 'Actually, cancel it' }),
-      expect.objectContaining({ role: 'assistant', content: 'Done: the order is cancelled.' }),
+      expect.objectContaining({
+        role: 'assistant',
+        content: 'Done: the order is cancelled.',
+        turn_id: secondTurn,
+      }),
     ]);
     // The new turn's model call saw the interrupted exchange before its own question.
     const seen = modelCallsFor('Actually, cancel it')[0]!.messages.filter((m) => m.role !== 'system');
