@@ -26,6 +26,11 @@ export interface ChatRequest {
   tenant_id?: string;
   /** `continue` lets the turn finish when the connection drops (chatStream sends it, to resume). */
   on_disconnect?: 'cancel' | 'continue';
+  /**
+   * While another turn runs on the session: `enqueue` (default) waits for it, `reject` fails at once
+   * with 409 SESSION_BUSY, `interrupt` stops it (it keeps what it stored) and runs this one.
+   */
+  on_busy?: 'enqueue' | 'reject' | 'interrupt';
 }
 
 export interface ToolCall {

@@ -71,6 +71,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--retries", type=int, default=2, help="retries after a dropped connection (default: %(default)s)"
     )
+    parser.add_argument(
+        "--on-busy",
+        choices=["enqueue", "reject", "interrupt"],
+        default=None,
+        help="while another turn runs on the session: wait for it (enqueue, the server's default), "
+        "fail with SESSION_BUSY (reject), or stop it and run this one (interrupt)",
+    )
     args = parser.parse_args(argv)
     if args.session is None:
         args.session = f"py-{uuid.uuid4().hex[:12]}"
@@ -91,6 +98,8 @@ def build_request(args: argparse.Namespace, path: str) -> urllib.request.Request
     if args.stream:
         # The turn finishes even if the connection drops, so the rest can be fetched afterwards.
         payload["on_disconnect"] = "continue"
+    if args.on_busy:
+        payload["on_busy"] = args.on_busy
     headers = {
         **base_headers(args),
         "Content-Type": "application/json",

@@ -11,8 +11,14 @@ import { abortReason, childAbort } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
 import { sessionStatus } from '../sessions/status.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
-import { runExclusive, type TurnLock } from '../turns/turn-lock.js';
-import { ClientDisconnectedError, modelErrorToServiceError, TURN_TIMEOUT_MESSAGE } from './turn-errors.js';
+import type { TurnLease, TurnLock } from '../turns/turn-lock.js';
+import {
+  ClientDisconnectedError,
+  INTERRUPT_FAILED_MESSAGE,
+  modelErrorToServiceError,
+  SESSION_BUSY_MESSAGE,
+  TURN_TIMEOUT_MESSAGE,
+} from './turn-errors.js';
 
 export interface ChatServiceConfig {
   TURN_TIMEOUT_MS: number;
@@ -37,6 +43,10 @@ export interface TurnQuotas {
   consume(tenantId: string, tokens: number): Promise<number | undefined>;
 }
 
+/** What a turn does when another one is running on its session (DESIGN §10 `on_busy`). */
+export const BUSY_POLICIES = ['enqueue', 'reject', 'interrupt'] as const;
+export type BusyPolicy = (typeof BUSY_POLICIES)[number];
+
 export const QUOTA_EXCEEDED_MESSAGE =
   "This tenant's daily token quota is used up; try again after it resets (see Retry-After)";
 
@@ -59,6 +69,13 @@ export interface ChatTurnRequest {
   streaming?: boolean;
   /** The request's logger (carries request id etc.); the service's logger otherwise. */
   logger?: Logger;
+  /** When another turn runs on the session: wait in arrival order (default), refuse, or stop it. */
+  onBusy?: BusyPolicy;
+  /**
+   * Stops the running turn with this id wherever it runs (`onBusy: 'interrupt'`); it keeps what it
+   * stored. Without it an interrupting turn just waits.
+   */
+  interrupt?: (turnId: string) => Promise<void>;
 }
 
 export interface ChatTurnResult {
@@ -130,18 +147,17 @@ export function createChatService(deps: ChatServiceDeps) {
     try {
       // While the turn only waits for the lock, an abort ends the wait at once; once it runs, the
       // agent stops promptly by itself and the interrupted turn is stored before we return.
-      const result = await runExclusive(
-        turnLock,
-        key,
-        (lost) => {
-          if (signal.aborted) throw abortReason(signal);
-          if (lost.aborted) throw abortReason(lost);
-          // A shared lock that can no longer be renewed stops the turn: another may start soon.
-          const turnSignal = AbortSignal.any([signal, lost]);
-          return runLocked(agent, request, key, receivedAt, turnSignal, log, onEvent);
-        },
-        { signal },
-      );
+      const lease = await takeSession(request, key, signal, log);
+      let result: ChatTurnResult;
+      try {
+        if (signal.aborted) throw abortReason(signal);
+        if (lease.lost.aborted) throw abortReason(lease.lost);
+        // A shared lock that can no longer be renewed stops the turn: another may start soon.
+        const turnSignal = AbortSignal.any([signal, lease.lost]);
+        result = await runLocked(agent, request, key, receivedAt, turnSignal, log, onEvent);
+      } finally {
+        await lease.release();
+      }
       log.info(
         {
           duration_ms: Math.round(performance.now() - startedAt),
@@ -163,6 +179,54 @@ export function createChatService(deps: ChatServiceDeps) {
       clearTimeout(timer);
       turn.dispose();
     }
+  }
+
+  /**
+   * The session's lock for this turn, as its `onBusy` says: queued in arrival order, refused with
+   * SESSION_BUSY while another turn holds or waits for it, or taken from the running turn, which is
+   * stopped (it stores what it did first) while this one keeps its place in the queue.
+   */
+  async function takeSession(
+    request: ChatTurnRequest,
+    key: SessionKey,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<TurnLease> {
+    const holder = request.turnId;
+    const policy = request.onBusy ?? 'enqueue';
+    const named = holder === undefined ? {} : { holder };
+    if (policy === 'enqueue') return turnLock.acquire(key, { signal, ...named });
+    const free = await turnLock.tryAcquire(key, named);
+    if (free) return free;
+    if (policy === 'reject') {
+      log.info('turn refused: another turn is running on the session');
+      throw new ServiceError('SESSION_BUSY', SESSION_BUSY_MESSAGE);
+    }
+    // Queued first, so no turn that arrives meanwhile gets in before this one.
+    const gaveUp = new AbortController();
+    const waiting = turnLock.acquire(key, { signal: AbortSignal.any([signal, gaveUp.signal]), ...named });
+    // It may reject (the client left) before it is awaited below.
+    waiting.catch(() => undefined);
+    try {
+      const running = await turnLock.holder(key);
+      if (running !== undefined && running !== holder && request.interrupt) {
+        log.info({ interrupted_turn_id: running }, 'interrupting the running turn on the session');
+        await request.interrupt(running);
+      }
+    } catch (err) {
+      gaveUp.abort(err);
+      waiting.then(
+        (lease) => lease.release(),
+        () => undefined,
+      );
+      if (err instanceof ServiceError) throw err;
+      log.warn({ err }, 'could not interrupt the running turn');
+      throw new ServiceError('AGENT_UNAVAILABLE', INTERRUPT_FAILED_MESSAGE, {
+        cause: err,
+        retryAfterSeconds: 1,
+      });
+    }
+    return waiting;
   }
 
   async function runLocked(

@@ -7,6 +7,10 @@ export const LLM_UNAVAILABLE_MESSAGE =
 export const AGENT_UNAVAILABLE_MESSAGE = 'The agent is not available right now. Please try again later.';
 export const LLM_TIMEOUT_MESSAGE = 'The language model did not answer in time. Please try again.';
 export const TURN_TIMEOUT_MESSAGE = 'The request took too long to complete. Please try again.';
+export const SESSION_BUSY_MESSAGE =
+  'Another turn is running on this session. Retry once it has finished, or send on_busy "enqueue" to wait for it.';
+export const INTERRUPT_FAILED_MESSAGE =
+  'The running turn on this session could not be interrupted right now. Please try again.';
 
 /**
  * The client went away (closed the connection) before its turn finished. Nobody is left to answer,

@@ -122,7 +122,12 @@ export function createTurnService(deps: TurnServiceDeps) {
 
     const finished = (async (): Promise<ChatTurnResult> => {
       try {
-        const result = await chat.runTurn({ ...request, signal }, (event) => {
+        const interrupt = (turnId: string) =>
+          cancellation.cancel(
+            { tenantId: request.tenantId, sessionId: request.sessionId, turnId },
+            'interrupted',
+          );
+        const result = await chat.runTurn({ ...request, signal, interrupt }, (event) => {
           if (event.type === 'token') partialAnswer += event.content;
           else if (event.type === 'tool_call') {
             partialCalls.set(event.id, {

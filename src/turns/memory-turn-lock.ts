@@ -4,6 +4,7 @@ import { TurnQueueFullError } from './errors.js';
 import {
   type AcquireOptions,
   DEFAULT_MAX_WAITING_PER_SESSION,
+  type TryAcquireOptions,
   type TurnLease,
   type TurnLock,
 } from './turn-lock.js';
@@ -20,6 +21,8 @@ interface Waiter {
 interface Queue {
   /** Whether a lease is out for the session. */
   held: boolean;
+  /** The name of the lease out, when it has one. */
+  holder?: string | undefined;
   /** In arrival order; a waiter that gave up is removed at once. */
   readonly waiters: Waiter[];
 }
@@ -51,13 +54,15 @@ export function createMemoryTurnLock(options: MemoryTurnLockOptions = {}) {
     if (sessions.size === 0) queues.delete(key.tenantId);
   }
 
-  function lease(key: SessionKey, queue: Queue): TurnLease {
+  function lease(key: SessionKey, queue: Queue, holder: string | undefined): TurnLease {
     let released = false;
+    queue.holder = holder;
     return {
       lost: NEVER,
       async release() {
         if (released) return;
         released = true;
+        queue.holder = undefined;
         const next = queue.waiters.shift();
         if (next) next.grant();
         else {
@@ -68,24 +73,27 @@ export function createMemoryTurnLock(options: MemoryTurnLockOptions = {}) {
     };
   }
 
+  function ensureQueue(key: SessionKey): Queue {
+    const existing = queueOf(key);
+    if (existing) return existing;
+    const queue: Queue = { held: false, waiters: [] };
+    let sessions = queues.get(key.tenantId);
+    if (!sessions) {
+      sessions = new Map();
+      queues.set(key.tenantId, sessions);
+    }
+    sessions.set(key.sessionId, queue);
+    return queue;
+  }
+
   const lock = {
     acquire(key: SessionKey, acquireOptions: AcquireOptions = {}): Promise<TurnLease> {
-      const { signal } = acquireOptions;
+      const { signal, holder } = acquireOptions;
       if (signal?.aborted) return Promise.reject(abortReason(signal));
-      let queue = queueOf(key);
-      if (!queue) {
-        queue = { held: false, waiters: [] };
-        let sessions = queues.get(key.tenantId);
-        if (!sessions) {
-          sessions = new Map();
-          queues.set(key.tenantId, sessions);
-        }
-        sessions.set(key.sessionId, queue);
-      }
-      const held = queue;
+      const held = ensureQueue(key);
       if (!held.held) {
         held.held = true;
-        return Promise.resolve(lease(key, held));
+        return Promise.resolve(lease(key, held, holder));
       }
       if (held.waiters.length >= maxWaiting) {
         return Promise.reject(new TurnQueueFullError(held.waiters.length));
@@ -99,12 +107,25 @@ export function createMemoryTurnLock(options: MemoryTurnLockOptions = {}) {
         const waiter: Waiter = {
           grant: () => {
             signal?.removeEventListener('abort', onAbort);
-            resolve(lease(key, held));
+            resolve(lease(key, held, holder));
           },
         };
         held.waiters.push(waiter);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
+    },
+
+    async tryAcquire(key: SessionKey, tryOptions: TryAcquireOptions = {}): Promise<TurnLease | undefined> {
+      const queue = queueOf(key);
+      // A session with a holder always has it here: a release hands the lease straight to the next.
+      if (queue?.held) return undefined;
+      const free = ensureQueue(key);
+      free.held = true;
+      return lease(key, free, tryOptions.holder);
+    },
+
+    async holder(key: SessionKey): Promise<string | undefined> {
+      return queueOf(key)?.holder;
     },
 
     /** Turns waiting behind the running one on a session. */

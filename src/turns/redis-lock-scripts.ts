@@ -3,6 +3,7 @@
  * script touches a single key (safe on Redis Cluster without hash tags) and runs atomically:
  *
  *   h   token of the holder          hx  when the holder's lease ends (ms, Redis clock)
+ *   hn  the holder's name (turn id), when it gave one
  *   n   arrival counter              q:<token>  "<arrival>|<expiry ms>" for each waiter
  *
  * Times come from Redis' own clock (TIME), so instances with skewed clocks agree. A holder that stops
@@ -25,7 +26,7 @@ end
 local function prune(me)
   local holder = redis.call('HGET', key, 'h')
   if holder and tonumber(redis.call('HGET', key, 'hx') or '0') <= now then
-    redis.call('HDEL', key, 'h', 'hx')
+    redis.call('HDEL', key, 'h', 'hx', 'hn')
     holder = false
   end
   local flat = redis.call('HGETALL', key)
@@ -48,23 +49,29 @@ local function prune(me)
   end
   return holder, count, head, mySeq
 end
+
+local function hold(me, lease, name)
+  redis.call('HSET', key, 'h', me, 'hx', now + lease)
+  if name ~= '' then redis.call('HSET', key, 'hn', name) else redis.call('HDEL', key, 'hn') end
+  extend(lease)
+end
 `;
 
 /**
- * ARGV: token, lease ms, most waiters, waiter expiry ms, "1" when the caller already waits.
- * Returns {1, waiting} granted, {0, waiting} queued (or still queued), {-1, waiting} queue full.
+ * ARGV: token, lease ms, most waiters, waiter expiry ms, "1" when the caller already waits, holder
+ * name ('' for none). Returns {1, waiting} granted, {0, waiting} queued (or still queued), {-1,
+ * waiting} queue full.
  */
 export const ACQUIRE = `${PRELUDE}
-local me, lease, maxWaiting, waiterTtl, retry = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5]
+local me, lease, maxWaiting, waiterTtl, retry, name = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5], ARGV[6]
 local holder, count, head, mySeq = prune(me)
 if holder == me then return {1, count} end
 if not holder and (count == 0 or head == me) then
-  redis.call('HSET', key, 'h', me, 'hx', now + lease)
   if mySeq then
     redis.call('HDEL', key, 'q:' .. me)
     count = count - 1
   end
-  extend(lease)
+  hold(me, lease, name)
   return {1, count}
 end
 if mySeq then
@@ -78,6 +85,25 @@ local seq = redis.call('HINCRBY', key, 'n', 1)
 redis.call('HSET', key, 'q:' .. me, seq .. '|' .. (now + waiterTtl))
 extend(waiterTtl)
 return {0, count + 1}
+`;
+
+/**
+ * Takes the lock only when nobody holds it and nobody waits for it; never queues. ARGV: token, lease
+ * ms, holder name ('' for none). Returns 1 granted, 0 busy.
+ */
+export const TRY_ACQUIRE = `${PRELUDE}
+local me, lease, name = ARGV[1], tonumber(ARGV[2]), ARGV[3]
+local holder, count = prune(me)
+if holder or count > 0 then return 0 end
+hold(me, lease, name)
+return 1
+`;
+
+/** The name of the live holder, or false when the lock is free or its holder gave no name. */
+export const HOLDER = `${PRELUDE}
+local holder = redis.call('HGET', key, 'h')
+if not holder or tonumber(redis.call('HGET', key, 'hx') or '0') <= now then return false end
+return redis.call('HGET', key, 'hn')
 `;
 
 /** ARGV: token, lease ms. Returns 1 while the token still holds the lock, else 0. */
@@ -98,7 +124,7 @@ export const RELEASE = `${PRELUDE}
 local me, channel = ARGV[1], ARGV[2]
 local changed = redis.call('HDEL', key, 'q:' .. me)
 if redis.call('HGET', key, 'h') == me then
-  redis.call('HDEL', key, 'h', 'hx')
+  redis.call('HDEL', key, 'h', 'hx', 'hn')
   changed = 1
 end
 if changed == 0 then return 0 end

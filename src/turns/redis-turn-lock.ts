@@ -6,10 +6,11 @@ import { abortReason } from '../lib/abort.js';
 import type { Keyspace } from '../redis/keys.js';
 import type { SessionKey } from '../sessions/types.js';
 import { TurnQueueFullError } from './errors.js';
-import { ACQUIRE, RELEASE, RENEW } from './redis-lock-scripts.js';
+import { ACQUIRE, HOLDER, RELEASE, RENEW, TRY_ACQUIRE } from './redis-lock-scripts.js';
 import {
   type AcquireOptions,
   DEFAULT_MAX_WAITING_PER_SESSION,
+  type TryAcquireOptions,
   type TurnLease,
   type TurnLock,
 } from './turn-lock.js';
@@ -45,7 +46,10 @@ interface LockCommands {
     maxWaiting: number,
     waiterTtlMs: number,
     retry: string,
+    holder: string,
   ): Promise<Reply>;
+  msevTurnTryAcquire(key: string, token: string, leaseMs: number, holder: string): Promise<number>;
+  msevTurnHolder(key: string): Promise<string | null>;
   msevTurnRenew(key: string, token: string, leaseMs: number): Promise<number>;
   msevTurnRelease(key: string, token: string, channel: string): Promise<number>;
 }
@@ -54,6 +58,8 @@ function withCommands(redis: Redis): Redis & LockCommands {
   const commands = redis as Redis & Partial<LockCommands>;
   if (!commands.msevTurnAcquire) {
     redis.defineCommand('msevTurnAcquire', { numberOfKeys: 1, lua: ACQUIRE });
+    redis.defineCommand('msevTurnTryAcquire', { numberOfKeys: 1, lua: TRY_ACQUIRE });
+    redis.defineCommand('msevTurnHolder', { numberOfKeys: 1, lua: HOLDER });
     redis.defineCommand('msevTurnRenew', { numberOfKeys: 1, lua: RENEW });
     redis.defineCommand('msevTurnRelease', { numberOfKeys: 1, lua: RELEASE });
   }
@@ -180,6 +186,7 @@ export function createRedisTurnLock(options: RedisTurnLockOptions) {
   const lock = {
     acquire(key: SessionKey, acquireOptions: AcquireOptions = {}): Promise<TurnLease> {
       const { signal } = acquireOptions;
+      const holder = acquireOptions.holder ?? '';
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (closed) return Promise.reject(unavailable(new Error('turn lock closed')));
       const lockKey = keyspace.turnLock(key.tenantId, key.sessionId);
@@ -216,42 +223,66 @@ export function createRedisTurnLock(options: RedisTurnLockOptions) {
           }
           inFlight = true;
           clearTimeout(timer);
-          redis.msevTurnAcquire(lockKey, token, ttlMs, maxWaiting, waiterTtlMs, queued ? '1' : '0').then(
-            ([state, waiting]) => {
-              inFlight = false;
-              if (settled) {
-                if (state === 1) void giveBack(lockKey, token);
-                return;
-              }
-              if (state === 1) {
-                settle();
-                resolve(lease(lockKey, token));
-              } else if (state === -1) {
-                settle();
-                reject(new TurnQueueFullError(waiting));
-              } else {
-                queued = true;
-                if (again) {
-                  again = false;
-                  attempt();
-                } else {
-                  timer = setTimeout(attempt, pollMs);
+          redis
+            .msevTurnAcquire(lockKey, token, ttlMs, maxWaiting, waiterTtlMs, queued ? '1' : '0', holder)
+            .then(
+              ([state, waiting]) => {
+                inFlight = false;
+                if (settled) {
+                  if (state === 1) void giveBack(lockKey, token);
+                  return;
                 }
-              }
-            },
-            (err: unknown) => {
-              inFlight = false;
-              if (settled) return;
-              settle();
-              if (queued) void giveBack(lockKey, token);
-              reject(unavailable(err));
-            },
-          );
+                if (state === 1) {
+                  settle();
+                  resolve(lease(lockKey, token));
+                } else if (state === -1) {
+                  settle();
+                  reject(new TurnQueueFullError(waiting));
+                } else {
+                  queued = true;
+                  if (again) {
+                    again = false;
+                    attempt();
+                  } else {
+                    timer = setTimeout(attempt, pollMs);
+                  }
+                }
+              },
+              (err: unknown) => {
+                inFlight = false;
+                if (settled) return;
+                settle();
+                if (queued) void giveBack(lockKey, token);
+                reject(unavailable(err));
+              },
+            );
         }
 
         signal?.addEventListener('abort', onAbort, { once: true });
         attempt();
       });
+    },
+
+    async tryAcquire(key: SessionKey, tryOptions: TryAcquireOptions = {}): Promise<TurnLease | undefined> {
+      if (closed) throw unavailable(new Error('turn lock closed'));
+      const lockKey = keyspace.turnLock(key.tenantId, key.sessionId);
+      const token = randomUUID();
+      let granted: number;
+      try {
+        granted = await redis.msevTurnTryAcquire(lockKey, token, ttlMs, tryOptions.holder ?? '');
+      } catch (err) {
+        throw unavailable(err);
+      }
+      return granted === 1 ? lease(lockKey, token) : undefined;
+    },
+
+    async holder(key: SessionKey): Promise<string | undefined> {
+      try {
+        const name = await redis.msevTurnHolder(keyspace.turnLock(key.tenantId, key.sessionId));
+        return name === null || name === '' ? undefined : name;
+      } catch (err) {
+        throw unavailable(err);
+      }
     },
 
     /** Stops listening and gives back every lease still out (their turns are over by now). */

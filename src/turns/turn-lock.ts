@@ -14,7 +14,14 @@ export interface TurnLease {
 export interface AcquireOptions {
   /** Stops waiting: the returned promise rejects with the signal's reason and the queue moves on. */
   signal?: AbortSignal;
+  /**
+   * Names the holder (a turn id) while its lease is out, so that others can tell which turn runs on
+   * the session (`holder`), e.g. to interrupt it.
+   */
+  holder?: string;
 }
+
+export type TryAcquireOptions = Pick<AcquireOptions, 'holder'>;
 
 /**
  * Serialises turns on one session in arrival order. Waiting is bounded: when too many are already
@@ -22,6 +29,13 @@ export interface AcquireOptions {
  */
 export interface TurnLock {
   acquire(key: SessionKey, options?: AcquireOptions): Promise<TurnLease>;
+  /**
+   * Takes the lock only when nobody holds it or waits for it; undefined otherwise. Never queues, so
+   * it answers at once.
+   */
+  tryAcquire(key: SessionKey, options?: TryAcquireOptions): Promise<TurnLease | undefined>;
+  /** The `holder` name of the lease out on the session now; undefined when free or held unnamed. */
+  holder(key: SessionKey): Promise<string | undefined>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,12 @@ import { createAgent } from '../../src/agent/loop.js';
 import type { AgentEvent } from '../../src/agent/turn-types.js';
 import { ModelError } from '../../src/agent/types.js';
 import { createChatService } from '../../src/chat/chat-service.js';
-import { ClientDisconnectedError, LLM_ERROR_MESSAGE } from '../../src/chat/turn-errors.js';
+import {
+  ClientDisconnectedError,
+  INTERRUPT_FAILED_MESSAGE,
+  LLM_ERROR_MESSAGE,
+  SESSION_BUSY_MESSAGE,
+} from '../../src/chat/turn-errors.js';
 import { ServiceError } from '../../src/errors.js';
 import { fromServiceError } from '../../src/http/errors.js';
 import { createMemorySessionStore } from '../../src/sessions/memory-store.js';
@@ -35,14 +40,15 @@ function setup(script: Parameters<typeof createScriptedModel>[0], tools: Tool[] 
   });
   const sessions = createMemorySessionStore({ ttlMinutes: 60, maxSessions: 100, maxMessages: 1_000 });
   stores.push(sessions);
+  const turnLock = createMemoryTurnLock();
   const chat = createChatService({
     agent,
     sessions,
-    turnLock: createMemoryTurnLock(),
+    turnLock,
     config: { TURN_TIMEOUT_MS: turnTimeoutMs },
     logger: silent,
   });
-  return { model, chat, sessions };
+  return { model, chat, sessions, turnLock };
 }
 
 function turn(message: string, signal: AbortSignal = new AbortController().signal) {
@@ -240,5 +246,102 @@ describe('chat service', () => {
     const { chat } = setup([[{ throw: new TypeError('bug') }]]);
     const error = await failureOf(chat.runTurn(turn('hello'), () => {}));
     expect(error).toBeInstanceOf(TypeError);
+  });
+});
+
+describe('chat service: on_busy', () => {
+  const lastUser = (request: { messages: Array<{ role: string; content: string | null }> }) =>
+    request.messages.findLast((m) => m.role === 'user')?.content;
+
+  it('interrupt asks for the running turn by its id, then runs once it has stopped', async () => {
+    const { chat, sessions } = setup((request) =>
+      lastUser(request) === 'first' ? [{ text: 'Partial' }, { hang: true }] : say('Second answer.'),
+    );
+    const firstClient = new AbortController();
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    const first = chat.runTurn({ ...turn('first', firstClient.signal), turnId: 'turn-1' }, started);
+    first.catch(() => undefined);
+    await running;
+    const asked: string[] = [];
+    const second = await chat.runTurn(
+      {
+        ...turn('second'),
+        turnId: 'turn-2',
+        onBusy: 'interrupt',
+        interrupt: async (turnId) => {
+          asked.push(turnId);
+          firstClient.abort(new Error('interrupted'));
+        },
+      },
+      () => {},
+    );
+    expect(asked).toEqual(['turn-1']);
+    expect(second.messageCount).toBe(4);
+    expect((await sessions.get(key))!.messages.map((m) => [m.content, m.interrupted ?? false])).toEqual([
+      ['first', false],
+      ['Partial', true],
+      ['second', false],
+      ['Second answer.', false],
+    ]);
+  });
+
+  it('reject refuses with SESSION_BUSY while a session delete (an unnamed holder) has the session; interrupt waits for it', async () => {
+    const { chat, sessions, turnLock } = setup(() => say('Hello.'));
+    const deleting = await turnLock.acquire(key);
+    const refused = await failureOf(
+      chat.runTurn({ ...turn('hi'), turnId: 't-1', onBusy: 'reject' }, () => {}),
+    );
+    expect(refused).toMatchObject({ code: 'SESSION_BUSY', message: SESSION_BUSY_MESSAGE });
+    expect(fromServiceError(refused as ServiceError).statusCode).toBe(409);
+    const asked: string[] = [];
+    const waiting = chat.runTurn(
+      {
+        ...turn('hello'),
+        turnId: 't-2',
+        onBusy: 'interrupt',
+        interrupt: async (id) => {
+          asked.push(id);
+        },
+      },
+      () => {},
+    );
+    await expect.poll(() => turnLock.waitingOn(key)).toBe(1);
+    expect(await sessions.get(key)).toBeUndefined();
+    await deleting.release();
+    expect((await waiting).messageCount).toBe(2);
+    expect(asked).toEqual([]);
+  });
+
+  it('interrupt that cannot reach the running turn answers AGENT_UNAVAILABLE and gives its queue place back', async () => {
+    const { chat, sessions, turnLock, model } = setup((request) =>
+      lastUser(request) === 'first' ? [{ hang: true }] : say('Third answer.'),
+    );
+    const firstClient = new AbortController();
+    const first = chat.runTurn({ ...turn('first', firstClient.signal), turnId: 'turn-1' }, () => {});
+    first.catch(() => undefined);
+    await expect.poll(() => model.requests.length).toBe(1);
+    const error = await failureOf(
+      chat.runTurn(
+        {
+          ...turn('second'),
+          turnId: 'turn-2',
+          onBusy: 'interrupt',
+          interrupt: async () => {
+            throw new Error('cancel channel down');
+          },
+        },
+        () => {},
+      ),
+    );
+    expect(error).toMatchObject({ code: 'AGENT_UNAVAILABLE', message: INTERRUPT_FAILED_MESSAGE });
+    expect(turnLock.waitingOn(key)).toBe(0);
+    firstClient.abort(new Error('gone'));
+    await first.catch(() => undefined);
+    const third = await chat.runTurn(turn('third'), () => {});
+    expect(third.messageCount).toBe(2);
+    expect((await sessions.get(key))!.messages.map((m) => m.content)).toEqual(['third', 'Third answer.']);
   });
 });

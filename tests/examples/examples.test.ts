@@ -175,6 +175,26 @@ describe.skipIf(!hasServerEntry)('example clients against the real server (src/s
       }
     });
 
+    it('--on-busy is sent as the body field the server takes: an idle session answers as usual', async () => {
+      for (const policy of ['reject', 'interrupt']) {
+        const result = await runExample('python3', [
+          'examples/python_client.py',
+          '--url',
+          baseUrl,
+          '--api-key',
+          API_KEY,
+          '--session',
+          'py-on-busy',
+          '--on-busy',
+          policy,
+          'Where is my order 1?',
+        ]);
+        expect(result.code, result.stderr).toBe(0);
+      }
+      const { body } = await history('py-on-busy');
+      expect((body.messages as unknown[]).length).toBe(4);
+    });
+
     it('exits 1 with the error envelope message when the API refuses the call', async () => {
       for (const extra of [[], ['--stream']]) {
         const result = await runExample('python3', [

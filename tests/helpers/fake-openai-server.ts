@@ -70,6 +70,11 @@ export interface FakeReplyStep {
   chunkSize?: number;
   /** Pause before each chunk after the first (default 0). */
   delayMs?: number;
+  /**
+   * Streamed replies: once the text is sent, nothing more (tool calls, ending) until this settles or
+   * the client goes away — a model still working, for as long as the test needs.
+   */
+  holdUntil?: Promise<unknown>;
   /** Several calls: send their pieces round-robin by index (default true) rather than one call after the other. */
   interleave?: boolean;
   /** `null` sends no usage chunk even when asked for one. Default DEFAULT_FAKE_USAGE. */
@@ -343,6 +348,17 @@ function replyDeltas(reply: FakeReplyStep): Array<Record<string, unknown>> {
   return deltas;
 }
 
+function untilSettledOrAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+    promise.then(
+      () => resolve(),
+      () => resolve(),
+    );
+  });
+}
+
 function finishReasonOf(reply: FakeReplyStep): string {
   return reply.finishReason ?? ((reply.toolCalls?.length ?? 0) > 0 ? 'tool_calls' : 'stop');
 }
@@ -383,10 +399,15 @@ async function streamReply(exchange: Exchange, reply: FakeReplyStep): Promise<vo
     // Azure opens with a content-filter chunk that has no choices.
     await send(JSON.stringify({ ...base, choices: [], prompt_filter_results: [{ prompt_index: 0 }] }));
   }
-  for (const delta of replyDeltas(reply)) {
+  const deltas = replyDeltas(reply);
+  // The role delta, then one per text piece.
+  const textEnd = 1 + splitIntoPieces(reply.text ?? '', Math.max(1, reply.chunkSize ?? 4)).length;
+  for (const [index, delta] of deltas.entries()) {
+    if (index === textEnd && reply.holdUntil) await untilSettledOrAborted(reply.holdUntil, signal);
     const chunk = { ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: null }] };
     if (!(await send(JSON.stringify(chunk)))) return;
   }
+  if (textEnd >= deltas.length && reply.holdUntil) await untilSettledOrAborted(reply.holdUntil, signal);
 
   switch (reply.ending ?? 'done') {
     case 'die':

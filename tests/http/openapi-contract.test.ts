@@ -154,6 +154,13 @@ describe('the served OpenAPI document', () => {
     expect(chat.responses['200']!.content!['application/json']!.schema).toEqual({
       $ref: '#/components/schemas/ChatResponse',
     });
+    // Both chat routes take the turn policies of DESIGN §10, and document what a busy session answers.
+    const request = (schemas.ChatRequest as { properties: Record<string, { enum?: string[] }> }).properties;
+    expect(request.on_busy?.enum).toEqual(['enqueue', 'reject', 'interrupt']);
+    expect(request.on_disconnect?.enum).toEqual(['cancel', 'continue']);
+    expect(Object.keys(chat.responses['409']!.content!['application/json']!.examples!)).toEqual(
+      expect.arrayContaining(['SESSION_BUSY', 'TURN_CANCELLED']),
+    );
   });
 
   it('has a unique operationId on every operation, and servers', () => {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { freePort, type ServerProcess, spawnServer, waitForHttp } from '../helpers/server-process.js';
-import { answerOf, readEvents } from '../helpers/sse-client.js';
+import { answerOf, openEvents, readEvents } from '../helpers/sse-client.js';
+import { deferred } from '../turns/turn-lock-contract.js';
 
 const ANSWER = 'Your parcel left the warehouse this morning and arrives on Friday before noon.';
 
@@ -142,6 +143,87 @@ describe('turns shared through Redis by two server processes', { timeout: 60_000
     expect(orders('a') + orders('b')).toBe(1);
     expect(mails('a') + mails('b')).toBe(1);
     expect(fake.requests.length - before).toBe(3);
+  });
+});
+
+describe('on_busy across two server processes sharing Redis', { timeout: 60_000 }, () => {
+  function post(proc: ServerProcess, route: string, body: Record<string, unknown>) {
+    return fetch(`${proc.baseUrl}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  }
+  async function history(proc: ServerProcess, sessionId: string) {
+    const res = await fetch(`${proc.baseUrl}/api/v1/sessions/${sessionId}/history`);
+    return (
+      (await res.json()) as { messages: Array<{ role: string; content: string; interrupted?: boolean }> }
+    ).messages;
+  }
+
+  it('reject: a turn running on one instance makes the other answer 409 SESSION_BUSY; it completes and only its exchange is stored', async () => {
+    const gate = deferred();
+    fake.script(step.text('Order 42 shipped today.', { chunkSize: 6, holdUntil: gate.promise }));
+    const first = await stream(a, { session_id: 'busy-reject', message: 'Where is order 42?' });
+    const firstTurn = first.headers.get('x-turn-id')!;
+    const reading = openEvents(first);
+    await reading.first();
+    const modelCalls = fake.requests.length;
+
+    for (const route of ['/api/v1/chat', '/api/v1/chat/stream']) {
+      const refused = await post(b, route, {
+        session_id: 'busy-reject',
+        message: 'Hello?',
+        on_busy: 'reject',
+      });
+      expect(refused.status, route).toBe(409);
+      expect(await refused.json()).toMatchObject({ error: 'SESSION_BUSY' });
+    }
+    expect(fake.requests.length).toBe(modelCalls);
+
+    gate.resolve();
+    const events = await reading.rest();
+    expect(events.at(-1)!.data).toMatchObject({ type: 'done', turn_id: firstTurn, message_count: 2 });
+    const status = await fetch(`${b.baseUrl}/api/v1/sessions/busy-reject/turns/${firstTurn}`);
+    expect(await status.json()).toMatchObject({ status: 'completed', message: 'Order 42 shipped today.' });
+    expect((await history(b, 'busy-reject')).map((m) => [m.role, m.content, m.interrupted])).toEqual([
+      ['user', 'Where is order 42?', undefined],
+      ['assistant', 'Order 42 shipped today.', undefined],
+    ]);
+  });
+
+  it('interrupt: a turn sent to one instance stops the one running on the other, which keeps its partial answer, then runs', async () => {
+    fake.script(
+      step.text('Your order is being', { chunkSize: 4, ending: 'hang' }),
+      step.text('Done: the order is cancelled.'),
+    );
+    const first = await stream(a, { session_id: 'busy-interrupt', message: 'Tell me about my order' });
+    const firstTurn = first.headers.get('x-turn-id')!;
+    const firstCall = fake.requests.length - 1;
+    const reading = openEvents(first);
+    await reading.first();
+
+    const second = await post(b, '/api/v1/chat', {
+      session_id: 'busy-interrupt',
+      message: 'Actually, cancel it',
+      on_busy: 'interrupt',
+    });
+    expect(second.status).toBe(200);
+    expect(await second.json()).toMatchObject({ message: 'Done: the order is cancelled.', message_count: 4 });
+
+    const events = await reading.rest();
+    const partial = answerOf(events);
+    expect(partial).not.toBe('');
+    expect(events.at(-1)!.data).toMatchObject({ type: 'error', error: 'TURN_CANCELLED', turn_id: firstTurn });
+    expect((await fake.waitForClientGone(firstCall)).clientWentAway).toBe(true);
+    const status = await fetch(`${b.baseUrl}/api/v1/sessions/busy-interrupt/turns/${firstTurn}`);
+    expect(await status.json()).toMatchObject({ status: 'interrupted', message: partial });
+    expect((await history(a, 'busy-interrupt')).map((m) => [m.role, m.content, m.interrupted])).toEqual([
+      ['user', 'Tell me about my order', undefined],
+      ['assistant', partial, true],
+      ['user', 'Actually, cancel it', undefined],
+      ['assistant', 'Done: the order is cancelled.', undefined],
+    ]);
   });
 });
 

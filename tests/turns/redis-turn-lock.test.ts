@@ -145,6 +145,24 @@ describe('redis turn lock across instances', () => {
     await b.lock.close();
   }, 30_000);
 
+  it('tryAcquire and holder see a turn held through another instance, and a crashed holder as gone', async () => {
+    const crashed = await instance({ ttlMs: 600 });
+    const other = await instance({ ttlMs: 600 });
+    const k = freshKey();
+    await crashed.lock.acquire(k, { holder: 'turn-on-a' });
+    expect(await other.lock.holder(k)).toBe('turn-on-a');
+    expect(await other.lock.tryAcquire(k, { holder: 'turn-on-b' })).toBeUndefined();
+    crashed.command.disconnect();
+    crashed.subscriber.disconnect();
+    // Once the dead holder's lease ran out the session is free again, and the new holder is named.
+    await expect.poll(() => other.lock.holder(k), { timeout: 5_000 }).toBeUndefined();
+    const taken = await other.lock.tryAcquire(k, { holder: 'turn-on-b' });
+    expect(taken).toBeDefined();
+    expect(await other.lock.holder(k)).toBe('turn-on-b');
+    await taken!.release();
+    await other.lock.close();
+  });
+
   it('leaves nothing behind in Redis once the turns are over', async () => {
     const { lock } = await instance();
     const k = freshKey();
@@ -161,6 +179,8 @@ describe('redis turn lock across instances', () => {
     const error = await runExclusive(lock, k, async () => 'never').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceError);
     expect(error).toMatchObject({ code: 'AGENT_UNAVAILABLE', retryAfterSeconds: 1 });
+    await expect(lock.tryAcquire(k)).rejects.toMatchObject({ code: 'AGENT_UNAVAILABLE' });
+    await expect(lock.holder(k)).rejects.toMatchObject({ code: 'AGENT_UNAVAILABLE' });
     await redis.start();
     expect(await waitForRedis(command, 10_000)).toBe(true);
     await expect(runExclusive(lock, k, async () => 'back')).resolves.toBe('back');

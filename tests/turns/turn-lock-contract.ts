@@ -210,6 +210,64 @@ export function turnLockContract(name: string, factory: TurnLockFactory): void {
       await lock.close();
     });
 
+    it('tryAcquire takes a free session at once and refuses a held one without queueing', async () => {
+      const lock = await factory.create();
+      const k = freshKey();
+      const first = await lock.tryAcquire(k, { holder: 'turn-1' });
+      expect(first).toBeDefined();
+      expect(await lock.holder(k)).toBe('turn-1');
+      // Busy: refused at once, and nothing was queued (the release lets nobody else in).
+      expect(await lock.tryAcquire(k, { holder: 'turn-2' })).toBeUndefined();
+      expect(await lock.holder(k)).toBe('turn-1');
+      await first!.release();
+      expect(await lock.holder(k)).toBeUndefined();
+      const again = await lock.tryAcquire(k);
+      expect(again).toBeDefined();
+      // An unnamed holder holds the session all the same.
+      expect(await lock.holder(k)).toBeUndefined();
+      expect(await lock.tryAcquire(k, { holder: 'turn-3' })).toBeUndefined();
+      await again!.release();
+      await lock.close();
+    });
+
+    it('tryAcquire does not jump the queue, and its lease excludes acquire like any other', async () => {
+      const lock = await factory.create();
+      const k = freshKey();
+      const order: string[] = [];
+      const held = await lock.tryAcquire(k, { holder: 'first' });
+      const queued = runExclusive(lock, k, async () => order.push('queued'), { holder: 'queued' });
+      await settleQueue();
+      expect(order).toEqual([]);
+      await held!.release();
+      await queued;
+      expect(order).toEqual(['queued']);
+      // A free session after the queue drained is taken again.
+      const last = await lock.tryAcquire(k);
+      expect(last).toBeDefined();
+      await last!.release();
+      await lock.close();
+    });
+
+    it('holder names the lease out as the queue moves on, and nothing once the session is free', async () => {
+      const lock = await factory.create();
+      const k = freshKey();
+      expect(await lock.holder(k)).toBeUndefined();
+      const gate = deferred();
+      const seen: Array<string | undefined> = [];
+      const first = runExclusive(lock, k, () => gate.promise, { holder: 'turn-a' });
+      await settleQueue();
+      const second = runExclusive(lock, k, async () => seen.push(await lock.holder(k)), { holder: 'turn-b' });
+      await settleQueue();
+      expect(await lock.holder(k)).toBe('turn-a');
+      // Other sessions have their own holder.
+      expect(await lock.holder(freshKey())).toBeUndefined();
+      gate.resolve();
+      await Promise.all([first, second]);
+      expect(seen).toEqual(['turn-b']);
+      expect(await lock.holder(k)).toBeUndefined();
+      await lock.close();
+    });
+
     it('releases idempotently: a second release does not let two holders in', async () => {
       const lock = await factory.create();
       const k = freshKey();

@@ -152,6 +152,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       signal: turn.signal,
       clientGone: turn.clientGone,
       onDisconnect: body.on_disconnect ?? opts.onDisconnect,
+      onBusy: body.on_busy ?? 'enqueue',
       logger: (request.log as Logger).child({ turn_id: turnId }),
       streaming,
     };
@@ -211,7 +212,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         summary: 'Chat (JSON)',
         description:
           "Sends the customer's message to the agent and returns the whole answer once the turn is complete, " +
-          'with the tool calls the agent made and the token usage. Turns on one session run one at a time.',
+          'with the tool calls the agent made and the token usage. Turns on one session run one at a time; `on_busy` says what this one does when another is running (wait for it, 409 SESSION_BUSY, or interrupt it).',
         body: chatRequestSchema,
         headers: chatHeadersSchema,
         response: { 200: chatResponseSchema, ...errorResponses(...CHAT_ERRORS) },

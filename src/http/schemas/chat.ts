@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BUSY_POLICIES } from '../../chat/chat-service.js';
 import { countSchema } from './common.js';
 import { sessionIdSchema, tenantIdSchema, toolCallRecordSchema } from './session.js';
 
@@ -26,6 +27,12 @@ export const chatRequestSchema = z
       .optional()
       .describe(
         'What happens when the client disconnects before the end: `cancel` stops the model call and tools at once; `continue` lets the turn finish and be stored, and its events stay resumable. Default: TURN_ON_DISCONNECT (cancel).',
+      ),
+    on_busy: z
+      .enum(BUSY_POLICIES)
+      .optional()
+      .describe(
+        'What happens when another turn is running on the session: `enqueue` (default) waits for it, in arrival order; `reject` answers 409 SESSION_BUSY at once and stores nothing; `interrupt` stops the running turn (on whichever instance runs it: it keeps what it stored, marked interrupted, its status becomes `interrupted` and its stream ends with an `error` event TURN_CANCELLED), then this one runs.',
       ),
   })
   .meta({

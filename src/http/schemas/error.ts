@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { AGENT_UNAVAILABLE_MESSAGE, LLM_ERROR_MESSAGE, LLM_TIMEOUT_MESSAGE } from '../../chat/turn-errors.js';
+import {
+  AGENT_UNAVAILABLE_MESSAGE,
+  LLM_ERROR_MESSAGE,
+  LLM_TIMEOUT_MESSAGE,
+  SESSION_BUSY_MESSAGE,
+} from '../../chat/turn-errors.js';
 
 export const errorEnvelopeSchema = z
   .object({
@@ -47,13 +52,13 @@ const ERROR_CATALOGUE = {
   },
   SESSION_BUSY: {
     status: 409,
-    summary: 'on_busy is "reject" and another turn is running on this session',
-    message: 'Another turn is running on this session',
+    summary: 'on_busy is "reject" and another turn is running on this session (nothing was stored)',
+    message: SESSION_BUSY_MESSAGE,
   },
   TURN_CANCELLED: {
     status: 409,
     summary:
-      'The turn was cancelled (cancel endpoint) before it finished; what it did is stored, marked interrupted',
+      'The turn was cancelled (cancel endpoint) or interrupted (a newer turn sent with on_busy "interrupt") before it finished; what it did is stored, marked interrupted',
     message: 'The turn was cancelled before it finished.',
   },
   PAYLOAD_TOO_LARGE: {
