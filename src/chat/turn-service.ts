@@ -135,7 +135,7 @@ export function createTurnService(deps: TurnServiceDeps) {
               },
               startedAt: performance.now(),
             });
-          } else {
+          } else if (event.type === 'tool_result') {
             const entry = partialCalls.get(event.id);
             if (entry) {
               entry.call.status = event.status;
