@@ -14,6 +14,7 @@ import { idempotencyOf } from '../idempotency-key.js';
 import { type InflightTurns, SHUTTING_DOWN_MESSAGE, ShutdownError } from '../inflight.js';
 import { principalOf } from '../plugins/auth.js';
 import { toAppError } from '../plugins/error-handler.js';
+import { chatAwaitingApprovalSchema } from '../schemas/approval.js';
 import {
   type ChatRequest,
   chatHeadersSchema,
@@ -214,7 +215,11 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           'with the tool calls the agent made and the token usage. Turns on one session run one at a time.',
         body: chatRequestSchema,
         headers: chatHeadersSchema,
-        response: { 200: chatResponseSchema, ...errorResponses(...CHAT_ERRORS) },
+        response: {
+          200: chatResponseSchema,
+          202: chatAwaitingApprovalSchema,
+          ...errorResponses(...CHAT_ERRORS),
+        },
       },
     },
     async (request, reply) => {
@@ -258,7 +263,17 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           // on_disconnect: continue — the turn is stored, but nobody is left to read the reply.
           return dropResponse(request, reply, sessionId);
         }
-        return jsonReply(outcome, { sessionId, turnId, tenantId, requestId: request.id });
+        const body = jsonReply(outcome, { sessionId, turnId, tenantId, requestId: request.id });
+        if (outcome.pendingApprovals) {
+          // Paused before a tool in TOOLS_REQUIRING_APPROVAL: an operator decides, the turn goes on then.
+          reply.code(202);
+          return {
+            ...body,
+            status: 'awaiting_approval' as const,
+            pending_approvals: outcome.pendingApprovals,
+          };
+        }
+        return body;
       } catch (err) {
         if (turn.signal.reason instanceof ShutdownError) {
           throw new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);
