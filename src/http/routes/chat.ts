@@ -212,7 +212,8 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         summary: 'Chat (JSON)',
         description:
           "Sends the customer's message to the agent and returns the whole answer once the turn is complete, " +
-          'with the tool calls the agent made and the token usage. Turns on one session run one at a time.',
+          'with the tool calls the agent made and the token usage. Turns on one session run one at a time. ' +
+          'A turn that calls a tool in TOOLS_REQUIRING_APPROVAL pauses before it and answers 202 `awaiting_approval` with its `pending_approvals`.',
         body: chatRequestSchema,
         headers: chatHeadersSchema,
         response: {

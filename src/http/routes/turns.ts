@@ -86,7 +86,7 @@ const turnRoutes: FastifyPluginAsyncZod<TurnRouteOptions> = async (app, opts) =>
         operationId: 'getTurn',
         summary: 'Turn status',
         description:
-          'How a turn is doing or how it ended, from any instance, for TURN_REPLAY_TTL_SECONDS after its end.',
+          'How a turn is doing or how it ended, from any instance, for TURN_REPLAY_TTL_SECONDS after its end. A turn paused for approvals is `awaiting_approval` with its `pending_approvals` for as long as it waits (also after a restart with a durable session store).',
         params: turnParamsSchema,
         querystring: tenantQuerySchema,
         response: { 200: turnStatusSchema, ...errorResponses(...COMMON_ERRORS, 'NOT_FOUND') },
