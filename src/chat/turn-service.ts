@@ -320,6 +320,16 @@ export function createTurnService(deps: TurnServiceDeps) {
         false,
       );
       await settle('awaiting_approval', result.answer, result.toolCalls, result.usage);
+      if (request.idempotencyKey) {
+        await remember(request, {
+          kind: 'awaiting_approval',
+          answer: result.answer,
+          messageCount: result.messageCount,
+          toolCalls: result.toolCalls,
+          timestamp: result.timestamp,
+          pendingApprovals: views,
+        });
+      }
       log.info({ pending: views.map((v) => v.name) }, 'turn awaiting approval');
       return { ...result, pendingApprovals: views };
     }
@@ -453,6 +463,15 @@ export function createTurnService(deps: TurnServiceDeps) {
           message_count: outcome.messageCount,
           ...(outcome.usage ? { usage: outcome.usage } : {}),
         },
+      };
+    } else if (outcome.kind === 'awaiting_approval') {
+      let seq = 0;
+      if (outcome.answer !== '') {
+        yield { seq: ++seq, data: { type: 'token', content: outcome.answer, session_id: claimed.sessionId } };
+      }
+      yield {
+        seq: ++seq,
+        data: { type: 'awaiting_approval', ...base, pending_approvals: outcome.pendingApprovals },
       };
     } else {
       yield { seq: 1, data: { type: 'error', ...base, error: outcome.code, message: outcome.message } };

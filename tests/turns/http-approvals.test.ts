@@ -207,6 +207,33 @@ describe('a tool that needs approval', () => {
     ]);
   });
 
+  it('an Idempotency-Key retry of a paused turn gets the same 202, and after the decision the final reply', async () => {
+    service = await startFullApp(env(), { listen: true });
+    fake.script(step.toolCalls([CANCEL]));
+    const body = { session_id: 'appr-idem', message: 'Cancel order 2' };
+    const key = { 'idempotency-key': 'appr-idem-1' };
+    const first = await send('POST', '/api/v1/chat', body, key);
+    expect(first.status).toBe(202);
+    const retry = await send('POST', '/api/v1/chat', body, key);
+    expect(retry.status).toBe(202);
+    expect(retry.body).toMatchObject({
+      turn_id: first.body.turn_id,
+      status: 'awaiting_approval',
+      pending_approvals: [{ call_id: 'call_cancel' }],
+    });
+    fake.script(step.text('Cancelled.'));
+    const turnId = String(first.body.turn_id);
+    expect((await decide('appr-idem', turnId, { call_id: 'call_cancel', decision: 'approve' })).status).toBe(
+      200,
+    );
+    const after = await send('POST', '/api/v1/chat', body, key);
+    expect(after.status).toBe(200);
+    expect(after.body).toMatchObject({ turn_id: turnId, message: 'Cancelled.', message_count: 2 });
+    // Neither retry ran the turn or its tool again.
+    expect(fake.requests).toHaveLength(2);
+    expect(orderStatus(2)).toBe('CANCELLED');
+  });
+
   it('with two gated calls in one step, the first decision answers 202 with what is left and the turn waits', async () => {
     service = await startFullApp(env(), { listen: true });
     const confirm = {

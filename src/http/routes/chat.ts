@@ -226,7 +226,7 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
     async (request, reply) => {
       const begun = beginTurn(request, request.body, reply, false);
       const { turns, tenantId, sessionId, turnId, turn, input } = begun;
-      let repeated: ChatReply | undefined;
+      let repeated: ChatReply | z.infer<typeof chatAwaitingApprovalSchema> | undefined;
       let fresh: boolean;
       try {
         fresh = await claimOrRepeat(begun, reply, async (claimed) => {
@@ -245,6 +245,14 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
             tenantId,
             requestId: request.id,
           });
+          if (outcome.kind === 'awaiting_approval') {
+            reply.code(202);
+            repeated = {
+              ...repeated,
+              status: 'awaiting_approval' as const,
+              pending_approvals: outcome.pendingApprovals,
+            };
+          }
           return true;
         });
       } catch (err) {
