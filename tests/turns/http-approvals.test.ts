@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -12,12 +14,15 @@ import { answerOf, readEvents } from '../helpers/sse-client.js';
 
 let fake: FakeOpenAI;
 let service: FullApp | undefined;
+/** Files that outlive one app (a restart). */
+const kept = mkdtempSync(path.join(os.tmpdir(), 'approvals-kept-'));
 
 beforeAll(async () => {
   fake = await startFakeOpenAI();
 });
 afterAll(async () => {
   await fake.close();
+  rmSync(kept, { recursive: true, force: true });
 });
 afterEach(async () => {
   await service?.close();
@@ -308,6 +313,71 @@ describe('a tool that needs approval', () => {
       message: expect.stringContaining('expired'),
     });
     expect(orderStatus(2)).toBe('PENDING');
+  });
+});
+
+describe('expiry on access and durable state', () => {
+  it('an expired call is declined when the list is read; the turn goes on and its events can be followed', async () => {
+    let clock = Date.now();
+    service = await startFullApp(env({ APPROVAL_TTL_MINUTES: '1' }), { listen: true, now: () => clock });
+    fake.script(step.toolCalls([CANCEL]));
+    const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: 'appr-access', message: 'Cancel order 2' }),
+    });
+    const turnId = res.headers.get('x-turn-id')!;
+    const events = await readEvents(res);
+    expect((await send('GET', '/api/v1/approvals')).body).toMatchObject({ count: 1 });
+
+    clock += 60_001;
+    fake.script(step.text('Nobody confirmed the cancellation in time, so order 2 stays as it is.'));
+    expect((await send('GET', '/api/v1/approvals')).body).toMatchObject({ count: 0, approvals: [] });
+    const rest = await readEvents(
+      await fetch(`${service.baseUrl}/api/v1/sessions/appr-access/turns/${turnId}/events`, {
+        headers: { 'last-event-id': events.at(-1)!.id! },
+      }),
+    );
+    expect(rest[0]!.data).toMatchObject({
+      type: 'approval_decided',
+      call_id: 'call_cancel',
+      decision: 'decline',
+    });
+    expect(rest.at(-1)!.data.type).toBe('done');
+    expect(toolResultSeen(fake.requests[1]!, 'call_cancel')).toContain('nobody approved this call in time');
+    expect(orderStatus(2)).toBe('PENDING');
+  });
+
+  it('with the sqlite session store a new app on the same files still knows the paused turn and resumes it', async () => {
+    const shared = {
+      SESSION_STORE: 'sqlite',
+      SESSION_DB_PATH: path.join(kept, 'sessions.db'),
+      ORDER_DB_PATH: path.join(kept, 'orders.db'),
+    };
+    const first = await startFullApp(env(shared), { listen: true });
+    service = first;
+    fake.script(step.toolCalls([CANCEL]));
+    const paused = await send('POST', '/api/v1/chat', { session_id: 'appr-file', message: 'Cancel order 2' });
+    expect(paused.status).toBe(202);
+    const turnId = String(paused.body.turn_id);
+    await first.close();
+
+    service = await startFullApp(env(shared), { listen: true });
+    const status = await send('GET', `/api/v1/sessions/appr-file/turns/${turnId}`);
+    expect(status.body).toMatchObject({
+      turn_id: turnId,
+      status: 'awaiting_approval',
+      pending_approvals: [{ call_id: 'call_cancel' }],
+    });
+    fake.script(step.text('Cancelled now.'));
+    const partial = await decide('appr-file', turnId, { call_id: 'call_cancel', decision: 'approve' });
+    expect(partial.body).toMatchObject({ status: 'completed', message: 'Cancelled now.' });
+    const db = new Database(shared.ORDER_DB_PATH, { readonly: true });
+    const { status: orderState } = db.prepare('SELECT status FROM orders WHERE id = 2').get() as {
+      status: string;
+    };
+    db.close();
+    expect(orderState).toBe('CANCELLED');
   });
 });
 
