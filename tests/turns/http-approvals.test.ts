@@ -239,6 +239,30 @@ describe('a tool that needs approval', () => {
     expect(orderStatus(2)).toBe('CANCELLED');
   });
 
+  it('when the model fails after the approved tool ran, the turn is failed and the history shows the call', async () => {
+    service = await startFullApp(env(), { listen: true });
+    fake.script(step.toolCalls([CANCEL]));
+    const paused = await send('POST', '/api/v1/chat', { session_id: 'appr-fail', message: 'Cancel order 2' });
+    const turnId = String(paused.body.turn_id);
+    fake.script(step.error(500));
+    const approved = await decide('appr-fail', turnId, { call_id: 'call_cancel', decision: 'approve' });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({
+      status: 'failed',
+      tool_calls: [{ name: 'cancel_order', status: 'ok' }],
+    });
+    expect(orderStatus(2)).toBe('CANCELLED');
+    const stored = (await history('appr-fail')).messages as Array<{ role: string; interrupted?: boolean }>;
+    expect(stored.map((m) => [m.role, m.interrupted ?? false])).toEqual([
+      ['user', false],
+      ['assistant', true],
+    ]);
+    // The turn is over: its call cannot be decided again.
+    expect((await decide('appr-fail', turnId, { call_id: 'call_cancel', decision: 'approve' })).status).toBe(
+      409,
+    );
+  });
+
   it('with two gated calls in one step, the first decision answers 202 with what is left and the turn waits', async () => {
     service = await startFullApp(env(), { listen: true });
     const confirm = {
