@@ -117,18 +117,17 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     }
     if (result.outcome === 'not_pending') {
       const { approval } = result;
-      const how = approval.expired ? 'declined because it expired' : approval.status;
-      throw new ServiceError(
-        'APPROVAL_NOT_PENDING',
-        `This call was already ${how === 'pending' ? 'ended with its turn' : how}; nothing was run again`,
-        {
-          details: {
-            call_id: callId,
-            status: approval.status,
-            ...(approval.decidedAt ? { decided_at: new Date(approval.decidedAt).toISOString() } : {}),
-          },
+      const message =
+        approval.status === 'pending'
+          ? 'The turn of this call has already ended; nothing was run'
+          : `This call was already ${approval.expired ? 'declined because it expired' : approval.status}; nothing was run again`;
+      throw new ServiceError('APPROVAL_NOT_PENDING', message, {
+        details: {
+          call_id: callId,
+          status: approval.status,
+          ...(approval.decidedAt ? { decided_at: new Date(approval.decidedAt).toISOString() } : {}),
         },
-      );
+      });
     }
     (input.logger ?? deps.logger).info(
       { turn_id: key.turnId, tool: result.approval.name, decision: input.decision, by: input.decidedBy },
