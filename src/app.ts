@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
 import type { AuditStore } from './audit/types.js';
+import { type ApprovalService, createApprovalService } from './chat/approval-service.js';
 import { createTurnService, type TurnService } from './chat/turn-service.js';
 import type { AppConfig } from './config/index.js';
 import { createFeedbackService, type FeedbackStore } from './feedback/index.js';
@@ -19,6 +20,7 @@ import swagger from './http/plugins/swagger.js';
 import tracingPlugin from './http/plugins/tracing.js';
 import webChat from './http/plugins/web-chat.js';
 import { requestIdFor } from './http/request-id.js';
+import approvalRoutes from './http/routes/approvals.js';
 import auditRoutes from './http/routes/audit.js';
 import chatRoutes, { type ChatTurns } from './http/routes/chat.js';
 import feedbackRoutes from './http/routes/feedback.js';
@@ -34,6 +36,7 @@ import type { SessionStore } from './sessions/types.js';
 import type { Metrics } from './telemetry/metrics.js';
 import type { Tracing } from './telemetry/tracing.js';
 import { createHandoffService, type HandoffService } from './tools/handoff/service.js';
+import { createMemoryApprovalStore } from './turns/approvals.js';
 import { createMemoryTurnCancellation } from './turns/cancel-signals.js';
 import { createMemoryIdempotencyStore } from './turns/idempotency.js';
 import { createMemoryReplayStore } from './turns/memory-replay.js';
@@ -59,6 +62,8 @@ export interface AppDeps {
    * omitted, the app keeps them in the process.
    */
   turns?: TurnService;
+  /** Decisions on turns paused for approval (the runtime's, beside `turns`); made with them when omitted. */
+  approvals?: ApprovalService;
   inflight?: InflightTurns;
   /** The runtime's metrics (model, tool and turn instruments); the app makes its own when omitted. */
   metrics?: Metrics;
@@ -167,7 +172,9 @@ export async function buildApp(deps: AppDeps) {
       ...(deps.pingIntervalMs ? { pingIntervalMs: deps.pingIntervalMs } : {}),
     });
   }
-  const turns = deps.turns ?? (deps.chat ? inProcessTurns(deps.chat, deps) : undefined);
+  const own = !deps.turns && deps.chat ? inProcessTurns(deps.chat, deps) : undefined;
+  const turns = deps.turns ?? own?.turns;
+  const approvals = deps.approvals ?? own?.approvals;
   await app.register(chatRoutes, {
     turns,
     inflight,
@@ -177,25 +184,40 @@ export async function buildApp(deps: AppDeps) {
   });
   await app.register(turnRoutes, {
     turns,
+    approvals,
     sessions: deps.sessions,
     maxFollowMs: config.TURN_TIMEOUT_MS + 30_000,
     pingIntervalMs: deps.pingIntervalMs,
   });
-  if (turns && !deps.turns) app.addHook('onClose', () => turns.replay.close());
+  await app.register(approvalRoutes, {
+    approvals,
+    turns,
+    sessions: deps.sessions,
+    inflight,
+  });
+  if (own) {
+    app.addHook('onClose', async () => {
+      await own.approvals.close();
+      await own.turns.replay.close();
+    });
+  }
 
   return app;
 }
 
 /** The turns of one process, for an app built without the runtime's (tests). */
-function inProcessTurns(chat: ChatTurns, deps: AppDeps): TurnService {
-  return createTurnService({
+function inProcessTurns(chat: ChatTurns, deps: AppDeps): { turns: TurnService; approvals: ApprovalService } {
+  const store = createMemoryApprovalStore();
+  const turns = createTurnService({
     chat,
+    approvals: { store, ttlMs: deps.config.APPROVAL_TTL_MINUTES * 60_000 },
     replay: createMemoryReplayStore({ ttlSeconds: deps.config.TURN_REPLAY_TTL_SECONDS }),
     cancellation: createMemoryTurnCancellation(),
     idempotency: createMemoryIdempotencyStore({ ttlSeconds: deps.config.IDEMPOTENCY_TTL_HOURS * 3600 }),
     runningTtlSeconds: Math.ceil(deps.config.TURN_TIMEOUT_MS / 1000) + 60,
     logger: deps.logger,
   });
+  return { turns, approvals: createApprovalService({ store, turns, logger: deps.logger }) };
 }
 
 export type App = Awaited<ReturnType<typeof buildApp>>;

@@ -13,8 +13,11 @@ import {
   type ToolOutcome,
 } from './tool-runner.js';
 import {
+  type AgentCheckpoint,
   type AgentEvent,
+  type CallDecision,
   type PartialTurn,
+  type ResumeInput,
   type TurnContext,
   type TurnInput,
   TurnInterruptedError,
@@ -48,6 +51,19 @@ export interface AgentDeps {
   aroundToolCall?: ToolCallWrapper;
   /** Told about every call once it finished or was cut off (the audit log); must not throw or block. */
   onToolCallDone?: (ctx: TurnContext, record: ToolCallRecord, startedAt: Date) => void;
+  /** TOOLS_REQUIRING_APPROVAL: a call of such a tool pauses the turn before it runs. */
+  requiresApproval?: (toolName: string) => boolean;
+}
+
+/** What the model reads for a call a person declined (or nobody decided in time). */
+export function declinedResult(decision: CallDecision | undefined): string {
+  if (decision?.expired) {
+    return JSON.stringify({ error: 'declined: nobody approved this call in time, so it was not run.' });
+  }
+  const reason = decision?.reason?.trim();
+  return JSON.stringify({
+    error: `declined by an operator${reason ? `: ${reason}` : ''}. The call was not run.`,
+  });
 }
 
 export interface ToolCallInfo {
@@ -85,23 +101,75 @@ export function createAgent(deps: AgentDeps) {
     }
   }
 
+  interface Drive {
+    ctx: TurnContext;
+    toolSet: ToolSet;
+    messages: ModelMessage[];
+    state: PartialTurn;
+    /** A resumed turn: the paused step whose calls are settled first. */
+    resume?: { checkpoint: AgentCheckpoint; decisions: ResumeInput['decisions'] };
+  }
+
   async function runTurn(input: TurnInput, onEvent: AgentEventListener): Promise<TurnResult> {
-    const { ctx } = input;
     // One snapshot per turn: the model never sees a tool vanish between two steps.
     const toolSet = tools.snapshot();
-    const specs = toolSet.specs();
     const messages: ModelMessage[] = [
       { role: 'system', content: instructions },
       ...historyToModelMessages(input.history, config.HISTORY_MAX_MESSAGES),
       { role: 'user', content: input.message },
     ];
+    return drive(
+      { ctx: input.ctx, toolSet, messages, state: { answer: '', toolCalls: [], steps: 0 } },
+      onEvent,
+    );
+  }
+
+  /**
+   * Goes on with a turn that paused for approvals: the approved calls run, the declined ones get a
+   * result saying so, and the loop continues from there as if it had never stopped.
+   */
+  async function resumeTurn(input: ResumeInput, onEvent: AgentEventListener): Promise<TurnResult> {
+    const { checkpoint } = input;
+    const messages: ModelMessage[] = [
+      { role: 'system', content: instructions },
+      ...structuredClone(checkpoint.messages),
+    ];
+    const state: PartialTurn = {
+      answer: checkpoint.answer,
+      toolCalls: structuredClone(checkpoint.toolCalls),
+      steps: checkpoint.steps,
+      ...(checkpoint.usage ? { usage: { ...checkpoint.usage } } : {}),
+    };
+    return drive(
+      {
+        ctx: input.ctx,
+        toolSet: tools.snapshot(),
+        messages,
+        state,
+        resume: { checkpoint, decisions: input.decisions },
+      },
+      onEvent,
+    );
+  }
+
+  /** Whether the call waits for a person: a gated tool asked for with arguments it accepts. */
+  function needsApproval(call: ModelToolCall, toolSet: ToolSet): boolean {
+    if (!deps.requiresApproval?.(call.name)) return false;
+    const tool = toolSet.get(call.name);
+    const args = parseArguments(call.arguments);
+    // A call that would fail anyway runs at once: its error result needs nobody's approval.
+    return tool !== undefined && args.ok && tool.parameters.safeParse(args.value).success;
+  }
+
+  async function drive(run: Drive, onEvent: AgentEventListener): Promise<TurnResult> {
+    const { ctx, toolSet, messages, state } = run;
+    const specs = toolSet.specs();
     // The turn's calls are stored together and replayed as one group later, so their ids must be
     // unique over the whole turn (and distinct from the replayed ones), not only within one step.
     const usedIds = toolCallIds(messages);
     // Aborted by the caller, or by the loop itself when it fails so that nothing keeps running.
     const stop = childAbort(ctx.signal);
     const { signal } = stop;
-    const state: PartialTurn = { answer: '', toolCalls: [], steps: 0 };
     const inFlight = new Map<ToolCallRecord, number>();
     const emitText = (text: string) => {
       state.answer += text;
@@ -109,6 +177,40 @@ export function createAgent(deps: AgentDeps) {
     };
 
     try {
+      if (run.resume) {
+        const { checkpoint, decisions } = run.resume;
+        const approved = checkpoint.calls.filter(
+          (call) => checkpoint.results[call.id] === undefined && decisions[call.id]?.approved === true,
+        );
+        for (const pending of checkpoint.pending) {
+          const decision = decisions[pending.id];
+          onEvent({
+            type: 'approval_decided',
+            id: pending.id,
+            name: pending.name,
+            decision: decision?.approved ? 'approve' : 'decline',
+            ...(decision?.reason ? { reason: decision.reason } : {}),
+          });
+          if (decision?.approved) continue;
+          const record: ToolCallRecord = {
+            id: pending.id,
+            name: pending.name,
+            arguments: pending.arguments,
+            status: 'error',
+            duration_ms: 0,
+            result: declinedResult(decision),
+          };
+          state.toolCalls.push(record);
+          notifyDone(ctx, record, new Date());
+        }
+        const ran = await runCalls(approved, toolSet, { ...ctx, signal }, state, inFlight, onEvent);
+        const results = new Map(approved.map((call, i) => [call.id, ran[i]]));
+        for (const call of checkpoint.calls) {
+          const content =
+            checkpoint.results[call.id] ?? results.get(call.id) ?? declinedResult(decisions[call.id]);
+          messages.push({ role: 'tool', toolCallId: call.id, content });
+        }
+      }
       for (;;) {
         if (signal.aborted) throw abortReason(signal);
         state.steps++;
@@ -146,7 +248,31 @@ export function createAgent(deps: AgentDeps) {
           content: step.text === '' ? null : step.text,
           toolCalls: step.calls,
         });
-        const results = await runCalls(step.calls, toolSet, { ...ctx, signal }, state, inFlight, onEvent);
+        const gated = step.calls.filter((call) => needsApproval(call, toolSet));
+        const free = gated.length === 0 ? step.calls : step.calls.filter((call) => !gated.includes(call));
+        const results = await runCalls(free, toolSet, { ...ctx, signal }, state, inFlight, onEvent);
+        if (gated.length > 0) {
+          const pending = gated.map((call) => {
+            const args = parseArguments(call.arguments);
+            return { id: call.id, name: call.name, arguments: args.ok ? args.value : call.arguments };
+          });
+          for (const p of pending) onEvent({ type: 'approval_required', ...p });
+          ctx.logger.info(
+            { tools: pending.map((p) => p.name), steps: state.steps },
+            'turn paused for approval',
+          );
+          const checkpoint: AgentCheckpoint = {
+            messages: structuredClone(messages.slice(1)),
+            answer: state.answer,
+            toolCalls: structuredClone(state.toolCalls),
+            ...(state.usage ? { usage: { ...state.usage } } : {}),
+            steps: state.steps,
+            calls: step.calls,
+            results: Object.fromEntries(free.map((call, i) => [call.id, results[i] ?? INTERRUPTED_RESULT])),
+            pending,
+          };
+          return { ...finalResult(state), paused: checkpoint };
+        }
         step.calls.forEach((call, i) => {
           messages.push({ role: 'tool', toolCallId: call.id, content: results[i] ?? INTERRUPTED_RESULT });
         });
@@ -164,6 +290,10 @@ export function createAgent(deps: AgentDeps) {
       stop.dispose();
     }
 
+    return finalResult(state);
+  }
+
+  function finalResult(state: PartialTurn): TurnResult {
     return {
       answer: state.answer,
       toolCalls: state.toolCalls,
@@ -239,6 +369,7 @@ export function createAgent(deps: AgentDeps) {
 
   return {
     runTurn,
+    resumeTurn,
     /** Tools the next turn would see (local ones plus those of connected providers). */
     toolCount: (): number => tools.snapshot().size,
     model,

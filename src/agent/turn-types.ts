@@ -3,7 +3,7 @@ import type { OrderAccessProof } from '../access/order-access.js';
 import type { VerifiedCustomer } from '../access/principal.js';
 import type { AuditActor } from '../audit/types.js';
 import type { StoredMessage, ToolCallRecord } from '../sessions/types.js';
-import type { Usage } from './types.js';
+import type { ModelMessage, ModelToolCall, Usage } from './types.js';
 
 /** What the loop reports while a turn runs; the chat route turns these into SSE events. */
 export type AgentEvent =
@@ -15,7 +15,11 @@ export type AgentEvent =
       /** The parsed arguments, or the raw text when the model did not produce valid JSON. */
       arguments: unknown;
     }
-  | { type: 'tool_result'; id: string; name: string; status: 'ok' | 'error' };
+  | { type: 'tool_result'; id: string; name: string; status: 'ok' | 'error' }
+  /** A call of a tool in TOOLS_REQUIRING_APPROVAL: the turn pauses before it runs. */
+  | { type: 'approval_required'; id: string; name: string; arguments: unknown }
+  /** A resumed turn starts with one per decided call. */
+  | { type: 'approval_decided'; id: string; name: string; decision: 'approve' | 'decline'; reason?: string };
 
 export interface TurnContext {
   tenantId: string;
@@ -49,6 +53,43 @@ export interface TurnResult {
   usage?: Usage;
   /** Model calls made. */
   steps: number;
+  /** Set when the turn paused for approvals: `answer` and `toolCalls` are what happened so far. */
+  paused?: AgentCheckpoint;
+}
+
+/**
+ * A turn paused before calls that need a person's approval: what it takes to go on later, on any
+ * instance. JSON-serialisable.
+ */
+export interface AgentCheckpoint {
+  /** The conversation as sent to the model so far, without the system instructions, ending with the
+   * assistant message that asked for the paused step's calls. */
+  messages: ModelMessage[];
+  answer: string;
+  toolCalls: ToolCallRecord[];
+  usage?: Usage;
+  steps: number;
+  /** Every call of the paused step, in order. */
+  calls: ModelToolCall[];
+  /** Results of the step's calls that needed no approval (they ran before the pause), by call id. */
+  results: Record<string, string>;
+  /** The calls waiting for a decision, with their parsed arguments. */
+  pending: Array<{ id: string; name: string; arguments: unknown }>;
+}
+
+/** What a person decided about a paused call. */
+export interface CallDecision {
+  approved: boolean;
+  reason?: string;
+  /** Nobody decided within APPROVAL_TTL_MINUTES. */
+  expired?: boolean;
+}
+
+export interface ResumeInput {
+  checkpoint: AgentCheckpoint;
+  /** By call id; a paused call without a decision is declined. */
+  decisions: Record<string, CallDecision>;
+  ctx: TurnContext;
 }
 
 export interface PartialTurn {

@@ -3,7 +3,7 @@ import { createOrderAccessProof } from '../access/order-access.js';
 import type { Role, VerifiedCustomer } from '../access/principal.js';
 import { bindingFor, mayUseSession } from '../access/session-access.js';
 import type { Agent, AgentEventListener } from '../agent/loop.js';
-import { TurnInterruptedError } from '../agent/turn-types.js';
+import { type AgentCheckpoint, type CallDecision, TurnInterruptedError } from '../agent/turn-types.js';
 import { ModelError, type Usage } from '../agent/types.js';
 import type { AuditActor } from '../audit/types.js';
 import { ServiceError } from '../errors.js';
@@ -86,6 +86,18 @@ export interface ChatTurnResult {
   usage?: Usage & { quota_remaining?: number };
   /** When the answer was completed (ISO-8601). */
   timestamp: string;
+  /**
+   * The turn paused before calls that need a person's approval (TOOLS_REQUIRING_APPROVAL): the
+   * question is stored, `answer` and `toolCalls` are what happened so far, and this is what it takes
+   * to go on (`resumeTurn`).
+   */
+  paused?: AgentCheckpoint;
+}
+
+/** Goes on with a paused turn once its calls are decided. */
+export interface ChatResumeRequest extends Omit<ChatTurnRequest, 'streaming'> {
+  checkpoint: AgentCheckpoint;
+  decisions: Record<string, CallDecision>;
 }
 
 export const SESSION_OF_ANOTHER_CUSTOMER = 'This conversation belongs to another customer';
@@ -111,6 +123,26 @@ export function createChatService(deps: ChatServiceDeps) {
    * ClientDisconnectedError when the client left, or with an unexpected error (→ INTERNAL_ERROR).
    */
   async function runTurn(request: ChatTurnRequest, onEvent: AgentEventListener): Promise<ChatTurnResult> {
+    return guarded(request, true, (key, receivedAt, signal, log) =>
+      runLocked(agent, request, key, receivedAt, signal, log, onEvent),
+    );
+  }
+
+  /** Goes on with a paused turn under the session's lock and the turn deadline (from now). */
+  async function resumeTurn(
+    request: ChatResumeRequest,
+    onEvent: AgentEventListener,
+  ): Promise<ChatTurnResult> {
+    return guarded(request, false, (key, _receivedAt, signal, log) =>
+      resumeLocked(request, key, signal, log, onEvent),
+    );
+  }
+
+  async function guarded(
+    request: Omit<ChatTurnRequest, 'message'> & { message?: string },
+    checkQuota: boolean,
+    inner: (key: SessionKey, receivedAt: string, signal: AbortSignal, log: Logger) => Promise<ChatTurnResult>,
+  ): Promise<ChatTurnResult> {
     // The request's logger already carries request_id; only the service's own needs it added.
     const log = request.logger
       ? request.logger.child({ tenant_id: request.tenantId, session_id: request.sessionId })
@@ -120,7 +152,7 @@ export function createChatService(deps: ChatServiceDeps) {
           session_id: request.sessionId,
         });
     if (request.signal.aborted) throw new ClientDisconnectedError(request.signal.reason);
-    if (deps.quotas) {
+    if (deps.quotas && checkQuota) {
       const quota = await deps.quotas.check(request.tenantId);
       if (!quota.ok) {
         log.warn({ limit: quota.limit, retry_after_s: quota.retryAfterSeconds }, 'token quota exceeded');
@@ -154,7 +186,7 @@ export function createChatService(deps: ChatServiceDeps) {
         if (lease.lost.aborted) throw abortReason(lease.lost);
         // A shared lock that can no longer be renewed stops the turn: another may start soon.
         const turnSignal = AbortSignal.any([signal, lease.lost]);
-        result = await runLocked(agent, request, key, receivedAt, turnSignal, log, onEvent);
+        result = await inner(key, receivedAt, turnSignal, log);
       } finally {
         await lease.release();
       }
@@ -187,7 +219,7 @@ export function createChatService(deps: ChatServiceDeps) {
    * stopped (it stores what it did first) while this one keeps its place in the queue.
    */
   async function takeSession(
-    request: ChatTurnRequest,
+    request: Pick<ChatTurnRequest, 'turnId' | 'onBusy' | 'interrupt'>,
     key: SessionKey,
     signal: AbortSignal,
     log: Logger,
@@ -282,9 +314,15 @@ export function createChatService(deps: ChatServiceDeps) {
     try {
       const result = await agent.runTurn({ history, message: request.message, ctx }, onEvent);
       const timestamp = new Date().toISOString();
+      // Paused for approvals: the question is kept now, the answer once the turn goes on.
       const snapshot = await sessions.append(
         key,
-        [userMessage, assistantMessage(result.answer, result.toolCalls, timestamp, false, request.turnId)],
+        result.paused
+          ? [userMessage]
+          : [
+              userMessage,
+              assistantMessage(result.answer, result.toolCalls, timestamp, false, request.turnId),
+            ],
         attributesAfter(),
       );
       const remaining = await countTokens(key.tenantId, result.usage);
@@ -298,6 +336,7 @@ export function createChatService(deps: ChatServiceDeps) {
             }
           : {}),
         timestamp,
+        ...(result.paused ? { paused: result.paused } : {}),
       };
     } catch (err) {
       if (!(err instanceof TurnInterruptedError)) throw err;
@@ -328,12 +367,86 @@ export function createChatService(deps: ChatServiceDeps) {
     }
   }
 
+  async function resumeLocked(
+    request: ChatResumeRequest,
+    key: SessionKey,
+    signal: AbortSignal,
+    log: Logger,
+    onEvent: AgentEventListener,
+  ): Promise<ChatTurnResult> {
+    const session = await sessions.get(key);
+    // What the conversation proved when the question came (stored with it), for the order tools.
+    const orderProof = request.customer?.email
+      ? undefined
+      : createOrderAccessProof(key.tenantId, session?.attributes, request.message);
+    const ctx = {
+      tenantId: key.tenantId,
+      sessionId: key.sessionId,
+      requestId: request.requestId,
+      ...(request.turnId ? { turnId: request.turnId } : {}),
+      ...(request.customer ? { customer: request.customer } : {}),
+      ...(orderProof ? { orderProof } : {}),
+      ...(request.actor ? { actor: request.actor } : {}),
+      signal,
+      logger: log,
+    };
+    // Tokens spent before the pause were counted then.
+    const spentBefore = request.checkpoint.usage?.total_tokens ?? 0;
+    const countNew = (usage: Usage | undefined) =>
+      countTokens(
+        key.tenantId,
+        usage ? { ...usage, total_tokens: usage.total_tokens - spentBefore } : undefined,
+      );
+    try {
+      const result = await agent.resumeTurn(
+        { checkpoint: request.checkpoint, decisions: request.decisions, ctx },
+        onEvent,
+      );
+      const timestamp = new Date().toISOString();
+      const proved = orderProof?.patch();
+      const snapshot = result.paused
+        ? await sessions.get(key)
+        : await sessions.append(
+            key,
+            [assistantMessage(result.answer, result.toolCalls, timestamp, false, request.turnId)],
+            proved,
+          );
+      const remaining = await countNew(result.usage);
+      return {
+        answer: result.answer,
+        messageCount: countConversationMessages(snapshot?.messages ?? []),
+        toolCalls: result.toolCalls,
+        ...(result.usage
+          ? {
+              usage: remaining === undefined ? result.usage : { ...result.usage, quota_remaining: remaining },
+            }
+          : {}),
+        timestamp,
+        ...(result.paused ? { paused: result.paused } : {}),
+      };
+    } catch (err) {
+      if (!(err instanceof TurnInterruptedError)) throw err;
+      const { partial } = err;
+      await countNew(partial.usage);
+      try {
+        const timestamp = new Date().toISOString();
+        await sessions.append(key, [
+          assistantMessage(partial.answer, partial.toolCalls, timestamp, true, request.turnId),
+        ]);
+        log.info({ tool_calls: partial.toolCalls.length }, 'interrupted resumed turn stored');
+      } catch (storeErr) {
+        log.error({ err: storeErr }, 'could not store the interrupted resumed turn');
+      }
+      throw err;
+    }
+  }
+
   async function countTokens(tenantId: string, usage: Usage | undefined): Promise<number | undefined> {
     if (!deps.quotas) return undefined;
     return deps.quotas.consume(tenantId, usage?.total_tokens ?? 0);
   }
 
-  return { runTurn };
+  return { runTurn, resumeTurn };
 }
 
 function assistantMessage(

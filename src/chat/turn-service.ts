@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
+import type { CallDecision } from '../agent/turn-types.js';
 import type { Usage } from '../agent/types.js';
 import { ServiceError } from '../errors.js';
 import { pause } from '../lib/abort.js';
 import type { ToolCallRecord } from '../sessions/types.js';
+import type { ApprovalStore, PausedTurnState } from '../turns/approvals.js';
 import type { TurnCancellation } from '../turns/cancel-signals.js';
 import { TurnCancelledError } from '../turns/errors.js';
 import type { ClaimResult, IdempotencyStore, IdempotentOutcome } from '../turns/idempotency.js';
@@ -43,14 +45,47 @@ export interface IdempotentRequest {
 /** Gets every event of the turn as it is sent, `last` on the final one (`done` or `error`). */
 export type TurnEventListener = (event: ReplayEvent, last: boolean) => void;
 
+/** A call the turn waits on a person for, as clients see it. */
+export interface PendingApprovalView {
+  call_id: string;
+  name: string;
+  arguments: unknown;
+  /** ISO-8601: past it the call counts as declined. */
+  expires_at: string;
+}
+
+export interface TurnRunResult extends ChatTurnResult {
+  /** Set when the turn paused for approvals (status `awaiting_approval`). */
+  pendingApprovals?: PendingApprovalView[];
+}
+
 export interface StartedTurn {
   turnId: string;
-  /** Settles once the turn ended and its record and events were written. */
-  finished: Promise<ChatTurnResult>;
+  /** Settles once the turn ended (or paused) and its record and events were written. */
+  finished: Promise<TurnRunResult>;
+}
+
+/** Goes on with a paused turn whose calls are all decided. */
+export interface ResumeTurnRequest {
+  key: TurnKey;
+  state: PausedTurnState;
+  decisions: Record<string, CallDecision>;
+  /** Aborts the resumed turn (shutdown). */
+  signal: AbortSignal;
+  logger?: Logger;
+}
+
+export interface TurnApprovalOptions {
+  store: ApprovalStore;
+  /** APPROVAL_TTL_MINUTES, in milliseconds: how long a call waits for a decision. */
+  ttlMs: number;
+  now?: () => number;
 }
 
 export interface TurnServiceDeps {
-  chat: Pick<ChatService, 'runTurn'>;
+  chat: Pick<ChatService, 'runTurn'> & Partial<Pick<ChatService, 'resumeTurn'>>;
+  /** Where turns paused for approvals wait (TOOLS_REQUIRING_APPROVAL). */
+  approvals?: TurnApprovalOptions;
   replay: TurnReplayStore;
   cancellation: TurnCancellation;
   idempotency: IdempotencyStore;
@@ -67,6 +102,14 @@ const POLL_MIN_MS = 20;
 const POLL_MAX_MS = 250;
 
 const INTERNAL_MESSAGE = 'An internal error occurred';
+const NEVER = new AbortController().signal;
+
+export const pendingView = (p: { callId: string; name: string; arguments: unknown; expiresAt: number }) => ({
+  call_id: p.callId,
+  name: p.name,
+  arguments: p.arguments,
+  expires_at: new Date(p.expiresAt).toISOString(),
+});
 const CLIENT_GONE_MESSAGE = 'The client disconnected before the turn finished.';
 
 /**
@@ -77,7 +120,37 @@ const CLIENT_GONE_MESSAGE = 'The client disconnected before the turn finished.';
 export function createTurnService(deps: TurnServiceDeps) {
   const { chat, replay, cancellation, idempotency } = deps;
 
+  const now = deps.approvals?.now ?? Date.now;
+
   function start(request: StartTurnRequest, listener: TurnEventListener = () => {}): StartedTurn {
+    return run(request, listener);
+  }
+
+  /** Goes on with a paused turn: its events follow the earlier ones in its replay. */
+  function resume(req: ResumeTurnRequest, listener: TurnEventListener = () => {}): StartedTurn {
+    const { state } = req;
+    const request: StartTurnRequest = {
+      ...req.key,
+      message: state.message,
+      ...(state.customer ? { customer: state.customer } : {}),
+      ...(state.owner ? { owner: state.owner } : {}),
+      ...(state.role ? { role: state.role } : {}),
+      ...(state.actor ? { actor: state.actor } : {}),
+      ...(state.idempotencyKey ? { idempotencyKey: state.idempotencyKey } : {}),
+      requestId: state.requestId,
+      signal: req.signal,
+      clientGone: NEVER,
+      onDisconnect: 'continue',
+      ...(req.logger ? { logger: req.logger } : {}),
+    };
+    return run(request, listener, { state, decisions: req.decisions });
+  }
+
+  function run(
+    request: StartTurnRequest,
+    listener: TurnEventListener,
+    resumed?: { state: PausedTurnState; decisions: Record<string, CallDecision> },
+  ): StartedTurn {
     const key: TurnKey = { tenantId: request.tenantId, sessionId: request.sessionId, turnId: request.turnId };
     const log = (request.logger ?? deps.logger).child({ turn_id: request.turnId });
     const stopper = new AbortController();
@@ -93,8 +166,8 @@ export function createTurnService(deps: TurnServiceDeps) {
       status: 'running',
       requestId: request.requestId,
       ...(request.owner ? { owner: request.owner } : {}),
-      startedAt: new Date().toISOString(),
-      toolCalls: [],
+      startedAt: resumed?.state.startedAt ?? new Date().toISOString(),
+      toolCalls: resumed ? resumed.state.agent.toolCalls : [],
     };
     let warned = false;
     const onWriteError = (err: unknown) => {
@@ -103,9 +176,10 @@ export function createTurnService(deps: TurnServiceDeps) {
       warned = true;
     };
     // Writes are chained so the store sees the events in order; none of them holds the live stream.
-    let writes: Promise<void> = replay.begin(record).catch(onWriteError);
-    let seq = 0;
-    const emit = (data: Record<string, unknown>, last: boolean) => {
+    let writes: Promise<void> = (resumed ? replay.reopen(record) : replay.begin(record)).catch(onWriteError);
+    let seq = resumed?.state.seq ?? 0;
+    /** `lastInReplay`: the event also ends the turn's replay (not so for a pause, which goes on later). */
+    const emit = (data: Record<string, unknown>, last: boolean, lastInReplay = last) => {
       seq += 1;
       const event: ReplayEvent = { seq, data };
       try {
@@ -113,21 +187,41 @@ export function createTurnService(deps: TurnServiceDeps) {
       } catch (err) {
         log.warn({ err }, 'turn event listener failed');
       }
-      writes = writes.then(() => replay.append(key, event, last).catch(onWriteError));
+      writes = writes.then(() => replay.append(key, event, lastInReplay).catch(onWriteError));
     };
 
     // What the turn did so far, for the record of a turn that does not complete.
-    let partialAnswer = '';
-    const partialCalls = new Map<string, { call: ToolCallRecord; startedAt: number }>();
+    let partialAnswer = resumed?.state.agent.answer ?? '';
+    const partialCalls = new Map<string, { call: ToolCallRecord; startedAt: number }>(
+      (resumed?.state.agent.toolCalls ?? []).map((call) => [call.id, { call, startedAt: 0 }]),
+    );
+    const ids = { turn_id: request.turnId, session_id: request.sessionId };
 
-    const finished = (async (): Promise<ChatTurnResult> => {
-      try {
+    const runChat = (onEvent: Parameters<ChatService['runTurn']>[1]) => {
+      if (!resumed) {
+        // on_busy: interrupt stops the session's running turn wherever it runs (a resumed turn only queues).
         const interrupt = (turnId: string) =>
           cancellation.cancel(
             { tenantId: request.tenantId, sessionId: request.sessionId, turnId },
             'interrupted',
           );
-        const result = await chat.runTurn({ ...request, signal, interrupt }, (event) => {
+        return chat.runTurn({ ...request, signal, interrupt }, onEvent);
+      }
+      if (!chat.resumeTurn) throw new ServiceError('AGENT_UNAVAILABLE', INTERNAL_MESSAGE);
+      return chat.resumeTurn(
+        { ...request, signal, checkpoint: resumed.state.agent, decisions: resumed.decisions },
+        onEvent,
+      );
+    };
+
+    const finished = (async (): Promise<TurnRunResult> => {
+      try {
+        const result = await runChat((event) => {
+          if (event.type === 'approval_required' || event.type === 'approval_decided') {
+            const { id, type, ...rest } = event;
+            emit({ type, ...ids, call_id: id, ...rest }, false);
+            return;
+          }
           if (event.type === 'token') partialAnswer += event.content;
           else if (event.type === 'tool_call') {
             partialCalls.set(event.id, {
@@ -140,7 +234,7 @@ export function createTurnService(deps: TurnServiceDeps) {
               },
               startedAt: performance.now(),
             });
-          } else {
+          } else if (event.type === 'tool_result') {
             const entry = partialCalls.get(event.id);
             if (entry) {
               entry.call.status = event.status;
@@ -149,6 +243,7 @@ export function createTurnService(deps: TurnServiceDeps) {
           }
           emit({ ...event, session_id: request.sessionId }, false);
         });
+        if (result.paused) return await pauseTurn(result);
         emit(
           {
             type: 'done',
@@ -171,6 +266,7 @@ export function createTurnService(deps: TurnServiceDeps) {
             timestamp: result.timestamp,
           });
         }
+        if (resumed) await finishApprovals();
         return result;
       } catch (err) {
         const { status, error } = describeFailure(err);
@@ -193,14 +289,66 @@ export function createTurnService(deps: TurnServiceDeps) {
         await settle(status, partialAnswer, toolCalls);
         if (request.idempotencyKey) {
           // Nothing a retry could repeat happened: the key is free for the retry to run the turn.
-          if (toolCalls.length === 0) await forget(request);
+          if (toolCalls.length === 0 && !resumed) await forget(request);
           else await remember(request, { kind: 'failed', code: error.code, message: error.message });
         }
+        if (resumed) await finishApprovals();
         throw error instanceof TurnCancelledError ? error : err;
       } finally {
         unregister();
       }
     })();
+
+    /** Stores what the turn needs to go on, then tells the client it waits (the stream ends there). */
+    async function pauseTurn(result: ChatTurnResult): Promise<TurnRunResult> {
+      const checkpoint = result.paused!;
+      const approvals = deps.approvals;
+      if (!approvals) throw new Error('a turn paused for approval, but no approval store is configured');
+      const expiresAt = now() + approvals.ttlMs;
+      const pending = checkpoint.pending.map((p) => ({ callId: p.id, name: p.name, arguments: p.arguments }));
+      const state: PausedTurnState = {
+        requestId: request.requestId,
+        startedAt: record.startedAt,
+        message: request.message,
+        ...(request.customer ? { customer: request.customer } : {}),
+        ...(request.owner ? { owner: request.owner } : {}),
+        ...(request.role ? { role: request.role } : {}),
+        ...(request.actor ? { actor: request.actor } : {}),
+        ...(request.idempotencyKey ? { idempotencyKey: request.idempotencyKey } : {}),
+        // The awaiting_approval event below takes the next number.
+        seq: seq + 1,
+        agent: checkpoint,
+      };
+      // Stored before the client hears of it, so a decision sent at once finds the turn.
+      await approvals.store.pause(key, state, pending, expiresAt);
+      const views = pending.map((p) => pendingView({ ...p, expiresAt }));
+      emit(
+        { type: 'awaiting_approval', ...ids, request_id: request.requestId, pending_approvals: views },
+        true,
+        false,
+      );
+      await settle('awaiting_approval', result.answer, result.toolCalls, result.usage);
+      if (request.idempotencyKey) {
+        await remember(request, {
+          kind: 'awaiting_approval',
+          answer: result.answer,
+          messageCount: result.messageCount,
+          toolCalls: result.toolCalls,
+          timestamp: result.timestamp,
+          pendingApprovals: views,
+        });
+      }
+      log.info({ pending: views.map((v) => v.name) }, 'turn awaiting approval');
+      return { ...result, pendingApprovals: views };
+    }
+
+    async function finishApprovals() {
+      try {
+        await deps.approvals?.store.finish(key, Math.ceil((deps.approvals?.ttlMs ?? 0) / 1000));
+      } catch (err) {
+        log.warn({ err }, 'could not mark the paused turn finished');
+      }
+    }
 
     async function settle(status: TurnStatus, message: string, toolCalls: ToolCallRecord[], usage?: Usage) {
       const outcome = {
@@ -324,6 +472,15 @@ export function createTurnService(deps: TurnServiceDeps) {
           ...(outcome.usage ? { usage: outcome.usage } : {}),
         },
       };
+    } else if (outcome.kind === 'awaiting_approval') {
+      let seq = 0;
+      if (outcome.answer !== '') {
+        yield { seq: ++seq, data: { type: 'token', content: outcome.answer, session_id: claimed.sessionId } };
+      }
+      yield {
+        seq: ++seq,
+        data: { type: 'awaiting_approval', ...base, pending_approvals: outcome.pendingApprovals },
+      };
     } else {
       yield { seq: 1, data: { type: 'error', ...base, error: outcome.code, message: outcome.message } };
     }
@@ -331,6 +488,7 @@ export function createTurnService(deps: TurnServiceDeps) {
 
   return {
     start,
+    resume,
     claim,
     outcomeOf,
     eventsOf,

@@ -300,6 +300,10 @@ export const envVariables = z.object({
   TURN_REPLAY_TTL_SECONDS: int(600, 1, 86_400),
   // How long an Idempotency-Key remembers its turn (with the sessions: Redis when shared, else memory).
   IDEMPOTENCY_TTL_HOURS: int(24, 1, 720),
+  // Human approval (DESIGN §10): calls of these tools pause the turn until an operator decides; a
+  // call nobody decided within the TTL counts as declined. Kept where the sessions are.
+  TOOLS_REQUIRING_APPROVAL: list,
+  APPROVAL_TTL_MINUTES: int(60, 1, 10_080),
 
   // Access (DESIGN §11): JWT bearer tokens beside API_KEYS, and PII kept out of the logs.
   AUTH_JWT_SECRET: optionalStr,

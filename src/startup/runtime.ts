@@ -11,6 +11,7 @@ import type { ChatModel } from '../agent/types.js';
 import type { AppDeps } from '../app.js';
 import { createAuditRecorder, createAuditStore } from '../audit/index.js';
 import { auditToolCalls } from '../audit/tool-calls.js';
+import { type ApprovalService, createApprovalService } from '../chat/approval-service.js';
 import { createChatService } from '../chat/chat-service.js';
 import { createTurnService } from '../chat/turn-service.js';
 import type { AppConfig } from '../config/index.js';
@@ -43,6 +44,7 @@ import { createMcpToolSource } from '../tools/mcp/index.js';
 import { createOrdersRepository } from '../tools/orders/repository.js';
 import { createOrderTools } from '../tools/orders/tools.js';
 import { createToolRegistry } from '../tools/registry.js';
+import { createMemoryApprovalStore } from '../turns/approvals.js';
 import {
   createMemoryTurnCancellation,
   createRedisTurnCancellation,
@@ -51,9 +53,11 @@ import {
 import { createMemoryIdempotencyStore } from '../turns/idempotency.js';
 import { createMemoryReplayStore } from '../turns/memory-replay.js';
 import { createMemoryTurnLock } from '../turns/memory-turn-lock.js';
+import { createRedisApprovalStore } from '../turns/redis-approvals.js';
 import { createRedisIdempotencyStore } from '../turns/redis-idempotency.js';
 import { createRedisReplayStore } from '../turns/redis-replay.js';
 import { createRedisTurnLock } from '../turns/redis-turn-lock.js';
+import { createSqliteApprovalStore } from '../turns/sqlite-approvals.js';
 import { createSqliteIdempotencyStore } from '../turns/sqlite-idempotency.js';
 import type { TurnLock } from '../turns/turn-lock.js';
 import { registerCoreChecks } from './core-checks.js';
@@ -77,7 +81,13 @@ export interface RuntimeOptions {
   model?: ChatModel;
   /** Traces made by the caller (server.ts, so that its logger can carry trace ids); else from the config. */
   tracing?: Tracing;
+  /** The clock approvals expire by (tests move it instead of waiting APPROVAL_TTL_MINUTES). */
+  now?: () => number;
 }
+
+/** How often pending approvals are checked for expiry: a tenth of the TTL, between 1 s and 1 min. */
+export const approvalSweepIntervalMs = (ttlMinutes: number) =>
+  Math.min(60_000, Math.max(1_000, Math.round((ttlMinutes * 60_000) / 10)));
 
 /**
  * The composition root: builds every real dependency from the config, registers their readiness
@@ -254,6 +264,9 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
         instructions: agentInstructions(config.ORDER_ACCESS ?? 'customer'),
         onToolCallDone: auditToolCalls(audit),
         ...(aroundToolCall ? { aroundToolCall } : {}),
+        ...(config.TOOLS_REQUIRING_APPROVAL.length > 0
+          ? { requiresApproval: (name: string) => config.TOOLS_REQUIRING_APPROVAL.includes(name) }
+          : {}),
       });
     } catch (err) {
       agentProblem = `The agent could not be initialised: ${err instanceof Error ? err.message : String(err)}`;
@@ -316,16 +329,39 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
           ? createSqliteIdempotencyStore({ path: config.SESSION_DB_PATH, ttlSeconds: idempotencyTtlSeconds })
           : createMemoryIdempotencyStore({ ttlSeconds: idempotencyTtlSeconds });
     closers.push({ name: 'idempotency keys', close: () => idempotency.close() });
+    // Turns paused for approvals, likewise where the sessions are: after a restart (SQLite) or on
+    // another instance (Redis) a decision still finds its turn.
+    const now = options.now ?? Date.now;
+    const approvalStore =
+      config.sessionStore === 'redis' && redis
+        ? createRedisApprovalStore({ client: redis, keys, now })
+        : config.sessionStore === 'sqlite'
+          ? createSqliteApprovalStore({ path: config.SESSION_DB_PATH, now })
+          : createMemoryApprovalStore({ now });
+    closers.push({ name: 'approvals', close: () => approvalStore.close() });
     const turns = chat
       ? createTurnService({
           chat,
           replay,
           cancellation,
           idempotency,
+          approvals: { store: approvalStore, ttlMs: config.APPROVAL_TTL_MINUTES * 60_000, now },
           runningTtlSeconds: Math.ceil(config.TURN_TIMEOUT_MS / 1000) + 60,
           logger,
         })
       : undefined;
+    let approvals: ApprovalService | undefined;
+    if (turns) {
+      const service = createApprovalService({
+        store: approvalStore,
+        turns,
+        logger,
+        now,
+        sweepIntervalMs: approvalSweepIntervalMs(config.APPROVAL_TTL_MINUTES),
+      });
+      closers.push({ name: 'approval sweep', close: () => service.close() });
+      approvals = service;
+    }
 
     const deps: AppDeps = {
       config,
@@ -333,6 +369,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       sessions,
       turnLock,
       ...(turns ? { turns } : {}),
+      ...(approvals ? { approvals } : {}),
       readiness,
       handoff,
       sessionEvents: events,
@@ -350,6 +387,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
       redis,
       tracing,
       audit,
+      approvals,
       /** Closes everything this runtime opened, newest first; never throws. */
       close: () => closeAll(closers, logger),
     };

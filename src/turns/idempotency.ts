@@ -11,7 +11,16 @@ export type IdempotentOutcome =
       usage?: Usage;
       timestamp: string;
     }
-  | { kind: 'failed'; code: string; message: string };
+  | { kind: 'failed'; code: string; message: string }
+  /** Paused for approvals (until the resumed turn stores its own outcome here). */
+  | {
+      kind: 'awaiting_approval';
+      answer: string;
+      messageCount: number;
+      toolCalls: ToolCallRecord[];
+      timestamp: string;
+      pendingApprovals: Array<{ call_id: string; name: string; arguments: unknown; expires_at: string }>;
+    };
 
 /** One Idempotency-Key of one tenant: the request it was first used with and the turn that ran. */
 export interface IdempotencyRecord {

@@ -91,6 +91,15 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
       order.add(entry);
     },
 
+    async reopen(record: TurnRecord): Promise<void> {
+      const entry = find(record);
+      if (!entry) return store.begin(record);
+      clearTimeout(entry.expiry);
+      delete entry.expiry;
+      entry.record = { ...record };
+      entry.ended = false;
+    },
+
     async append(key: TurnKey, event: ReplayEvent, last: boolean): Promise<void> {
       const entry = find(key);
       if (!entry || entry.ended) return;

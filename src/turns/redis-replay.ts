@@ -66,6 +66,14 @@ export function createRedisReplayStore(options: RedisReplayOptions) {
       await client.set(recordKey(record), JSON.stringify(record), 'EX', options.runningTtlSeconds);
     },
 
+    async reopen(record: TurnRecord): Promise<void> {
+      await client
+        .multi()
+        .set(recordKey(record), JSON.stringify(record), 'EX', options.runningTtlSeconds)
+        .expire(eventsKey(record), options.runningTtlSeconds)
+        .exec();
+    },
+
     async append(key: TurnKey, event: ReplayEvent, last: boolean): Promise<void> {
       const stream = eventsKey(key);
       const pipeline = client
@@ -105,9 +113,17 @@ export function createRedisReplayStore(options: RedisReplayOptions) {
       for (;;) {
         const { events, last } = await range(key, afterSeq);
         // Only the final entry carries the flag, so seeing it means this batch reached the end.
-        if (events.length > 0 || last) return { events, ended: last };
+        if (last) return { events, ended: true };
+        // A partial batch reached the end of the stream: a turn paused for approval sends no last
+        // event, so its status says whether more may come.
+        if (events.length >= BATCH) return { events, ended: false };
         const record = await get(key);
-        if (record?.status !== 'running') return { events, ended: true };
+        if (record?.status !== 'running') {
+          // Written after its events: whatever came between the two reads is in the stream now.
+          const more = await range(key, events.at(-1)?.seq ?? afterSeq);
+          return { events: [...events, ...more.events], ended: more.events.length < BATCH };
+        }
+        if (events.length > 0) return { events, ended: false };
         const left = deadline - Date.now();
         if (left <= 0 || readOptions.signal?.aborted) return { events, ended: false };
         await pause(Math.min(wait, left), readOptions.signal);

@@ -1,7 +1,13 @@
 import type { Usage } from '../agent/types.js';
 import type { SessionKey, ToolCallRecord } from '../sessions/types.js';
 
-export type TurnStatus = 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export type TurnStatus =
+  | 'running'
+  | 'awaiting_approval'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted';
 
 /** Names one turn; tenant and session are part of it, so a turn id alone reaches nothing. */
 export interface TurnKey extends SessionKey {
@@ -54,6 +60,11 @@ export interface TurnReplayStore {
   begin(record: TurnRecord): Promise<void>;
   /** Appends the turn's next event; `last` marks the final one (`done` or `error`). */
   append(key: TurnKey, event: ReplayEvent, last: boolean): Promise<void>;
+  /**
+   * A turn that paused (awaiting approval) runs again: its record is replaced, its events are kept
+   * and new ones follow them. Like `begin` when the store no longer has the turn.
+   */
+  reopen(record: TurnRecord): Promise<void>;
   /** Stores how the turn ended; the record and its events expire TURN_REPLAY_TTL_SECONDS later. */
   finish(key: TurnKey, outcome: TurnOutcome): Promise<void>;
   get(key: TurnKey): Promise<TurnRecord | undefined>;

@@ -525,6 +525,18 @@ async function sendMessage(text) {
           typeof event.message === 'string' ? event.message : 'The answer could not be completed.',
         );
         return;
+      case 'awaiting_approval':
+        // A tool call waits for a team member (TOOLS_REQUIRING_APPROVAL): the answer comes later.
+        finished = true;
+        typing.remove();
+        if (!answerText) answer.bubble.hidden = true;
+        noticeIn(
+          answer.body,
+          'info',
+          'This request needs a team member’s approval. The answer will be in this conversation once it is decided.',
+          { label: 'Reload the conversation', run: () => loadHistory() },
+        );
+        return;
       default:
         // Event types this page does not know yet are ignored.
         return;

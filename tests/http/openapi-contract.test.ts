@@ -95,6 +95,7 @@ describe('the served OpenAPI document', () => {
       NOT_FOUND: '404',
       SESSION_BUSY: '409',
       TURN_CANCELLED: '409',
+      APPROVAL_NOT_PENDING: '409',
       PAYLOAD_TOO_LARGE: '413',
       UNSUPPORTED_MEDIA_TYPE: '415',
       IDEMPOTENCY_KEY_REUSED: '422',

@@ -63,6 +63,31 @@ export function replayStoreContract(name: string, harness: ReplayHarness) {
       expect(await reader.get(key)).toMatchObject({ status: 'completed', message: 't1t2t3t4' });
     });
 
+    it('a turn paused for approval ends its readers, and when it runs again its new events follow the old ones', async () => {
+      const key = keyOf('acme', 'paused-1');
+      await writer.begin(recordOf(key));
+      await writer.append(key, { seq: 1, data: { type: 'approval_required', call_id: 'c1' } }, false);
+      await writer.append(key, { seq: 2, data: { type: 'awaiting_approval' } }, false);
+      await writer.finish(key, { status: 'awaiting_approval', toolCalls: [] });
+      expect(await reader.read(key, 0, { waitMs: 0 })).toMatchObject({ ended: true });
+      expect(await reader.get(key)).toMatchObject({ status: 'awaiting_approval' });
+
+      await writer.reopen(recordOf(key));
+      expect(await reader.get(key)).toMatchObject({ status: 'running' });
+      const following = (async () => {
+        const seen: number[] = [];
+        for await (const event of followTurn(reader, key, 2, { maxFollowMs: 10_000, waitMs: 200 })) {
+          seen.push(event.seq);
+        }
+        return seen;
+      })();
+      await writer.append(key, { seq: 3, data: token('ok') }, false);
+      await writer.append(key, { seq: 4, data: { type: 'done' } }, true);
+      await writer.finish(key, { status: 'completed', message: 'ok', toolCalls: [] });
+      expect(await following).toEqual([3, 4]);
+      expect((await reader.read(key, 0, { waitMs: 0 })).events.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    });
+
     it('a follower gets the live events exactly once, in order, until the last one', async () => {
       const key = keyOf('acme', 'live-1');
       await writer.begin(recordOf(key));

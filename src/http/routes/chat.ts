@@ -14,6 +14,7 @@ import { idempotencyOf } from '../idempotency-key.js';
 import { type InflightTurns, SHUTTING_DOWN_MESSAGE, ShutdownError } from '../inflight.js';
 import { principalOf } from '../plugins/auth.js';
 import { toAppError } from '../plugins/error-handler.js';
+import { chatAwaitingApprovalSchema } from '../schemas/approval.js';
 import {
   type ChatRequest,
   chatHeadersSchema,
@@ -212,16 +213,22 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
         summary: 'Chat (JSON)',
         description:
           "Sends the customer's message to the agent and returns the whole answer once the turn is complete, " +
-          'with the tool calls the agent made and the token usage. Turns on one session run one at a time; `on_busy` says what this one does when another is running (wait for it, 409 SESSION_BUSY, or interrupt it).',
+          'with the tool calls the agent made and the token usage. Turns on one session run one at a time; ' +
+          '`on_busy` says what this one does when another is running (wait for it, 409 SESSION_BUSY, or interrupt it). ' +
+          'A turn that calls a tool in TOOLS_REQUIRING_APPROVAL pauses before it and answers 202 `awaiting_approval` with its `pending_approvals`.',
         body: chatRequestSchema,
         headers: chatHeadersSchema,
-        response: { 200: chatResponseSchema, ...errorResponses(...CHAT_ERRORS) },
+        response: {
+          200: chatResponseSchema,
+          202: chatAwaitingApprovalSchema,
+          ...errorResponses(...CHAT_ERRORS),
+        },
       },
     },
     async (request, reply) => {
       const begun = beginTurn(request, request.body, reply, false);
       const { turns, tenantId, sessionId, turnId, turn, input } = begun;
-      let repeated: ChatReply | undefined;
+      let repeated: ChatReply | z.infer<typeof chatAwaitingApprovalSchema> | undefined;
       let fresh: boolean;
       try {
         fresh = await claimOrRepeat(begun, reply, async (claimed) => {
@@ -240,6 +247,14 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
             tenantId,
             requestId: request.id,
           });
+          if (outcome.kind === 'awaiting_approval') {
+            reply.code(202);
+            repeated = {
+              ...repeated,
+              status: 'awaiting_approval' as const,
+              pending_approvals: outcome.pendingApprovals,
+            };
+          }
           return true;
         });
       } catch (err) {
@@ -259,7 +274,17 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
           // on_disconnect: continue — the turn is stored, but nobody is left to read the reply.
           return dropResponse(request, reply, sessionId);
         }
-        return jsonReply(outcome, { sessionId, turnId, tenantId, requestId: request.id });
+        const body = jsonReply(outcome, { sessionId, turnId, tenantId, requestId: request.id });
+        if (outcome.pendingApprovals) {
+          // Paused before a tool in TOOLS_REQUIRING_APPROVAL: an operator decides, the turn goes on then.
+          reply.code(202);
+          return {
+            ...body,
+            status: 'awaiting_approval' as const,
+            pending_approvals: outcome.pendingApprovals,
+          };
+        }
+        return body;
       } catch (err) {
         if (turn.signal.reason instanceof ShutdownError) {
           throw new AppError('AGENT_UNAVAILABLE', SHUTTING_DOWN_MESSAGE);

@@ -2,19 +2,23 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CUSTOMER_ATTRIBUTE, mayUseSession } from '../../access/session-access.js';
+import type { ApprovalService } from '../../chat/approval-service.js';
 import type { TurnService } from '../../chat/turn-service.js';
 import type { SessionStore } from '../../sessions/types.js';
-import { followTurn, type TurnKey, type TurnRecord } from '../../turns/replay.js';
+import type { PausedTurn } from '../../turns/approvals.js';
+import { followTurn, type TurnKey } from '../../turns/replay.js';
 import { AppError } from '../errors.js';
 import { principalOf } from '../plugins/auth.js';
 import { COMMON_ERRORS, errorResponses } from '../schemas/error.js';
-import { publicToolCalls, tenantQuerySchema } from '../schemas/session.js';
+import { tenantQuerySchema } from '../schemas/session.js';
 import {
   cancelResponseSchema,
+  pausedTurnRecord,
   turnEventsHeadersSchema,
   turnEventsQuerySchema,
   turnParamsSchema,
   turnStatusSchema,
+  turnStatusView,
 } from '../schemas/turn.js';
 import { createEventStream } from '../sse.js';
 
@@ -22,6 +26,8 @@ export interface TurnRouteOptions {
   /** Undefined when no agent could be initialised: no turn exists. */
   turns: Pick<TurnService, 'get' | 'cancel' | 'replay'> | undefined;
   sessions: SessionStore;
+  /** Turns paused for approval: their pending calls, and their state when the replay lost them. */
+  approvals?: Pick<ApprovalService, 'get'> | undefined;
   /** How long a resumed stream follows a turn at most (its deadline, with a margin). */
   maxFollowMs: number;
   pingIntervalMs?: number;
@@ -53,7 +59,14 @@ const turnRoutes: FastifyPluginAsyncZod<TurnRouteOptions> = async (app, opts) =>
     const tenantId = request.tenantId!;
     request.sessionId = sessionId;
     const key: TurnKey = { tenantId, sessionId, turnId };
-    const record = await opts.turns?.get(key);
+    let record = opts.turns ? await opts.turns.get(key) : undefined;
+    let paused: PausedTurn | undefined;
+    if (opts.turns && (!record || record.status === 'awaiting_approval')) {
+      // Expired approvals are declined here (the turn then goes on), so read the record again.
+      paused = await opts.approvals?.get(key);
+      record =
+        (await opts.turns.get(key)) ?? (paused?.state ? pausedTurnRecord(key, paused.state) : undefined);
+    }
     if (!record) throw notFound(turnId);
     const principal = principalOf(request);
     const session = await sessions.get({ tenantId, sessionId });
@@ -62,19 +75,8 @@ const turnRoutes: FastifyPluginAsyncZod<TurnRouteOptions> = async (app, opts) =>
     if (record.owner && !mayUseSession(principal, tenantId, { [CUSTOMER_ATTRIBUTE]: record.owner })) {
       throw notFound(turnId);
     }
-    return { key, record };
+    return { key, record, paused };
   }
-
-  const status = (record: TurnRecord) => ({
-    turn_id: record.turnId,
-    session_id: record.sessionId,
-    status: record.status,
-    ...(record.message !== undefined ? { message: record.message } : {}),
-    tool_calls: publicToolCalls(record.toolCalls),
-    ...(record.usage ? { usage: record.usage } : {}),
-    started_at: record.startedAt,
-    ...(record.endedAt ? { ended_at: record.endedAt } : {}),
-  });
 
   app.get(
     '/api/v1/sessions/:session_id/turns/:turn_id',
@@ -84,15 +86,15 @@ const turnRoutes: FastifyPluginAsyncZod<TurnRouteOptions> = async (app, opts) =>
         operationId: 'getTurn',
         summary: 'Turn status',
         description:
-          'How a turn is doing or how it ended, from any instance, for TURN_REPLAY_TTL_SECONDS after its end.',
+          'How a turn is doing or how it ended, from any instance, for TURN_REPLAY_TTL_SECONDS after its end. A turn paused for approvals is `awaiting_approval` with its `pending_approvals` for as long as it waits (also after a restart with a durable session store).',
         params: turnParamsSchema,
         querystring: tenantQuerySchema,
         response: { 200: turnStatusSchema, ...errorResponses(...COMMON_ERRORS, 'NOT_FOUND') },
       },
     },
     async (request) => {
-      const { record } = await findTurn(request, request.params.session_id, request.params.turn_id);
-      return status(record);
+      const { record, paused } = await findTurn(request, request.params.session_id, request.params.turn_id);
+      return turnStatusView(record, paused);
     },
   );
 

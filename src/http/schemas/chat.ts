@@ -99,4 +99,6 @@ export const sseDescription = `Server-Sent Events. Each event is an \`id: <turn_
 - \`tool_result\` {id, name, status: ok|error, session_id}
 - \`done\` {turn_id, session_id, message_count, request_id, usage?}: the last event of a successful turn
 - \`error\` {turn_id, error, message, session_id, request_id}: the last event of a failed turn (\`TURN_CANCELLED\` when it was cancelled or interrupted)
+- \`approval_required\` {turn_id, call_id, name, arguments, session_id}: a call of a tool in TOOLS_REQUIRING_APPROVAL, not run yet
+- \`awaiting_approval\` {turn_id, session_id, request_id, pending_approvals}: the last event of a turn paused for approvals; an operator decides with \`POST /api/v1/sessions/{session_id}/turns/{turn_id}/approvals\`, and the resumed turn's events (\`approval_decided\` {turn_id, call_id, name, decision, reason?} first) follow in \`GET …/turns/{turn_id}/events\`
 A comment line \`: ping\` is sent every 15 s while idle. A dropped stream is resumed with \`GET /api/v1/sessions/{session_id}/turns/{turn_id}/events\` and the last id received as \`Last-Event-ID\`.`;

@@ -61,6 +61,12 @@ const ERROR_CATALOGUE = {
       'The turn was cancelled (cancel endpoint) or interrupted (a newer turn sent with on_busy "interrupt") before it finished; what it did is stored, marked interrupted',
     message: 'The turn was cancelled before it finished.',
   },
+  APPROVAL_NOT_PENDING: {
+    status: 409,
+    summary: 'The call was already approved or declined (or expired, or its turn ended); nothing runs twice',
+    message: 'This call was already approved; nothing was run again',
+    details: { call_id: 'call_1', status: 'approved', decided_at: '2026-01-01T12:01:00.000Z' },
+  },
   PAYLOAD_TOO_LARGE: {
     status: 413,
     summary: 'The body is larger than BODY_LIMIT_BYTES',

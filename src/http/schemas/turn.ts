@@ -1,6 +1,10 @@
 import { z } from 'zod';
+import { pendingView } from '../../chat/turn-service.js';
+import type { PausedTurn, PausedTurnState } from '../../turns/approvals.js';
+import type { TurnKey, TurnRecord } from '../../turns/replay.js';
+import { pendingApprovalSchema } from './approval.js';
 import { usageSchema } from './chat.js';
-import { sessionIdSchema, tenantIdSchema, toolCallRecordSchema } from './session.js';
+import { publicToolCalls, sessionIdSchema, tenantIdSchema, toolCallRecordSchema } from './session.js';
 
 export const turnParamsSchema = z.object({
   session_id: sessionIdSchema,
@@ -28,12 +32,16 @@ export const turnStatusSchema = z
   .object({
     turn_id: z.string(),
     session_id: z.string(),
-    status: z.enum(['running', 'completed', 'failed', 'cancelled', 'interrupted']),
+    status: z.enum(['running', 'awaiting_approval', 'completed', 'failed', 'cancelled', 'interrupted']),
     message: z.string().optional().describe('The answer so far (partial unless completed)'),
     tool_calls: z.array(toolCallRecordSchema),
     usage: usageSchema.optional(),
     started_at: z.string(),
     ended_at: z.string().optional(),
+    pending_approvals: z
+      .array(pendingApprovalSchema)
+      .optional()
+      .describe('While `awaiting_approval`: the calls waiting for an operator'),
   })
   .meta({
     example: {
@@ -56,3 +64,36 @@ export const cancelResponseSchema = z.object({
   status: turnStatusSchema.shape.status.describe('The status when the request arrived'),
   cancel_requested: z.boolean().describe('false when the turn had already ended'),
 });
+
+/** The turn's status as clients read it; a paused turn lists what it waits for. */
+export function turnStatusView(record: TurnRecord, paused?: PausedTurn): z.infer<typeof turnStatusSchema> {
+  const pending =
+    record.status === 'awaiting_approval' && paused?.state
+      ? paused.approvals.filter((a) => a.status === 'pending').map(pendingView)
+      : undefined;
+  return {
+    turn_id: record.turnId,
+    session_id: record.sessionId,
+    status: record.status,
+    ...(record.message !== undefined ? { message: record.message } : {}),
+    tool_calls: publicToolCalls(record.toolCalls),
+    ...(record.usage ? { usage: record.usage } : {}),
+    started_at: record.startedAt,
+    ...(record.endedAt ? { ended_at: record.endedAt } : {}),
+    ...(pending ? { pending_approvals: pending } : {}),
+  };
+}
+
+/** A paused turn the replay no longer holds (it expired, or the process restarted), from its stored state. */
+export function pausedTurnRecord(key: TurnKey, state: PausedTurnState): TurnRecord {
+  return {
+    ...key,
+    status: 'awaiting_approval',
+    requestId: state.requestId,
+    ...(state.owner ? { owner: state.owner } : {}),
+    startedAt: state.startedAt,
+    ...(state.agent.answer !== '' ? { message: state.agent.answer } : {}),
+    toolCalls: state.agent.toolCalls,
+    ...(state.agent.usage ? { usage: state.agent.usage } : {}),
+  };
+}

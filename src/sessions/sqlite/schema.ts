@@ -55,3 +55,42 @@ export const idempotencyKeys = sqliteTable(
     index('idempotency_keys_expires_idx').on(table.expiresAt),
   ],
 );
+
+/**
+ * Turns paused for a person's approval (DESIGN §10): the state to resume them with (JSON, null once
+ * the turn ended) and how many of their approvals are still pending. Times are epoch milliseconds.
+ */
+export const pausedTurns = sqliteTable(
+  'paused_turns',
+  {
+    tenantId: text('tenant_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    turnId: text('turn_id').notNull(),
+    state: text('state'),
+    // Set when the turn ended: the row and its approvals go then.
+    retainUntil: integer('retain_until'),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tenantId, table.sessionId, table.turnId] }),
+    index('paused_turns_retain_idx').on(table.retainUntil),
+  ],
+);
+
+/** One row per call waiting for (or given) a decision; `body` is the whole approval as JSON. */
+export const turnApprovals = sqliteTable(
+  'turn_approvals',
+  {
+    tenantId: text('tenant_id').notNull(),
+    sessionId: text('session_id').notNull(),
+    turnId: text('turn_id').notNull(),
+    callId: text('call_id').notNull(),
+    status: text('status').notNull(),
+    expiresAt: integer('expires_at').notNull(),
+    body: text('body').notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.tenantId, table.sessionId, table.turnId, table.callId] }),
+    index('turn_approvals_tenant_status_idx').on(table.tenantId, table.status, table.expiresAt),
+    index('turn_approvals_status_idx').on(table.status, table.expiresAt),
+  ],
+);

@@ -1,0 +1,188 @@
+import type { Redis } from 'ioredis';
+import type { Keyspace } from '../redis/keys.js';
+import {
+  type Approval,
+  type ApprovalStore,
+  type DecideResult,
+  type Decision,
+  decided,
+  newApprovals,
+  type PausedTurn,
+  type PausedTurnState,
+  type PendingCall,
+} from './approvals.js';
+import type { TurnKey } from './replay.js';
+
+export interface RedisApprovalOptions {
+  client: Redis;
+  keys: Keyspace;
+  now?: () => number;
+}
+
+/** A paused turn is kept at least this long past its approvals' expiry, for a sweep that runs late. */
+const GRACE_SECONDS = 86_400;
+
+/**
+ * Compare-and-set of one approval: it changes only if it is still what the caller read (pending) and
+ * the turn still waits, so of two decisions exactly one wins. Returns the pending count after it.
+ */
+const DECIDE = `
+if redis.call('HEXISTS', KEYS[1], 'state') == 0 then return -1 end
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return -1 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[4])
+redis.call('ZREM', KEYS[3], ARGV[5])
+return redis.call('HINCRBY', KEYS[1], 'pending', -1)
+`;
+
+/**
+ * Shared by every instance: one hash per paused turn (its state, each approval as JSON, the pending
+ * count), a sorted set per tenant for the list and one over all tenants for the expiry sweep, both
+ * scored by expiry.
+ */
+export function createRedisApprovalStore(options: RedisApprovalOptions) {
+  const { client, keys } = options;
+  const now = options.now ?? Date.now;
+  const turnKey = (key: TurnKey) => keys.key('approval', key.tenantId, key.sessionId, key.turnId);
+  const tenantKey = (tenantId: string) => keys.key('approvals-pending', tenantId);
+  const dueKey = keys.key('approvals-due');
+  const field = (callId: string) => `c:${callId}`;
+  const tenantMember = (a: Pick<Approval, 'sessionId' | 'turnId' | 'callId'>) =>
+    JSON.stringify([a.sessionId, a.turnId, a.callId]);
+  const dueMember = (a: Pick<Approval, 'tenantId' | 'sessionId' | 'turnId' | 'callId'>) =>
+    JSON.stringify([a.tenantId, a.sessionId, a.turnId, a.callId]);
+
+  async function get(key: TurnKey): Promise<PausedTurn | undefined> {
+    const hash = await client.hgetall(turnKey(key));
+    if (!hash.calls) return undefined;
+    const order = JSON.parse(hash.calls) as string[];
+    const approvals = order.flatMap((callId) => {
+      const raw = hash[field(callId)];
+      return raw ? [JSON.parse(raw) as Approval] : [];
+    });
+    return {
+      ...(hash.state ? { state: JSON.parse(hash.state) as PausedTurnState } : {}),
+      approvals,
+    };
+  }
+
+  /**
+   * The approvals that sorted-set members name and that still wait on a waiting turn; members of
+   * decided approvals or of turns gone are removed from `zset` (`memberOf` spells them there).
+   */
+  async function resolve(
+    members: Array<[string, string, string, string]>,
+    zset: string,
+    memberOf: (ids: Pick<Approval, 'tenantId' | 'sessionId' | 'turnId' | 'callId'>) => string,
+  ): Promise<Approval[]> {
+    if (members.length === 0) return [];
+    const pipeline = client.pipeline();
+    for (const [t, s, turn, callId] of members) {
+      pipeline.hmget(keys.key('approval', t, s, turn), field(callId), 'state');
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    const found: Approval[] = [];
+    const cleanup = client.multi();
+    let stale = 0;
+    replies.forEach(([err, value], i) => {
+      const [raw, state] = (err ? [null, null] : value) as [string | null, string | null];
+      const approval = raw ? (JSON.parse(raw) as Approval) : undefined;
+      if (approval && state && approval.status === 'pending') {
+        found.push(approval);
+        return;
+      }
+      const [tenantId, sessionId, turnId, callId] = members[i]!;
+      cleanup.zrem(zset, memberOf({ tenantId, sessionId, turnId, callId }));
+      stale += 1;
+    });
+    if (stale > 0) await cleanup.exec();
+    else cleanup.discard();
+    return found;
+  }
+
+  const store = {
+    async pause(key: TurnKey, state: PausedTurnState, calls: PendingCall[], expiresAt: number) {
+      const hashKey = turnKey(key);
+      const existing = await client.hget(hashKey, 'calls');
+      const order = existing ? (JSON.parse(existing) as string[]) : [];
+      const fresh = newApprovals(key, calls, now(), expiresAt).filter((a) => !order.includes(a.callId));
+      const tx = client.multi();
+      tx.hset(
+        hashKey,
+        'state',
+        JSON.stringify(state),
+        'calls',
+        JSON.stringify([...order, ...fresh.map((a) => a.callId)]),
+      );
+      for (const approval of fresh) {
+        tx.hset(hashKey, field(approval.callId), JSON.stringify(approval));
+        tx.zadd(tenantKey(key.tenantId), expiresAt, tenantMember(approval));
+        tx.zadd(dueKey, expiresAt, dueMember(approval));
+      }
+      tx.hincrby(hashKey, 'pending', fresh.length);
+      tx.pexpireat(hashKey, expiresAt + GRACE_SECONDS * 1000);
+      await tx.exec();
+    },
+
+    get,
+
+    async decide(key: TurnKey, callId: string, decision: Decision): Promise<DecideResult> {
+      const hashKey = turnKey(key);
+      const [raw, state] = await client.hmget(hashKey, field(callId), 'state');
+      if (!raw) return { outcome: 'not_found' };
+      const approval = JSON.parse(raw) as Approval;
+      if (approval.status !== 'pending' || !state) return { outcome: 'not_pending', approval };
+      const next = decided(approval, decision, now());
+      const remaining = (await client.eval(
+        DECIDE,
+        3,
+        hashKey,
+        tenantKey(key.tenantId),
+        dueKey,
+        field(callId),
+        raw,
+        JSON.stringify(next),
+        tenantMember(approval),
+        dueMember(approval),
+      )) as number;
+      if (remaining < 0) {
+        const current = await client.hget(hashKey, field(callId));
+        return { outcome: 'not_pending', approval: current ? (JSON.parse(current) as Approval) : approval };
+      }
+      return { outcome: 'decided', approval: next, remaining };
+    },
+
+    async listPending(tenantId: string, limit: number) {
+      const members = await client.zrange(tenantKey(tenantId), 0, limit - 1);
+      return resolve(
+        members.map((m) => [tenantId, ...(JSON.parse(m) as [string, string, string])]),
+        tenantKey(tenantId),
+        tenantMember,
+      );
+    },
+
+    async due(limit: number) {
+      const members = await client.zrangebyscore(dueKey, '-inf', now(), 'LIMIT', 0, limit);
+      return resolve(
+        members.map((m) => JSON.parse(m) as [string, string, string, string]),
+        dueKey,
+        dueMember,
+      );
+    },
+
+    async finish(key: TurnKey, retainSeconds: number) {
+      const current = await get(key);
+      if (!current) return;
+      const tx = client.multi().hdel(turnKey(key), 'state').expire(turnKey(key), retainSeconds);
+      for (const approval of current.approvals) {
+        if (approval.status !== 'pending') continue;
+        tx.zrem(tenantKey(key.tenantId), tenantMember(approval));
+        tx.zrem(dueKey, dueMember(approval));
+      }
+      await tx.exec();
+    },
+
+    async close() {},
+  };
+  return store satisfies ApprovalStore;
+}

@@ -1,0 +1,161 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { findMigrationsFolder } from '../db/migrations-folder.js';
+import * as schema from '../sessions/sqlite/schema.js';
+import { MIGRATIONS_TABLE } from '../sessions/sqlite/sqlite-store.js';
+import {
+  type Approval,
+  type ApprovalStore,
+  type DecideResult,
+  type Decision,
+  decided,
+  newApprovals,
+  type PausedTurn,
+  type PausedTurnState,
+  type PendingCall,
+} from './approvals.js';
+import type { TurnKey } from './replay.js';
+
+export interface SqliteApprovalOptions {
+  /** The session store's file (SESSION_DB_PATH): paused turns survive a restart with the sessions. */
+  path: string;
+  now?: () => number;
+  migrationsFolder?: string;
+}
+
+type KeyArgs = [string, string, string];
+
+/**
+ * Paused turns in the `sqlite` session store's file. A decision is one conditional update in a
+ * transaction (`status = 'pending'`), so two decisions on one call, from two processes on the file
+ * too, never both win.
+ */
+export function createSqliteApprovalStore(options: SqliteApprovalOptions) {
+  const now = options.now ?? Date.now;
+  const inMemory = options.path === ':memory:';
+  const file = inMemory ? options.path : path.resolve(options.path);
+  if (!inMemory) fs.mkdirSync(path.dirname(file), { recursive: true });
+  const sqlite = new Database(file);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('busy_timeout = 5000');
+    migrate(drizzle(sqlite, { schema }), {
+      migrationsFolder: options.migrationsFolder ?? findMigrationsFolder('sessions'),
+      migrationsTable: MIGRATIONS_TABLE,
+    });
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+
+  const where = 'tenant_id = ? AND session_id = ? AND turn_id = ?';
+  const q = {
+    upsertTurn: sqlite.prepare<[...KeyArgs, string]>(
+      `INSERT INTO paused_turns (tenant_id, session_id, turn_id, state, retain_until) VALUES (?, ?, ?, ?, NULL)
+       ON CONFLICT DO UPDATE SET state = excluded.state, retain_until = NULL`,
+    ),
+    insertApproval: sqlite.prepare<[...KeyArgs, string, string, number, string]>(
+      `INSERT INTO turn_approvals (tenant_id, session_id, turn_id, call_id, status, expires_at, body)
+       VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+    ),
+    turn: sqlite.prepare<[...KeyArgs, number], { state: string | null }>(
+      `SELECT state FROM paused_turns WHERE ${where} AND (retain_until IS NULL OR retain_until > ?)`,
+    ),
+    approvals: sqlite.prepare<KeyArgs, { body: string }>(
+      `SELECT body FROM turn_approvals WHERE ${where} ORDER BY rowid`,
+    ),
+    approval: sqlite.prepare<[...KeyArgs, string], { body: string }>(
+      `SELECT body FROM turn_approvals WHERE ${where} AND call_id = ?`,
+    ),
+    decide: sqlite.prepare<[string, string, ...KeyArgs, string]>(
+      `UPDATE turn_approvals SET status = ?, body = ? WHERE ${where} AND call_id = ? AND status = 'pending'`,
+    ),
+    remaining: sqlite.prepare<KeyArgs, { n: number }>(
+      `SELECT count(*) AS n FROM turn_approvals WHERE ${where} AND status = 'pending'`,
+    ),
+    // Only turns that still wait: a finished turn's leftovers are not pending for anyone.
+    listPending: sqlite.prepare<[string, number], { body: string }>(
+      `SELECT a.body FROM turn_approvals a JOIN paused_turns t USING (tenant_id, session_id, turn_id)
+       WHERE a.tenant_id = ? AND a.status = 'pending' AND t.state IS NOT NULL
+       ORDER BY a.expires_at, a.rowid LIMIT ?`,
+    ),
+    due: sqlite.prepare<[number, number], { body: string }>(
+      `SELECT a.body FROM turn_approvals a JOIN paused_turns t USING (tenant_id, session_id, turn_id)
+       WHERE a.status = 'pending' AND a.expires_at <= ? AND t.state IS NOT NULL
+       ORDER BY a.expires_at, a.rowid LIMIT ?`,
+    ),
+    finish: sqlite.prepare<[number, ...KeyArgs]>(
+      `UPDATE paused_turns SET state = NULL, retain_until = ? WHERE ${where}`,
+    ),
+    expiredTurns: sqlite.prepare<[number], { tenant_id: string; session_id: string; turn_id: string }>(
+      'SELECT tenant_id, session_id, turn_id FROM paused_turns WHERE retain_until <= ? LIMIT 500',
+    ),
+    dropTurn: sqlite.prepare<KeyArgs>(`DELETE FROM paused_turns WHERE ${where}`),
+    dropApprovals: sqlite.prepare<KeyArgs>(`DELETE FROM turn_approvals WHERE ${where}`),
+  };
+  const args = (key: TurnKey): KeyArgs => [key.tenantId, key.sessionId, key.turnId];
+  const parse = (rows: Array<{ body: string }>) => rows.map((row) => JSON.parse(row.body) as Approval);
+
+  const pauseTx = sqlite.transaction(
+    (key: TurnKey, state: PausedTurnState, calls: PendingCall[], expiresAt: number) => {
+      q.upsertTurn.run(...args(key), JSON.stringify(state));
+      for (const approval of newApprovals(key, calls, now(), expiresAt)) {
+        q.insertApproval.run(...args(key), approval.callId, 'pending', expiresAt, JSON.stringify(approval));
+      }
+    },
+  );
+  const decideTx = sqlite.transaction((key: TurnKey, callId: string, decision: Decision): DecideResult => {
+    const row = q.approval.get(...args(key), callId);
+    const turn = q.turn.get(...args(key), now());
+    if (!row || !turn) return { outcome: 'not_found' };
+    const approval = JSON.parse(row.body) as Approval;
+    if (approval.status !== 'pending' || !turn.state) return { outcome: 'not_pending', approval };
+    const next = decided(approval, decision, now());
+    const changed = q.decide.run(next.status, JSON.stringify(next), ...args(key), callId).changes;
+    if (changed !== 1) return { outcome: 'not_pending', approval };
+    return { outcome: 'decided', approval: next, remaining: q.remaining.get(...args(key))?.n ?? 0 };
+  });
+  const sweepTx = sqlite.transaction((at: number) => {
+    for (const row of q.expiredTurns.all(at)) {
+      const key: KeyArgs = [row.tenant_id, row.session_id, row.turn_id];
+      q.dropApprovals.run(...key);
+      q.dropTurn.run(...key);
+    }
+  });
+  const sweeper = setInterval(() => sweepTx(now()), 60_000);
+  sweeper.unref();
+
+  const store = {
+    async pause(key: TurnKey, state: PausedTurnState, calls: PendingCall[], expiresAt: number) {
+      pauseTx.immediate(key, state, calls, expiresAt);
+    },
+    async get(key: TurnKey): Promise<PausedTurn | undefined> {
+      const turn = q.turn.get(...args(key), now());
+      if (!turn) return undefined;
+      return {
+        ...(turn.state ? { state: JSON.parse(turn.state) as PausedTurnState } : {}),
+        approvals: parse(q.approvals.all(...args(key))),
+      };
+    },
+    async decide(key: TurnKey, callId: string, decision: Decision) {
+      return decideTx.immediate(key, callId, decision);
+    },
+    async listPending(tenantId: string, limit: number) {
+      return parse(q.listPending.all(tenantId, limit));
+    },
+    async due(limit: number) {
+      return parse(q.due.all(now(), limit));
+    },
+    async finish(key: TurnKey, retainSeconds: number) {
+      q.finish.run(now() + retainSeconds * 1000, ...args(key));
+    },
+    async close() {
+      clearInterval(sweeper);
+      if (sqlite.open) sqlite.close();
+    },
+  };
+  return store satisfies ApprovalStore;
+}
