@@ -102,6 +102,12 @@ export interface ChatResumeRequest extends Omit<ChatTurnRequest, 'streaming'> {
 
 export const SESSION_OF_ANOTHER_CUSTOMER = 'This conversation belongs to another customer';
 
+/** Why a paused turn did not go on after its calls were decided. */
+export const PAUSED_SESSION_GONE =
+  'The conversation was deleted while the request waited for approval; nothing was run.';
+export const PAUSED_SESSION_HANDED_OFF =
+  'A person took over the conversation while the request waited for approval; nothing was run.';
+
 /** The answer to a customer's message while a person has the session (the message is kept for them). */
 export const HANDOFF_NOTICE =
   'Thank you, your message has been passed on. A person from our team will reply here as soon as they can.';
@@ -219,7 +225,7 @@ export function createChatService(deps: ChatServiceDeps) {
    * stopped (it stores what it did first) while this one keeps its place in the queue.
    */
   async function takeSession(
-    request: Pick<ChatTurnRequest, 'turnId' | 'onBusy' | 'interrupt'>,
+    request: Pick<ChatTurnRequest, 'turnId' | 'onBusy' | 'interrupt' | 'role' | 'customer'>,
     key: SessionKey,
     signal: AbortSignal,
     log: Logger,
@@ -228,6 +234,12 @@ export function createChatService(deps: ChatServiceDeps) {
     const policy = request.onBusy ?? 'enqueue';
     const named = holder === undefined ? {} : { holder };
     if (policy === 'enqueue') return turnLock.acquire(key, { signal, ...named });
+    // Only a caller who may use the session may learn that it is busy, let alone stop its turn.
+    const session = await sessions.get(key);
+    const caller = { role: request.role ?? 'client', customer: request.customer } as const;
+    if (session && !mayUseSession(caller, key.tenantId, session.attributes)) {
+      throw new ServiceError('FORBIDDEN', SESSION_OF_ANOTHER_CUSTOMER);
+    }
     const free = await turnLock.tryAcquire(key, named);
     if (free) return free;
     if (policy === 'reject') {
@@ -375,10 +387,25 @@ export function createChatService(deps: ChatServiceDeps) {
     onEvent: AgentEventListener,
   ): Promise<ChatTurnResult> {
     const session = await sessions.get(key);
+    // The conversation may have changed hands while the turn waited: deleted (its customer's data is
+    // gone and must not come back), now another customer's, or with a person. Nothing runs then.
+    if (!session) {
+      throw new ServiceError('SESSION_NOT_FOUND', PAUSED_SESSION_GONE, {
+        details: { session_id: key.sessionId },
+      });
+    }
+    const caller = { role: request.role ?? 'client', customer: request.customer } as const;
+    if (!mayUseSession(caller, key.tenantId, session.attributes)) {
+      throw new ServiceError('FORBIDDEN', SESSION_OF_ANOTHER_CUSTOMER);
+    }
+    if (sessionStatus(session.attributes) === 'handoff') {
+      log.info({ status: 'handoff' }, 'paused turn not resumed: a person has the session');
+      throw new ServiceError('SESSION_BUSY', PAUSED_SESSION_HANDED_OFF);
+    }
     // What the conversation proved when the question came (stored with it), for the order tools.
     const orderProof = request.customer?.email
       ? undefined
-      : createOrderAccessProof(key.tenantId, session?.attributes, request.message);
+      : createOrderAccessProof(key.tenantId, session.attributes, request.message);
     const ctx = {
       tenantId: key.tenantId,
       sessionId: key.sessionId,

@@ -412,6 +412,13 @@ export const envSchema = envVariables
     if (env.SESSION_STORE === 'redis' && !env.REDIS_URL) {
       problem('REDIS_URL', 'required when SESSION_STORE=redis');
     }
+    // A retry must find its key while the turn it started still waits: else it would run the turn twice.
+    if (env.APPROVAL_TTL_MINUTES > env.IDEMPOTENCY_TTL_HOURS * 60) {
+      problem(
+        'APPROVAL_TTL_MINUTES',
+        `must not be longer than IDEMPOTENCY_TTL_HOURS (${env.IDEMPOTENCY_TTL_HOURS} h), so a retried request never runs a paused turn twice`,
+      );
+    }
     if (env.MCP_SERVER_REQUIRED && !env.MCP_SERVER_URL) {
       problem('MCP_SERVER_URL', 'must be set when MCP_SERVER_REQUIRED=true');
     }

@@ -212,6 +212,60 @@ describe('a tool that needs approval', () => {
     ]);
   });
 
+  it('a conversation deleted while its request waited: approving runs nothing and does not bring it back', async () => {
+    service = await startFullApp(env(), { listen: true });
+    fake.script(step.toolCalls([CANCEL]));
+    const paused = await send('POST', '/api/v1/chat', { session_id: 'appr-gone', message: 'Cancel order 2' });
+    expect(paused.status).toBe(202);
+    expect((await send('DELETE', '/api/v1/sessions/appr-gone')).status).toBe(200);
+    const calls = fake.requests.length;
+
+    const approved = await decide('appr-gone', String(paused.body.turn_id), {
+      call_id: 'call_cancel',
+      decision: 'approve',
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'failed' });
+    expect(orderStatus(2)).toBe('PENDING');
+    expect(fake.requests.length).toBe(calls);
+    expect((await send('GET', '/api/v1/sessions/appr-gone/history')).status).toBe(404);
+  });
+
+  it('a conversation handed to a person while its request waited: approving runs nothing and the agent stays out', async () => {
+    service = await startFullApp(env(), { listen: true });
+    fake.script(step.toolCalls([CANCEL]));
+    const paused = await send('POST', '/api/v1/chat', {
+      session_id: 'appr-handoff',
+      message: 'Cancel order 2',
+    });
+    expect(paused.status).toBe(202);
+    fake.script(
+      step.toolCalls([
+        { id: 'call_person', name: 'handoff_to_human', arguments: { reason: 'asks for a person' } },
+      ]),
+      step.text('A person will take over.'),
+    );
+    expect(
+      (await send('POST', '/api/v1/chat', { session_id: 'appr-handoff', message: 'A person please' })).status,
+    ).toBe(200);
+    const calls = fake.requests.length;
+
+    const approved = await decide('appr-handoff', String(paused.body.turn_id), {
+      call_id: 'call_cancel',
+      decision: 'approve',
+    });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'failed' });
+    expect(orderStatus(2)).toBe('PENDING');
+    expect(fake.requests.length).toBe(calls);
+    const stored = (await history('appr-handoff')).messages;
+    expect(stored.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'Cancel order 2'],
+      ['user', 'A person please'],
+      ['assistant', 'A person will take over.'],
+    ]);
+  });
+
   it('an Idempotency-Key retry of a paused turn gets the same 202, and after the decision the final reply', async () => {
     service = await startFullApp(env(), { listen: true });
     fake.script(step.toolCalls([CANCEL]));
