@@ -197,13 +197,15 @@ export function wordResult(tool: string, values: Json, value: unknown, status: b
   return success(tool, values, value, status) ?? 'Done.';
 }
 
+/** The results of the tool calls in `messages`, by call id. */
+export const toolResults = (messages: readonly ModelMessage[]): Map<string, string> =>
+  new Map(messages.flatMap((m) => (m.role === 'tool' ? [[m.toolCallId, m.content] as const] : [])));
+
 /** The answer to the results of the tool step that ends `messages`. */
 export function wordStep(messages: readonly ModelMessage[], tools: Tools, status: boolean): string {
   const step = messages.findLast((m) => m.role === 'assistant');
   const calls = step?.role === 'assistant' ? (step.toolCalls ?? []) : [];
-  const results = new Map(
-    messages.flatMap((m) => (m.role === 'tool' ? [[m.toolCallId, m.content] as const] : [])),
-  );
+  const results = toolResults(messages);
   return calls
     .filter((call) => results.has(call.id))
     .map((call) => {
