@@ -22,8 +22,7 @@ export interface OfflineModelOptions {
 /**
  * A deterministic stand-in for an LLM, used when none is configured: it understands a small grammar
  * of customer requests, calls the real tools with arguments named as their schemas name them, and
- * words their results. What the conversation left open (a cancellation to confirm, a complaint being
- * put together, an e-mail address a tool asked for) is rebuilt from the history on every step.
+ * words their results.
  */
 export function createOfflineModel(options: OfflineModelOptions): ChatModel {
   const { logger } = options;

@@ -3,17 +3,14 @@ import { findTool, isRecord, type Json, knownName, TOOL_WORDS, type Tools, value
 
 /** Tool results in words for the customer: orders, mails, complaints, a hand-off, and failures. */
 
-const json = (s: string): unknown => {
+/** Tool results are JSON; MCP tools return text that is often JSON itself (parsed once more). */
+export function parseResult(content: string, depth = 2): unknown {
   try {
-    return JSON.parse(s) as unknown;
+    const value: unknown = JSON.parse(content);
+    return typeof value === 'string' && depth > 1 ? parseResult(value, depth - 1) : value;
   } catch {
-    return s;
+    return content;
   }
-};
-/** Tool results are JSON; MCP tools return text that is often JSON itself. */
-export function parseResult(content: string): unknown {
-  const value = json(content);
-  return typeof value === 'string' ? json(value) : value;
 }
 
 export function parseArgs(call: ModelToolCall): Json {
@@ -47,10 +44,8 @@ export function emailDemand(value: unknown): { field?: string } | undefined {
   if (message === undefined) return undefined;
   const named = isRecord(value) ? [text(value.needs), text(value.field)] : [];
   const field = named.find((f) => f && /email|^to$/i.test(f));
-  if (field) return { field };
-  return /ask|give|provide|need|requir|verif|confirm|match/.test(message) && /e-?mail/.test(message)
-    ? {}
-    : undefined;
+  const asks = /ask|give|provide|need|requir|verif|confirm|match/.test(message) && /e-?mail/.test(message);
+  return field ? { field } : asks ? {} : undefined;
 }
 
 /** An order or complaint (`noun`) in a result: the result itself, the value under its noun, or another. */
@@ -81,10 +76,8 @@ const item = (o: Json): string =>
   text(o.quantity) && text(o.product_sku)
     ? `${text(o.quantity)} × ${text(o.product_sku)}`
     : fill(o.product_sku, String);
-const amount = ({ order_amount, amount }: Json): string | undefined => {
-  const v = order_amount ?? amount;
-  return typeof v === 'number' ? v.toFixed(2) : text(v);
-};
+const money = (v: unknown): string | undefined => (typeof v === 'number' ? v.toFixed(2) : text(v));
+const amount = (o: Json): string | undefined => money(o.order_amount ?? o.amount);
 const labelled = (label: string, v: unknown): string => fill(v, (s) => `${label}: ${sentence(s)}`);
 
 function describeOrder(o: Json): string {
