@@ -282,6 +282,25 @@ describe('offline assistant: details collected over several turns', () => {
     expect(listed.answer).toBe('I found 1 order for jane@example.com:\n- #42: 2 × WIDGET-1, SHIPPED');
   });
 
+  it('gives the order number as text to a tool whose schema takes it as a string', async () => {
+    const { ask, calls } = setup({
+      extra: (c) => [
+        defineTool({
+          name: 'get_order',
+          description: 'Get an order by id',
+          parameters: z.object({ order_id: z.string() }),
+          async execute(args) {
+            c.push({ name: 'get_order', args });
+            return { order_id: args.order_id, status: 'SHIPPED' };
+          },
+        }),
+      ],
+    });
+    const shown = await ask('where is order 42?');
+    expect(calls).toEqual([{ name: 'get_order', args: { order_id: '42' } }]);
+    expect(shown.answer).toBe('Your order #42 is SHIPPED — it is on its way to you.');
+  });
+
   it('asks where to send a confirmation when the order has no e-mail address', async () => {
     const { chat, calls } = setup();
     const asked = await chat('send me the confirmation for order 7');

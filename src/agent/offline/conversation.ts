@@ -1,7 +1,7 @@
 import type { ModelMessage, ModelToolCall } from '../types.js';
-import { cleanDescription, type Intent, type Lang, parseRequest, type Request } from './grammar.js';
+import { cleanDescription, type Lang, parseRequest, type Request } from './grammar.js';
 import * as say from './replies.js';
-import { emailDemand, parseArgs, parseResult } from './results.js';
+import { emailDemand, parseArgs, parseResult, toolResults } from './results.js';
 import { bareName, words } from './text.js';
 import type { Tools, Values } from './tools.js';
 import { argumentFor, buildArguments, enumOf, findTool, type Json, propertiesOf } from './tools.js';
@@ -24,7 +24,7 @@ export type Task =
   | { kind: 'missing'; request: Request; detail: Detail }
   | { kind: 'complaint'; draft: Draft }
   /** A tool answered that it needs an e-mail address: the call to repeat once the customer gives one. */
-  | { kind: 'email'; call: { name: string; args: Json }; field?: string };
+  | { kind: 'email'; name: string; args: Json; field?: string };
 
 export interface State {
   /** Details the customer gave, carried from turn to turn. */
@@ -45,8 +45,8 @@ const answer = (text: string, c: Context, task?: Task): Decision => ({
   state: { ...c.state, task },
 });
 /** Asks for the detail `r` lacks; the next message that gives it completes `r`. */
-const ask = (text: string, r: Request, detail: Detail, c: Context): Decision =>
-  answer(text, c, { kind: 'missing', request: r, detail });
+const ask = (r: Request, detail: Detail, c: Context): Decision =>
+  answer(say.ASK[r.intent]!, c, { kind: 'missing', request: r, detail });
 const calling = (name: string, args: Json, c: Context): Decision => ({
   action: { kind: 'call', name, args },
   state: c.state,
@@ -58,30 +58,14 @@ function call(tool: string, values: Values, c: Context): Decision {
   return spec ? calling(spec.name, buildArguments(spec, values), c) : answer(say.unavailableText(tool), c);
 }
 
-const ORDER_TOOLS: Partial<Record<Intent, string>> = {
-  lookup: 'get_order',
-  status: 'get_order',
-  confirmation_mail: 'send_order_confirmation',
-  status_mail: 'send_order_status_update',
-};
-
-function orderAction(action: Intent, r: Request, c: Context): Decision {
-  const { details } = c.state;
-  if (action === 'cancel') {
-    // Asking to confirm a cancellation that cannot happen would only waste the customer's time.
-    if (!findTool(c.tools, 'cancel_order')) return answer(say.unavailableText('cancel_order'), c);
-    const id = r.orderId ?? details.orderId; // "cancel it": the order talked about
-    if (id === undefined) return ask(say.askOrderText(action), r, 'orderId', c);
-    const text = say.confirmCancelText(id, r.reason, r.orderId === undefined);
-    return answer(text, c, { kind: 'confirm_cancel', orderId: id, reason: r.reason });
-  }
-  // "send me the confirmation": for the order talked about. An address in this very message is where
-  // the mail goes; one given before only shows who is asking.
-  const mail = action.endsWith('_mail');
-  const id = r.orderId ?? (mail ? details.orderId : undefined);
-  if (id === undefined) return ask(say.askOrderText(action), r, 'orderId', c);
-  const values = { order_id: id, email: details.email, recipient: mail ? r.email : undefined };
-  return call(ORDER_TOOLS[action]!, values, c);
+function cancel(r: Request, c: Context): Decision {
+  const id = r.orderId ?? c.state.details.orderId; // "cancel it": the order talked about
+  if (r.negated) return answer(say.keptText(id), c);
+  // Asking to confirm a cancellation that cannot happen would only waste the customer's time.
+  if (!findTool(c.tools, 'cancel_order')) return answer(say.unavailableText('cancel_order'), c);
+  if (id === undefined) return ask(r, 'orderId', c);
+  const text = say.confirmCancelText(id, r.reason, r.orderId === undefined);
+  return answer(text, c, { kind: 'confirm_cancel', orderId: id, reason: r.reason });
 }
 
 /** Categories (as a tool may name them) and the words of a description that point to them. */
@@ -114,9 +98,9 @@ function complaint(draft: Draft, c: Context, first = false): Decision {
   ].filter((m): m is string => typeof m === 'string');
   if (missing.length > 0)
     return answer(say.askComplaintText(missing, first), c, { kind: 'complaint', draft });
-  const { name, email, description, orderId: order_id } = draft;
-  const category = pickCategory(description ?? '', enumOf(spec, 'category'));
-  return call(spec.name, { name, email, order_id, category, description }, c);
+  const { name, email, description = '', orderId: order_id } = draft;
+  const category = pickCategory(description, enumOf(spec, 'category'));
+  return calling(spec.name, buildArguments(spec, { name, email, order_id, category, description }), c);
 }
 
 const DROPS_COMPLAINT = words(
@@ -133,15 +117,11 @@ function continueComplaint(draft: Draft, r: Request, c: Context): Decision | und
     return onlyEmailMissing ? complaint({ ...draft, noEmail: true }, c) : answer(say.NOT_FILED, c);
   // A message that is only a name ("Jane Doe") gives the name, anything else what went wrong.
   const bare = bareName(r.tokens);
-  const description = bare ? undefined : r.intent === 'complaint' ? r.description : cleanDescription(r.text);
+  const said = bare ? undefined : r.intent === 'complaint' ? r.description : cleanDescription(r.text);
+  // The draft keeps the order and the text it has; a name or an address given now replaces the earlier one.
+  const { orderId = r.orderId, description = said } = draft;
   return complaint(
-    {
-      ...draft,
-      orderId: draft.orderId ?? r.orderId,
-      email: r.email ?? draft.email,
-      name: r.name ?? draft.name ?? bare,
-      description: draft.description ?? description,
-    },
+    { ...draft, orderId, description, name: r.name ?? draft.name ?? bare, email: r.email ?? draft.email },
     c,
   );
 }
@@ -163,35 +143,36 @@ function continueTask(task: Task, r: Request, c: Context): Decision | undefined 
       // "43", "Jane Doe", "jane@example.com", "CMP-7K2QX9AB": the detail asked for completes the request.
       const { request: p, detail } = task;
       const customer = r.customer ?? r.name ?? bareName(r.tokens);
-      const number = GIVES_NUMBER.has(r.intent) ? r.number : undefined;
-      const given = {
-        orderId: number,
-        customer: r.email ?? customer,
-        email: r.email,
-        complaintId: r.complaintId,
-      };
+      const orderId = GIVES_NUMBER.has(r.intent) ? r.number : undefined;
+      const given = { orderId, customer: r.email ?? customer, email: r.email, complaintId: r.complaintId };
       if (given[detail] === undefined) return undefined;
       const { email = p.email, complaintId = p.complaintId } = r;
       return fresh(
-        { ...p, orderId: number ?? p.orderId, customer: customer ?? p.customer, email, complaintId },
+        { ...p, orderId: orderId ?? p.orderId, customer: customer ?? p.customer, email, complaintId },
         c,
       );
     }
     case 'complaint':
       return continueComplaint(task.draft, r, c);
     case 'email': {
-      if (r.intent === 'no') return answer(say.ALL_RIGHT, c);
-      const spec = findTool(c.tools, task.call.name);
+      if (r.intent === 'no') return answer(say.TEXTS.no(), c);
+      const spec = findTool(c.tools, task.name);
       if (!r.email || !spec) return undefined;
       // The argument the tool named, else the one of its schema that takes an e-mail address; a tool
       // with neither reads the address from the conversation, so the call is repeated as it was.
-      const field = [task.field, argumentFor(spec, 'email')].find(
-        (f) => f !== undefined && f in propertiesOf(spec),
-      );
-      return calling(spec.name, field ? { ...task.call.args, [field]: r.email } : task.call.args, c);
+      const field = [task.field, argumentFor(spec, 'email')].find((f) => f && f in propertiesOf(spec));
+      return calling(spec.name, field ? { ...task.args, [field]: r.email } : task.args, c);
     }
   }
 }
+
+/** The tool that answers each request about one order. */
+const ORDER_TOOLS = {
+  lookup: 'get_order',
+  status: 'get_order',
+  confirmation_mail: 'send_order_confirmation',
+  status_mail: 'send_order_status_update',
+};
 
 /** A request that does not continue an open question. */
 function fresh(r: Request, c: Context): Decision {
@@ -200,38 +181,39 @@ function fresh(r: Request, c: Context): Decision {
     case 'lookup':
     case 'status':
     case 'confirmation_mail':
-    case 'status_mail':
-      return orderAction(r.intent, r, c);
+    case 'status_mail': {
+      // "send me the confirmation": for the order talked about. An address in this very message is
+      // where the mail goes; one given before only shows who is asking.
+      const mail = r.intent.endsWith('_mail');
+      const order_id = r.orderId ?? (mail ? details.orderId : undefined);
+      if (order_id === undefined) return ask(r, 'orderId', c);
+      const recipient = mail ? r.email : undefined;
+      return call(ORDER_TOOLS[r.intent], { order_id, email: details.email, recipient }, c);
+    }
     case 'cancel':
-      return r.negated ? answer(say.keptText(r.orderId ?? details.orderId), c) : orderAction('cancel', r, c);
+      return cancel(r, c);
     case 'list_orders': {
       const name = r.customer ?? r.name;
       const email = r.email ?? (r.own && !name ? details.email : undefined);
-      if (!email && !name) return ask(say.ASK_CUSTOMER, r, 'customer', c);
+      if (!email && !name) return ask(r, 'customer', c);
       return call('list_orders', email ? { email } : { name }, c);
     }
     case 'complaint':
       return complaint({ ...details, orderId: r.orderId, description: r.description }, c, true);
     case 'complaint_lookup':
-      if (!r.complaintId) return ask(say.ASK_COMPLAINT_ID, r, 'complaintId', c);
+      if (!r.complaintId) return ask(r, 'complaintId', c);
       return call('get_complaint', { complaint_id: r.complaintId }, c);
     case 'complaint_list': {
       const email = r.email ?? (r.own ? details.email : undefined);
       // Without an address, "my complaints" would list every customer's.
-      if (r.own && !email) return ask(say.ASK_COMPLAINTS_EMAIL, r, 'email', c);
+      if (r.own && !email) return ask(r, 'email', c);
       return call('list_complaints', { email, status: r.status }, c);
     }
     case 'human':
-      if (!findTool(c.tools, 'handoff_to_human')) return answer(say.noPersonText(c.tools), c);
+      if (!findTool(c.tools, 'handoff_to_human')) return answer(say.TEXTS.human(c.tools), c);
       return call('handoff_to_human', { reason: 'The customer asked to talk to a person.' }, c);
-    case 'yes':
-      return answer(say.NOTHING_TO_CONFIRM, c);
-    case 'no':
-      return answer(say.ALL_RIGHT, c);
-    case 'goodbye':
-      return answer(say.goodbyeText(r), c);
     default:
-      return answer(say.TEXTS[r.intent](c.tools), c);
+      return answer(say.TEXTS[r.intent](c.tools, r), c);
   }
 }
 
@@ -254,27 +236,21 @@ export function decide(before: State, r: Request, tools: Tools): Decision {
 
 /** The state before the current (last) user message, and that message. */
 export function readConversation(messages: readonly ModelMessage[], tools: Tools) {
-  let state = INITIAL_STATE;
-  let current: Request | undefined;
-  let calls: ModelToolCall[] = [];
-  const results = new Map<string, string>();
-  // A turn that called tools answered its question, unless a tool asked for an e-mail address.
-  const endTurn = () => {
-    if (!current) return;
-    state = decide(state, current, tools).state;
-    if (calls.length > 0) state = { ...state, task: undefined };
-    for (const c of calls) {
-      const demand = emailDemand(parseResult(results.get(c.id) ?? ''));
-      if (demand) state.task = { kind: 'email', call: { name: c.name, args: parseArgs(c) }, ...demand };
-    }
-  };
+  const results = toolResults(messages);
+  const turns: Array<{ request: Request; calls: ModelToolCall[] }> = [];
   for (const m of messages) {
-    if (m.role === 'user') {
-      endTurn();
-      current = parseRequest(m.content);
-      calls = [];
-    } else if (m.role === 'assistant') calls.push(...(m.toolCalls ?? []));
-    else if (m.role === 'tool') results.set(m.toolCallId, m.content);
+    if (m.role === 'user') turns.push({ request: parseRequest(m.content), calls: [] });
+    else if (m.role === 'assistant') turns.at(-1)?.calls.push(...(m.toolCalls ?? []));
   }
-  return { before: state, current };
+  const current = turns.pop()?.request;
+  // A turn that called tools answered its question, unless a tool asked for an e-mail address.
+  const before = turns.reduce((state, { request, calls }) => {
+    const next = decide(state, request, tools).state;
+    const asked = calls.flatMap((call): Task[] => {
+      const demand = emailDemand(parseResult(results.get(call.id) ?? ''));
+      return demand ? [{ kind: 'email', name: call.name, args: parseArgs(call), ...demand }] : [];
+    });
+    return calls.length > 0 ? { ...next, task: asked.at(-1) } : next;
+  }, INITIAL_STATE);
+  return { before, current };
 }

@@ -22,11 +22,10 @@ import {
  * with a little German, French and Spanish; `details` is a message that only gives details (an e-mail
  * address, a name, a number) for a question asked before.
  */
-export type Intent = 'lookup' | 'status' | 'list_orders' | 'cancel' | 'confirmation_mail' | 'status_mail';
-export type OtherIntent = 'complaint' | 'complaint_lookup' | 'complaint_list' | 'human' | 'yes' | 'no';
-export type CourtesyIntent = 'greeting' | 'goodbye' | 'help' | 'policy' | 'change' | 'details' | 'unknown';
+type OrderIntent = 'lookup' | 'status' | 'list_orders' | 'cancel' | 'confirmation_mail' | 'status_mail';
+type OtherIntent = 'complaint' | 'complaint_lookup' | 'complaint_list' | 'human' | 'yes' | 'no' | 'goodbye';
+type Intent = OrderIntent | OtherIntent | 'greeting' | 'help' | 'policy' | 'change' | 'details' | 'unknown';
 export type Lang = 'en' | 'de' | 'fr' | 'es';
-type AnyIntent = Intent | OtherIntent | CourtesyIntent;
 export type Request = ReturnType<typeof parseRequest>;
 
 const W = lexicon({
@@ -69,7 +68,7 @@ const W = lexicon({
   own: 'my mine meine mein mes mon ma mis mi',
   about: 'about regarding concerning for on',
   customerOf: 'for of by from',
-  complaintStatus: 'open in_progress in-progress resolved closed',
+  complaintStatus: 'open in_progress in-progress progress resolved closed',
 });
 const LANGS = ['de', 'fr', 'es'] as const;
 /** Where a reason starts; the reason is the rest of that line. */
@@ -85,7 +84,7 @@ function reasonOf(text: string, tokens: readonly Token[]): { reason?: string; en
     const start = REASON_STARTS.find((phrase) => phraseAt(tokens, i, phrase));
     if (!start) continue;
     const rest = text.slice(tokens[i + start.length]?.start ?? text.length);
-    const line = rest.indexOf('\n') >= 0 ? rest.slice(0, rest.indexOf('\n')) : rest;
+    const line = rest.split('\n', 1)[0]!;
     return { reason: trimTrailing(line, ') \t\r.').trim() || undefined, end: i };
   }
   return { end: tokens.length };
@@ -143,7 +142,7 @@ function customerOf(tokens: readonly Token[]): string | undefined {
  * default keeps every message cheap to scan; tests pass more to check that parsing stays linear).
  */
 export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS) {
-  const text = message.length > maxChars ? message.slice(0, maxChars) : message;
+  const text = message.slice(0, maxChars);
   const tokens = tokenize(text);
   const present = new Set(tokens.map((t) => t.word));
   const has = (set: Set<string>) => [...set].some((word) => present.has(word));
@@ -180,16 +179,16 @@ export function parseRequest(message: string, maxChars = MAX_SCANNED_CHARS) {
     farewell: has(W.bye),
   };
   const intent = intentOf(slots, plain, has);
+  // "open complaints", "in-progress complaints", "in progress complaints"
   const status = tokens.find(
     (t, i) => W.complaintStatus.has(t.word) && W.complaints.has(wordAt(tokens, i + 1)),
   );
-  const inProgress = indexOfPhrase(tokens, ['in', 'progress', 'complaints']) >= 0;
-  const listed = intent === 'complaint_list' && (status || inProgress);
+  const listed = intent === 'complaint_list' ? status?.word : undefined;
   return {
     intent,
     ...slots,
-    /** A complaint status to filter by ("open complaints"). */
-    status: listed ? (status?.word ?? 'in_progress').replace('-', '_') : undefined,
+    /** A complaint status to filter by. */
+    status: listed && (listed === 'progress' ? 'in_progress' : listed.replace('-', '_')),
     /** What went wrong, for a complaint. */
     description: intent === 'complaint' ? descriptionOf(text, tokens) : undefined,
   };
@@ -199,7 +198,7 @@ type Slots = Pick<Request, 'tokens' | 'orderId' | 'email' | 'name' | 'customer' 
   Pick<Request, 'question' | 'greeted' | 'thanked' | 'farewell'>;
 
 /** The intent of a message, decided in order: the first rule that matches wins. */
-function intentOf(r: Slots, plain: readonly Token[], has: (set: Set<string>) => boolean): AnyIntent {
+function intentOf(r: Slots, plain: readonly Token[], has: (set: Set<string>) => boolean): Intent {
   const { tokens } = r;
   const first = plain[0]?.word ?? '';
   const orderWord = tokens.some((t) => isOrderWord(t.word));
@@ -222,7 +221,7 @@ function intentOf(r: Slots, plain: readonly Token[], has: (set: Set<string>) => 
     (W.yes.has(first) || first === 'please');
   const listed = has(W.orders) || (has(W.list) && orderWord);
   const aboutOrder = r.orderId !== undefined || orderWord;
-  const rules: Array<[unknown, AnyIntent]> = [
+  const rules: Array<[unknown, Intent]> = [
     [filesComplaint, 'complaint'],
     [r.complaintId, 'complaint_lookup'],
     [has(W.complaints) || (has(W.complaint) && r.email), 'complaint_list'],

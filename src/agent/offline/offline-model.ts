@@ -2,18 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { abortReason } from '../../lib/abort.js';
-import type {
-  ChatModel,
-  ModelEvent,
-  ModelMessage,
-  ModelRequest,
-  ModelStatus,
-  ModelToolCall,
-} from '../types.js';
+import type { ChatModel, ModelEvent, ModelRequest, ModelStatus } from '../types.js';
 import { decide, readConversation } from './conversation.js';
 import { inLanguage, TEXTS } from './replies.js';
 import { wordStep } from './results.js';
-import type { Tools } from './tools.js';
 
 export const OFFLINE_PROVIDER = 'offline';
 export const OFFLINE_MODEL = 'offline-intent-router';
@@ -30,8 +22,7 @@ export interface OfflineModelOptions {
 /**
  * A deterministic stand-in for an LLM, used when none is configured: it understands a small grammar
  * of customer requests, calls the real tools with arguments named as their schemas name them, and
- * words their results. What the conversation left open (a cancellation to confirm, a complaint being
- * put together, an e-mail address a tool asked for) is rebuilt from the history on every step.
+ * words their results.
  */
 export function createOfflineModel(options: OfflineModelOptions): ChatModel {
   const { logger } = options;
@@ -39,7 +30,7 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
   let lastCall: ModelStatus['lastCall'];
 
   /** The answer to the last message: a tool call, or words for the customer. */
-  function reply(messages: readonly ModelMessage[], tools: Tools): ModelToolCall | string {
+  function reply({ messages, tools }: ModelRequest): ModelEvent | string {
     const { before, current } = readConversation(messages, tools);
     if (!current) return TEXTS.help(tools);
     const say = (text: string) => inLanguage(text, current, !before.langs.has(current.lang));
@@ -50,16 +41,17 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
       'offline model decided',
     );
     if (action.kind === 'say') return say(action.text);
-    return { id: `offline_${randomUUID()}`, name: action.name, arguments: JSON.stringify(action.args) };
+    const call = { id: `offline_${randomUUID()}`, name: action.name, arguments: JSON.stringify(action.args) };
+    return { type: 'tool_call', call };
   }
 
   async function* stream(request: ModelRequest): AsyncGenerator<ModelEvent> {
     const { signal } = request;
     if (signal.aborted) throw abortReason(signal);
-    const answer = reply(request.messages, request.tools);
+    const answer = reply(request);
     lastCall = { outcome: 'ok', at: new Date().toISOString() };
     if (typeof answer !== 'string') {
-      yield { type: 'tool_call', call: answer };
+      yield answer;
       return;
     }
     // Words that keep their following whitespace, so the deltas concatenate back to the answer.
@@ -77,10 +69,6 @@ export function createOfflineModel(options: OfflineModelOptions): ChatModel {
     provider: OFFLINE_PROVIDER,
     model: OFFLINE_MODEL,
     stream,
-    status: (): ModelStatus => ({
-      provider: OFFLINE_PROVIDER,
-      model: OFFLINE_MODEL,
-      ...(lastCall ? { lastCall } : {}),
-    }),
+    status: (): ModelStatus => ({ provider: OFFLINE_PROVIDER, model: OFFLINE_MODEL, lastCall }),
   };
 }

@@ -1,4 +1,4 @@
-import type { CourtesyIntent, Intent, Lang, Request } from './grammar.js';
+import type { Lang, Request } from './grammar.js';
 import { findTool, TOOL_WORDS, type Tools } from './tools.js';
 
 /**
@@ -29,7 +29,8 @@ function canHelp(tools: Tools, count: number, { person = false, lead = 'I can he
   return `${lead} ${topics(tools)}${offer}${some.length > 0 ? ` — for example ${some.join(', ')}` : ''}.`;
 }
 
-export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'>, (tools: Tools) => string> = {
+/** The answers to requests that call no tool, by intent. */
+export const TEXTS = {
   help: (tools) =>
     [
       `I am an automated assistant with a fixed set of requests. I can help with ${topics(tools)}. You can say, for example:`,
@@ -42,32 +43,45 @@ export const TEXTS: Record<Exclude<CourtesyIntent, 'goodbye'>, (tools: Tools) =>
     `I can't change orders here (address, quantity and the like). ${canHelp(tools, 2, { person: true })}`,
   policy: (tools) =>
     `I can't answer policy questions (returns, refunds, warranty and the like) here. ${canHelp(tools, 2, { person: true })}`,
+  human: (tools) =>
+    `Sorry, a person is not available in this set-up. ${canHelp(tools, 2, { lead: 'I can still help with' })}`,
+  goodbye: (_, { thanked, farewell }) =>
+    thanked && farewell
+      ? "You're welcome. Goodbye!"
+      : farewell
+        ? 'Goodbye, and thank you for getting in touch!'
+        : "You're welcome! Is there anything else I can do for you?",
+  yes: () =>
+    'There is nothing waiting for your confirmation. What can I do for you? For example, "show order 42".',
+  no: () => 'All right. If there is anything else I can do for you, just ask.',
+} satisfies Record<string, (tools: Tools, r: Request) => string>;
+
+const which = (example: string) =>
+  `Which order do you mean? Please give its number, for example "${example}".`;
+
+/** The question for the one detail a request lacks, by the request's intent. */
+export const ASK: Record<string, string> = {
+  lookup: which('order 42'),
+  status: which('order 42'),
+  confirmation_mail: which('send me the confirmation for order 42'),
+  status_mail: which('send me a status update for order 42'),
+  cancel: 'Which order should I cancel? Please give its number, for example "cancel order 42".',
+  list_orders:
+    'Whose orders should I list? Please give the customer\'s name or e-mail address, for example "list orders for Jane Doe" or "orders of jane@example.com".',
+  complaint_lookup:
+    'Which complaint do you mean? Please give its reference, for example "show my complaint CMP-7K2QX9AB". To file a new one, say "I want to file a complaint".',
+  complaint_list:
+    'Which e-mail address did you give with your complaints? Please tell me, for example "list my complaints (jane@example.com)".',
 };
-
-export const noPersonText = (tools: Tools): string =>
-  `Sorry, a person is not available in this set-up. ${canHelp(tools, 2, { lead: 'I can still help with' })}`;
-
-export function goodbyeText({ thanked, farewell }: Request): string {
-  if (thanked && farewell) return "You're welcome. Goodbye!";
-  return farewell
-    ? 'Goodbye, and thank you for getting in touch!'
-    : "You're welcome! Is there anything else I can do for you?";
-}
 
 export const unavailableText = (tool: string): string =>
   `${TOOL_WORDS[tool]?.[0] ?? 'That'} is not available right now. Please try again later.`;
 
-const ORDER_EXAMPLES: Partial<Record<Intent, string>> = {
-  cancel: 'cancel order 42',
-  confirmation_mail: 'send me the confirmation for order 42',
-  status_mail: 'send me a status update for order 42',
-};
-
-export const askOrderText = (action: Intent): string =>
-  `${action === 'cancel' ? 'Which order should I cancel?' : 'Which order do you mean?'} Please give its number, for example "${ORDER_EXAMPLES[action] ?? 'order 42'}".`;
-
 export const askComplaintText = (missing: readonly string[], first: boolean): string =>
   `${first ? 'I can file a complaint for you. ' : ''}Please tell me ${listed(missing)}.`;
+
+export const NOT_FILED =
+  'All right, I have not filed a complaint. Is there anything else I can help you with?';
 
 export const confirmCancelText = (orderId: number, reason: string | undefined, suggested: boolean): string =>
   `${suggested ? `Do you want me to cancel order #${orderId}?` : `You are asking me to cancel order #${orderId}${reason ? ` (reason: ${reason})` : ''}.`} A cancellation cannot be undone. Reply "yes, cancel order ${orderId}" to confirm.`;
@@ -76,18 +90,6 @@ export const keptText = (orderId: number | undefined): string =>
   orderId === undefined
     ? 'All right, I have not cancelled anything. Is there anything else I can help you with?'
     : `All right, I have not cancelled order #${orderId}, and I will not cancel it unless you ask me to.`;
-
-export const NOTHING_TO_CONFIRM =
-  'There is nothing waiting for your confirmation. What can I do for you? For example, "show order 42".';
-export const ALL_RIGHT = 'All right. If there is anything else I can do for you, just ask.';
-export const NOT_FILED =
-  'All right, I have not filed a complaint. Is there anything else I can help you with?';
-export const ASK_CUSTOMER =
-  'Whose orders should I list? Please give the customer\'s name or e-mail address, for example "list orders for Jane Doe" or "orders of jane@example.com".';
-export const ASK_COMPLAINT_ID =
-  'Which complaint do you mean? Please give its reference, for example "show my complaint CMP-7K2QX9AB". To file a new one, say "I want to file a complaint".';
-export const ASK_COMPLAINTS_EMAIL =
-  'Which e-mail address did you give with your complaints? Please tell me, for example "list my complaints (jane@example.com)".';
 
 const COURTESY: Record<Exclude<Lang, 'en'>, readonly [hello: string, thanks: string, note: string]> = {
   de: ['Hallo!', 'Gern geschehen!', 'Ich antworte auf Englisch.'],

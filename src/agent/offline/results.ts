@@ -3,17 +3,14 @@ import { findTool, isRecord, type Json, knownName, TOOL_WORDS, type Tools, value
 
 /** Tool results in words for the customer: orders, mails, complaints, a hand-off, and failures. */
 
-/** Tool results are JSON; MCP tools return text that is often JSON itself. */
-export function parseResult(content: string): unknown {
-  let value: unknown = content;
-  for (let i = 0; i < 2 && typeof value === 'string'; i++) {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch {
-      break;
-    }
+/** Tool results are JSON; MCP tools return text that is often JSON itself (parsed once more). */
+export function parseResult(content: string, depth = 2): unknown {
+  try {
+    const value: unknown = JSON.parse(content);
+    return typeof value === 'string' && depth > 1 ? parseResult(value, depth - 1) : value;
+  } catch {
+    return content;
   }
-  return value;
 }
 
 export function parseArgs(call: ModelToolCall): Json {
@@ -23,54 +20,40 @@ export function parseArgs(call: ModelToolCall): Json {
 
 const text = (v: unknown): string | undefined =>
   typeof v === 'number' ? String(v) : typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+/** `template` filled with the value, or '' when there is none. */
+const fill = (v: unknown, template: (s: string) => string): string => (text(v) ? template(text(v)!) : '');
 const sentence = (s: string): string => (/[.!?]$/.test(s) ? s : `${s}.`);
 const day = (iso: unknown): string | undefined => text(iso)?.slice(0, 10);
-const money = (v: unknown): string | undefined => (typeof v === 'number' ? v.toFixed(2) : text(v));
 /** "in_progress" reads as "in progress". */
 const readable = (status: unknown): string | undefined => text(status)?.replaceAll('_', ' ');
 const joined = (parts: ReadonlyArray<unknown>, by = ', '): string =>
   parts.filter((p): p is string => typeof p === 'string' && p !== '').join(by);
 
-/** The message of a failed call with its validation issues, and the error's details. */
-function failureOf(value: unknown): { message: string; details: Json } | undefined {
-  if (isRecord(value) && typeof value.error === 'string') {
-    const issues = Array.isArray(value.issues) ? value.issues.filter((i) => typeof i === 'string') : [];
-    return { message: value.error + (issues.length > 0 ? ` (${issues.join('; ')})` : ''), details: value };
-  }
-  if (typeof value === 'string' && /^error\b/i.test(value))
-    return { message: value.replace(/^error\b[:\s]*/i, ''), details: {} };
-  return undefined;
+/** The message of a failed call (the agent's `{ error, issues }`, or an MCP tool's "Error: …" text). */
+function failureOf(value: unknown): string | undefined {
+  if (typeof value === 'string')
+    return /^error\b/i.test(value) ? value.replace(/^error\b[:\s]*/i, '') : undefined;
+  if (!isRecord(value) || typeof value.error !== 'string') return undefined;
+  const issues = Array.isArray(value.issues) ? value.issues.filter((i) => typeof i === 'string') : [];
+  return value.error + (issues.length > 0 ? ` (${issues.join('; ')})` : '');
 }
 
 /** A failed call that asks for an e-mail address, and the argument it names, if any. */
 export function emailDemand(value: unknown): { field?: string } | undefined {
-  const failed = failureOf(value);
-  if (!failed) return undefined;
-  const field = [text(failed.details.needs), text(failed.details.field)].find(
-    (f) => f && /email|^to$/i.test(f),
-  );
-  if (field) return { field };
-  const message = failed.message.toLowerCase();
-  return /ask|give|provide|need|requir|verif|confirm|match/.test(message) && /e-?mail/.test(message)
-    ? {}
-    : undefined;
+  const message = failureOf(value)?.toLowerCase();
+  if (message === undefined) return undefined;
+  const named = isRecord(value) ? [text(value.needs), text(value.field)] : [];
+  const field = named.find((f) => f && /email|^to$/i.test(f));
+  const asks = /ask|give|provide|need|requir|verif|confirm|match/.test(message) && /e-?mail/.test(message);
+  return field ? { field } : asks ? {} : undefined;
 }
 
-/**
- * The order or complaint in a result (`id` is "order_id" or "complaint_id"): the result itself, the
- * value under its noun ({ order: … }), or another value that is one.
- */
-const isEntity = (v: unknown, id: string): v is Json =>
-  isRecord(v) && (id in v || 'id' in v) && 'status' in v;
-function find(v: unknown, id: string): Json | undefined {
-  if (isEntity(v, id) || !isRecord(v)) return isEntity(v, id) ? v : undefined;
-  const noun = v[id.slice(0, -3)];
-  return isEntity(noun, id) ? noun : Object.values(v).find((x): x is Json => isEntity(x, id));
-}
-/** The orders or complaints of a listing: the result itself, or the list under the plural noun. */
-function findAll(v: unknown, id: string): Json[] | undefined {
-  const list = Array.isArray(v) ? v : isRecord(v) ? v[`${id.slice(0, -3)}s`] : undefined;
-  return Array.isArray(list) ? list.filter((x) => isEntity(x, id)) : undefined;
+/** An order or complaint (`noun`) in a result: the result itself, the value under its noun, or another. */
+const isEntity = (v: unknown, noun: string): v is Json =>
+  isRecord(v) && (`${noun}_id` in v || 'id' in v) && 'status' in v;
+function find(v: unknown, noun: string): Json | undefined {
+  if (isEntity(v, noun) || !isRecord(v)) return isEntity(v, noun) ? v : undefined;
+  return isEntity(v[noun], noun) ? v[noun] : Object.values(v).find((x): x is Json => isEntity(x, noun));
 }
 
 const MEANINGS: Record<string, string> = {
@@ -88,13 +71,12 @@ const MEANINGS: Record<string, string> = {
 const statusLine = (status: unknown): string =>
   joined([readable(status) ?? 'unknown', MEANINGS[text(status) ?? '']], ' — ');
 
-const idOf = (j: Json, key: string): string | undefined => text(j[key]) ?? text(j.id);
-/** `template` filled with the value, or '' when there is none. */
-const fill = (v: unknown, template: (s: string) => string): string => (text(v) ? template(text(v)!) : '');
+const idOf = (j: Json, noun: string): string | undefined => text(j[`${noun}_id`]) ?? text(j.id);
 const item = (o: Json): string =>
   text(o.quantity) && text(o.product_sku)
     ? `${text(o.quantity)} × ${text(o.product_sku)}`
     : fill(o.product_sku, String);
+const money = (v: unknown): string | undefined => (typeof v === 'number' ? v.toFixed(2) : text(v));
 const amount = (o: Json): string | undefined => money(o.order_amount ?? o.amount);
 const labelled = (label: string, v: unknown): string => fill(v, (s) => `${label}: ${sentence(s)}`);
 
@@ -102,7 +84,7 @@ function describeOrder(o: Json): string {
   const what = joined([item(o), amount(o) && `total ${amount(o)}`]);
   return joined(
     [
-      `Order #${idOf(o, 'order_id')}${fill(o.customer_name, (n) => ` for ${n}`)}${what ? `: ${what}` : ''}.`,
+      `Order #${idOf(o, 'order')}${fill(o.customer_name, (n) => ` for ${n}`)}${what ? `: ${what}` : ''}.`,
       `Status: ${statusLine(o.status)}.`,
       fill(day(o.created_at), (d) => `Placed on ${d}.`),
       labelled('Billing address', o.billing_address),
@@ -115,31 +97,39 @@ function describeOrder(o: Json): string {
 function describeComplaint(c: Json): string {
   const about = fill(c.order_id, (id) => ` about order #${id}`) + fill(c.category, (k) => ` (${k})`);
   const filed = fill(day(c.created_at), (d) => ` on ${d}`) + fill(c.customer_name, (n) => ` by ${n}`);
-  const updated =
-    day(c.updated_at) === day(c.created_at) ? '' : fill(day(c.updated_at), (d) => `Last update: ${d}.`);
+  const updated = day(c.updated_at) === day(c.created_at) ? undefined : day(c.updated_at);
   return joined(
     [
-      `Complaint ${idOf(c, 'complaint_id')}${about} is ${statusLine(c.status)}.`,
+      `Complaint ${idOf(c, 'complaint')}${about} is ${statusLine(c.status)}.`,
       filed && `Filed${filed}.`,
       labelled('Description', c.description),
       labelled('Resolution', c.resolution_note),
-      updated,
+      fill(updated, (d) => `Last update: ${d}.`),
     ],
     ' ',
   );
 }
 
-const orderLine = (o: Json): string =>
-  `- #${idOf(o, 'order_id')}: ${joined([item(o), amount(o), text(o.status), fill(day(o.created_at), (d) => `placed ${d}`)])}`;
-const complaintLine = (c: Json): string =>
-  `- ${idOf(c, 'complaint_id')}: ${joined([text(c.category), readable(c.status), fill(day(c.created_at), (d) => `filed ${d}`), fill(c.order_id, (id) => `about order #${id}`)])}`;
+/** One line of a listing of orders or complaints. */
+const LINES: Record<string, (j: Json) => string> = {
+  order: (o) =>
+    `- #${idOf(o, 'order')}: ${joined([item(o), amount(o), text(o.status), fill(day(o.created_at), (d) => `placed ${d}`)])}`,
+  complaint: (c) =>
+    `- ${idOf(c, 'complaint')}: ${joined([text(c.category), readable(c.status), fill(day(c.created_at), (d) => `filed ${d}`), fill(c.order_id, (id) => `about order #${id}`)])}`,
+};
 
-function listOf(v: unknown, items: Json[], noun: string, who: string | undefined, line: (j: Json) => string) {
+/** The orders or complaints of a listing (the result itself, or the list under the plural noun). */
+function listing(v: unknown, noun: string, who: string | undefined, status?: string): string | undefined {
+  const list = Array.isArray(v) ? v : isRecord(v) ? v[`${noun}s`] : undefined;
+  if (!Array.isArray(list)) return undefined;
+  const items = list.filter((x) => isEntity(x, noun));
+  const what = joined([status, noun], ' ');
   const forWhom = who ? ` for ${who}` : '';
-  if (items.length === 0) return `I found no ${noun}s${forWhom}.`;
+  if (items.length === 0) return `I found no ${what}s${forWhom}.`;
   const total = isRecord(v) && typeof v.total === 'number' ? v.total : items.length;
   const more = total > items.length ? `\n(showing the first ${items.length})` : '';
-  return `${[`I found ${total} ${noun}${total === 1 ? '' : 's'}${forWhom}:`, ...items.map(line)].join('\n')}${more}`;
+  const head = `I found ${total} ${what}${total === 1 ? '' : 's'}${forWhom}:`;
+  return `${[head, ...items.map(LINES[noun]!)].join('\n')}${more}`;
 }
 
 /** "look up order #42": what a call of `tool` with these values does. */
@@ -148,78 +138,72 @@ const actionOf = (tool: string, values: Json): string =>
     .replace(/\{(\w+)\}/g, (_, role: string) => text(values[role]) ?? '')
     .trim();
 
+/** A successful result in words, when it has the shape the tool's wording expects. */
+function success(tool: string, values: Json, value: unknown, status: boolean): string | undefined {
+  const order = find(value, 'order');
+  const complaint = find(value, 'complaint');
+  const orderId = text(values.order_id);
+  switch (tool) {
+    case 'get_order':
+      if (order && status) {
+        const updated = fill(day(order.updated_at), (d) => ` Last update: ${d}.`);
+        return `Your order #${idOf(order, 'order')} is ${statusLine(order.status)}.${updated}`;
+      }
+      return order && describeOrder(order);
+    case 'list_orders':
+      return listing(value, 'order', text(values.name) ?? text(values.email));
+    case 'cancel_order': {
+      const reason = fill(values.reason, (s) => ` Reason noted: ${sentence(s)}`);
+      return `Order #${(order && idOf(order, 'order')) ?? orderId} has been cancelled.${reason}`;
+    }
+    case 'send_order_confirmation':
+    case 'send_order_status_update': {
+      const sent = isRecord(value) && Array.isArray(value.recipients) ? value.recipients.join(', ') : '';
+      const to = sent || text(values.recipient) || "the customer's e-mail address";
+      return `I have ${actionOf(tool, values).replace(/^send/, 'sent')} to ${to}.`;
+    }
+    case 'create_complaint': {
+      const reference = fill(complaint && idOf(complaint, 'complaint'), (id) => ` under reference ${id}`);
+      return `Your complaint${fill(orderId, (id) => ` about order #${id}`)} has been filed${reference}. Our team will review it.`;
+    }
+    case 'get_complaint':
+      return complaint && describeComplaint(complaint);
+    case 'list_complaints':
+      return listing(value, 'complaint', text(values.email), readable(values.status));
+    case 'handoff_to_human':
+      return 'I have asked a person from our team to take over. They will reply here as soon as they can.';
+  }
+}
+
 /**
  * One result in words. `values` are the call's arguments by role (order_id, email, name, recipient,
  * reason, status, complaint_id); `status` words an order as the answer to "where is my order?".
  */
 export function wordResult(tool: string, values: Json, value: unknown, status: boolean): string {
   const demand = emailDemand(value);
+  const failed = failureOf(value);
   if (demand?.field === 'to')
     return `To ${actionOf(tool, values)}, I need the e-mail address to send it to. Which one should I use?`;
   if (demand)
     return `To ${actionOf(tool, values)}, I need the e-mail address on the order, so that I know it is yours. What is it?`;
-  const failed = failureOf(value);
-  if (failed) return `Sorry, I could not ${actionOf(tool, values)}: ${sentence(failed.message)}`;
-  const order = find(value, 'order_id');
-  const complaint = find(value, 'complaint_id');
-  const orderId = text(values.order_id);
-  switch (tool) {
-    case 'get_order':
-      if (order && status) {
-        const updated = fill(day(order.updated_at), (d) => ` Last update: ${d}.`);
-        return `Your order #${idOf(order, 'order_id')} is ${statusLine(order.status)}.${updated}`;
-      }
-      return order ? describeOrder(order) : 'Done.';
-    case 'list_orders': {
-      const orders = findAll(value, 'order_id');
-      return orders
-        ? listOf(value, orders, 'order', text(values.name) ?? text(values.email), orderLine)
-        : 'Done.';
-    }
-    case 'cancel_order': {
-      const reason = fill(values.reason, (s) => ` Reason noted: ${sentence(s)}`);
-      return `Order #${(order && idOf(order, 'order_id')) ?? orderId} has been cancelled.${reason}`;
-    }
-    case 'send_order_confirmation':
-    case 'send_order_status_update': {
-      const sent =
-        isRecord(value) && Array.isArray(value.recipients)
-          ? value.recipients.join(', ')
-          : text(values.recipient);
-      const what = tool === 'send_order_confirmation' ? 'confirmation' : 'status update';
-      return `I have sent the ${what} for order #${orderId} to ${sent || "the customer's e-mail address"}.`;
-    }
-    case 'create_complaint': {
-      const reference = complaint ? ` under reference ${idOf(complaint, 'complaint_id')}` : '';
-      return `Your complaint${fill(orderId, (id) => ` about order #${id}`)} has been filed${reference}. Our team will review it.`;
-    }
-    case 'get_complaint':
-      return complaint ? describeComplaint(complaint) : 'Done.';
-    case 'list_complaints': {
-      const complaints = findAll(value, 'complaint_id');
-      const noun = joined([readable(values.status), 'complaint'], ' ');
-      return complaints ? listOf(value, complaints, noun, text(values.email), complaintLine) : 'Done.';
-    }
-    case 'handoff_to_human':
-      return 'I have asked a person from our team to take over. They will reply here as soon as they can.';
-  }
-  return 'Done.';
+  if (failed) return `Sorry, I could not ${actionOf(tool, values)}: ${sentence(failed)}`;
+  return success(tool, values, value, status) ?? 'Done.';
 }
+
+/** The results of the tool calls in `messages`, by call id. */
+export const toolResults = (messages: readonly ModelMessage[]): Map<string, string> =>
+  new Map(messages.flatMap((m) => (m.role === 'tool' ? [[m.toolCallId, m.content] as const] : [])));
 
 /** The answer to the results of the tool step that ends `messages`. */
 export function wordStep(messages: readonly ModelMessage[], tools: Tools, status: boolean): string {
-  let start = messages.length;
-  while (start > 0 && messages[start - 1]?.role === 'tool') start--;
-  const step = messages[start - 1];
-  const calls = new Map((step?.role === 'assistant' ? (step.toolCalls ?? []) : []).map((c) => [c.id, c]));
-  return messages
-    .slice(start)
-    .map((m) => {
-      const call = m.role === 'tool' ? calls.get(m.toolCallId) : undefined;
-      if (m.role !== 'tool' || !call) return '';
+  const step = messages.findLast((m) => m.role === 'assistant');
+  const calls = step?.role === 'assistant' ? (step.toolCalls ?? []) : [];
+  const results = toolResults(messages);
+  return calls
+    .filter((call) => results.has(call.id))
+    .map((call) => {
       const values = valuesOf(findTool(tools, call.name), parseArgs(call));
-      return wordResult(knownName(call.name), values, parseResult(m.content), status);
+      return wordResult(knownName(call.name), values, parseResult(results.get(call.id)!), status);
     })
-    .filter(Boolean)
     .join('\n\n');
 }

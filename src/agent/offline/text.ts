@@ -8,25 +8,18 @@
 /** The assistant reads at most this much of any one message; a request is never longer in practice. */
 export const MAX_SCANNED_CHARS = 2_000;
 
-export interface Token {
-  /** Lower-cased, without accents ("Dónde" → "donde"); punctuation is the character itself. */
-  word: string;
-  /** As written. */
-  raw: string;
-  start: number;
-  end: number;
-}
+/** `raw` as written; `word` lower-cased, without accents ("Dónde" → "donde"). Punctuation is one token. */
+export type Token = { word: string; raw: string; start: number; end: number };
 
 /** Words joined by an apostrophe or a hyphen stay one token: "don't", "e-mail", "CMP-7K2QX9AB". */
 const TOKEN = /[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*|\S/gu;
 
 export const words = (list: string): Set<string> => new Set(list.split(' '));
 /** Named word lists, each written as one string of words separated by spaces. */
-export const lexicon = <K extends string>(lists: Record<K, string>): Record<K, Set<string>> =>
-  Object.fromEntries(Object.entries<string>(lists).map(([k, list]) => [k, words(list)])) as Record<
-    K,
-    Set<string>
-  >;
+export function lexicon<K extends string>(lists: Record<K, string>): Record<K, Set<string>> {
+  const entries = Object.entries<string>(lists).map(([k, list]) => [k, words(list)]);
+  return Object.fromEntries(entries) as Record<K, Set<string>>;
+}
 
 export function tokenize(text: string): Token[] {
   return [...text.matchAll(TOKEN)].map((m) => ({
@@ -43,7 +36,6 @@ export const isWord = (token: Token): boolean => /[\p{L}\p{N}]/u.test(token.raw)
 export const phraseAt = (tokens: readonly Token[], i: number, phrase: readonly string[]): boolean =>
   phrase.every((word, k) => tokens[i + k]?.word === word);
 
-/** Where `phrase` first starts in `tokens`, or -1. */
 export const indexOfPhrase = (tokens: readonly Token[], phrase: readonly string[]): number =>
   tokens.findIndex((_, i) => phraseAt(tokens, i, phrase));
 

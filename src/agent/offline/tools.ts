@@ -85,14 +85,11 @@ function typesOf(schema: JsonSchema | undefined): string[] {
   return [schema?.type].flat().filter((t): t is string => typeof t === 'string');
 }
 
-/** A number as a string (or back) when that is what the property's schema asks for. */
+/** An order number as a string when the property's schema takes a string and no number. */
 function coerce(schema: JsonSchema | undefined, value: string | number): string | number {
   const types = typesOf(schema);
   const numeric = types.includes('integer') || types.includes('number');
-  if (typeof value === 'number' && types.includes('string') && !numeric) return String(value);
-  if (typeof value === 'string' && /^\d{1,15}$/.test(value) && numeric && !types.includes('string'))
-    return Number(value);
-  return value;
+  return typeof value === 'number' && types.includes('string') && !numeric ? String(value) : value;
 }
 
 /** The arguments for `spec`: each value given under the property that plays its role. */
@@ -108,7 +105,6 @@ export function buildArguments(spec: ModelToolSpec, values: Values): Json {
 
 /** A call's arguments by role, the other way round: what `buildArguments` put where. */
 export function valuesOf(spec: ModelToolSpec | undefined, args: Json): Json {
-  if (!spec) return args;
   const roles = Object.keys(ROLE_KEYS) as Array<keyof Values>;
-  return Object.fromEntries(roles.map((role) => [role, args[argumentFor(spec, role) ?? '']]));
+  return spec ? Object.fromEntries(roles.map((role) => [role, args[argumentFor(spec, role) ?? '']])) : args;
 }
