@@ -133,12 +133,16 @@ export function createChatService(deps: ChatServiceDeps) {
       const result = await runExclusive(
         turnLock,
         key,
-        (lost) => {
+        async (lost) => {
           if (signal.aborted) throw abortReason(signal);
           if (lost.aborted) throw abortReason(lost);
           // A shared lock that can no longer be renewed stops the turn: another may start soon.
-          const turnSignal = AbortSignal.any([signal, lost]);
-          return runLocked(agent, request, key, receivedAt, turnSignal, log, onEvent);
+          const locked = childAbort(signal, lost);
+          try {
+            return await runLocked(agent, request, key, receivedAt, locked.signal, log, onEvent);
+          } finally {
+            locked.dispose();
+          }
         },
         { signal },
       );

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AgentEvent } from '../agent/turn-types.js';
 import type { Usage } from '../agent/types.js';
 import { ServiceError } from '../errors.js';
 import { pause } from '../lib/abort.js';
@@ -142,7 +143,7 @@ export function createTurnService(deps: TurnServiceDeps) {
               entry.call.duration_ms = Math.round(performance.now() - entry.startedAt);
             }
           }
-          emit({ ...event, session_id: request.sessionId }, false);
+          emit(eventData(event, request.sessionId), false);
         });
         emit(
           {
@@ -338,3 +339,30 @@ export function createTurnService(deps: TurnServiceDeps) {
 }
 
 export type TurnService = ReturnType<typeof createTurnService>;
+
+/**
+ * An agent event as the stream and the replay carry it, built with one fixed shape per type (a
+ * spread into a new object literal gave every event a hidden class of its own).
+ */
+function eventData(event: AgentEvent, sessionId: string): Record<string, unknown> {
+  switch (event.type) {
+    case 'token':
+      return { type: 'token', content: event.content, session_id: sessionId };
+    case 'tool_call':
+      return {
+        type: 'tool_call',
+        id: event.id,
+        name: event.name,
+        arguments: event.arguments,
+        session_id: sessionId,
+      };
+    case 'tool_result':
+      return {
+        type: 'tool_result',
+        id: event.id,
+        name: event.name,
+        status: event.status,
+        session_id: sessionId,
+      };
+  }
+}
