@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { AgentEvent } from '../agent/turn-types.js';
 import type { Usage } from '../agent/types.js';
 import { ServiceError } from '../errors.js';
-import { pause } from '../lib/abort.js';
+import { childAbort, pause } from '../lib/abort.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { TurnCancellation } from '../turns/cancel-signals.js';
 import { TurnCancelledError } from '../turns/errors.js';
@@ -80,12 +80,21 @@ export function createTurnService(deps: TurnServiceDeps) {
 
   function start(request: StartTurnRequest, listener: TurnEventListener = () => {}): StartedTurn {
     const key: TurnKey = { tenantId: request.tenantId, sessionId: request.sessionId, turnId: request.turnId };
-    const log = (request.logger ?? deps.logger).child({ turn_id: request.turnId });
-    const stopper = new AbortController();
-    const unregister = cancellation.register(key, (reason) => stopper.abort(new TurnCancelledError(reason)));
-    const signals = [request.signal, stopper.signal];
-    if (request.onDisconnect === 'cancel') signals.push(request.clientGone);
-    const signal = AbortSignal.any(signals);
+    // The turn's logger, handed down to the chat service and the agent: one child per turn.
+    const log = request.logger
+      ? request.logger.child({ turn_id: request.turnId })
+      : deps.logger.child({ request_id: request.requestId, turn_id: request.turnId });
+    // Why someone else stopped the turn (cancel from any instance), told apart from its signals.
+    let stopped: TurnCancelledError | undefined;
+    const turn =
+      request.onDisconnect === 'cancel'
+        ? childAbort(request.signal, request.clientGone)
+        : childAbort(request.signal);
+    const unregister = cancellation.register(key, (reason) => {
+      stopped ??= new TurnCancelledError(reason);
+      turn.abort(stopped);
+    });
+    const { signal } = turn;
 
     const record: TurnRecord = {
       turnId: request.turnId,
@@ -123,7 +132,7 @@ export function createTurnService(deps: TurnServiceDeps) {
 
     const finished = (async (): Promise<ChatTurnResult> => {
       try {
-        const result = await chat.runTurn({ ...request, signal }, (event) => {
+        const result = await chat.runTurn({ ...request, signal, logger: log }, (event) => {
           if (event.type === 'token') partialAnswer += event.content;
           else if (event.type === 'tool_call') {
             partialCalls.set(event.id, {
@@ -195,6 +204,7 @@ export function createTurnService(deps: TurnServiceDeps) {
         throw error instanceof TurnCancelledError ? error : err;
       } finally {
         unregister();
+        turn.dispose();
       }
     })();
 
@@ -227,8 +237,7 @@ export function createTurnService(deps: TurnServiceDeps) {
 
     /** Why the turn ended early: its status, and the error its `error` event shows. */
     function describeFailure(err: unknown): { status: TurnStatus; error: ServiceError } {
-      const stopped: unknown = stopper.signal.reason;
-      if (stopped instanceof TurnCancelledError) return { status: stopped.reason, error: stopped };
+      if (stopped) return { status: stopped.reason, error: stopped };
       const aborted: unknown = request.signal.reason;
       if (request.signal.aborted) {
         const error =

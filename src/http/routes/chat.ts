@@ -152,7 +152,8 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       signal: turn.signal,
       clientGone: turn.clientGone,
       onDisconnect: body.on_disconnect ?? opts.onDisconnect,
-      logger: (request.log as Logger).child({ turn_id: turnId }),
+      // The turn service adds turn_id to it.
+      logger: request.log as Logger,
       streaming,
     };
     return { turns, tenantId, sessionId, turnId, turn, input, idempotency };
