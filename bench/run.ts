@@ -1,8 +1,9 @@
 /**
  * Loopback benchmark of the whole service, printed as one table. Three processes besides this one:
  * the service (the real entry point from the shared compiled build), the zero-latency fake model
- * (bench/fake-llm.ts: a turn = 1 tool call + 2 streamed model calls) and, for the /health reference,
- * a bare Fastify app of the same version (bench/bare-fastify.ts). This process is only the load
+ * (bench/fake-llm.ts: a turn = 1 tool call + 2 streamed model calls) and, one after the other, the
+ * references: a bare Fastify app of the same version for /health (bench/bare-fastify.ts) and the same
+ * chat turn on bare node:http + fetch (bench/bare-node-turn.ts). This process is only the load
  * generator (node:http with keep-alive sockets, one per connection). CPU figures are the service
  * process's own CPU time from /proc/<pid>/stat, divided by the turns it served in that window.
  *
@@ -10,6 +11,8 @@
  *   BENCH_SECONDS=10 npm run bench               # every timed scenario 10 s (default 5)
  *   BENCH_SESSION_STORES=sqlite npm run bench    # JSON chat at 16 connections per store (default all three)
  *   BENCH_CPU_PROF=/tmp/prof npm run bench       # only chat at 50 connections, the service under --cpu-prof
+ *   BENCH_ONLY=chat,reference npm run bench      # some scenarios only (health, chat, reference, sse,
+ *                                                # streams, history, memory, stores)
  *
  * On a shared machine compare runs taken in the same minute; every loop is bounded in time and
  * count and talks to 127.0.0.1 only.
@@ -41,6 +44,11 @@ const STORES_SUPPORTED = readFileSync(path.join(REPO_ROOT, 'src/config/schema.ts
   'SESSION_STORE:',
 );
 const HEALTH_ROUNDS = 5;
+/** Alternating rounds of the chat turn against its bare node:http reference. */
+const REFERENCE_ROUNDS = 5;
+/** Scenarios to run (comma list; default all): health, chat, reference, sse, streams, history, memory, stores. */
+const ONLY = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
+const wants = (scenario: string) => ONLY === undefined || ONLY.includes(scenario);
 const CLOCK_TICK_MS = 10;
 const PAGE_BYTES = 4096;
 
@@ -67,9 +75,13 @@ function rssBytes(pid: number): number {
 }
 
 /** A bench entry (TypeScript, run by the same loader as this file) that reports `{ port }`. */
-async function startChild(file: string): Promise<{ child: ChildProcess; port: number }> {
+async function startChild(
+  file: string,
+  env: Record<string, string> = {},
+): Promise<{ child: ChildProcess; port: number }> {
   const child = fork(path.join(import.meta.dirname, file), [], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    env: { ...process.env, ...env },
   });
   const [message] = (await once(child, 'message')) as [{ port: number }];
   return { child, port: message.port };
@@ -322,17 +334,8 @@ async function main(): Promise<void> {
     }
 
     const svc = await startService();
-    const bare = await startChild('bare-fastify.ts');
-    children.push(bare.child);
 
-    // /health against bare Fastify, 16 connections each, back to back.
-    const health = (port: number) => async (_i: number, agent: Agent) => {
-      const r = await send(agent, port, 'GET', '/health');
-      return { ok: r.status === 200 };
-    };
-    // Warm-up (not measured): JIT and lazy initialisation of both servers and of a turn.
-    await closedLoop(16, svc.pid, health(svc.port), 3000, 2);
-    await closedLoop(16, bare.child.pid!, health(bare.port), 3000, 2);
+    // Warm-up (not measured): JIT and lazy initialisation of a turn.
     await closedLoop(
       16,
       svc.pid,
@@ -340,34 +343,48 @@ async function main(): Promise<void> {
       300,
       2,
     );
-    // Alternating short rounds, so that the machine's load changes both sides alike; medians.
-    const ours: number[] = [];
-    const theirs: number[] = [];
-    let healthErrors = 0;
-    for (let round = 0; round < HEALTH_ROUNDS; round++) {
-      const a = await closedLoop(16, svc.pid, health(svc.port), MAX_REQUESTS, SECONDS / HEALTH_ROUNDS);
-      const b = await closedLoop(
-        16,
-        bare.child.pid!,
-        health(bare.port),
-        MAX_REQUESTS,
-        SECONDS / HEALTH_ROUNDS,
-      );
-      ours.push(a.perSecond);
-      theirs.push(b.perSecond);
-      healthErrors += a.errors + b.errors;
+
+    if (wants('health')) {
+      const bare = await startChild('bare-fastify.ts');
+      children.push(bare.child);
+
+      // /health against bare Fastify, 16 connections each, back to back.
+      const health = (port: number) => async (_i: number, agent: Agent) => {
+        const r = await send(agent, port, 'GET', '/health');
+        return { ok: r.status === 200 };
+      };
+      // Warm-up (not measured): JIT and lazy initialisation of both servers and of a turn.
+      await closedLoop(16, svc.pid, health(svc.port), 3000, 2);
+      await closedLoop(16, bare.child.pid!, health(bare.port), 3000, 2);
+      // Alternating short rounds, so that the machine's load changes both sides alike; medians.
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      let healthErrors = 0;
+      for (let round = 0; round < HEALTH_ROUNDS; round++) {
+        const a = await closedLoop(16, svc.pid, health(svc.port), MAX_REQUESTS, SECONDS / HEALTH_ROUNDS);
+        const b = await closedLoop(
+          16,
+          bare.child.pid!,
+          health(bare.port),
+          MAX_REQUESTS,
+          SECONDS / HEALTH_ROUNDS,
+        );
+        ours.push(a.perSecond);
+        theirs.push(b.perSecond);
+        healthErrors += a.errors + b.errors;
+      }
+      await stopChild(bare.child);
+      const ratios = ours.map((o, k) => o / theirs[k]!);
+      progress({
+        figure: 'GET /health req/s (16 conns)',
+        value: f0(median(ours)),
+        reference: `bare Fastify ${f0(median(theirs))}`,
+        note: `ratio ${f2(median(ratios))} (median of ${HEALTH_ROUNDS} alternating rounds), errors ${healthErrors}`,
+      });
     }
-    await stopChild(bare.child);
-    const ratios = ours.map((o, k) => o / theirs[k]!);
-    progress({
-      figure: 'GET /health req/s (16 conns)',
-      value: f0(median(ours)),
-      reference: `bare Fastify ${f0(median(theirs))}`,
-      note: `ratio ${f2(median(ratios))} (median of ${HEALTH_ROUNDS} alternating rounds), errors ${healthErrors}`,
-    });
 
     // JSON turns over 1,000 sessions.
-    for (const connections of [1, 16, 50]) {
+    for (const connections of wants('chat') ? [1, 16, 50] : []) {
       const run = await closedLoop(
         connections,
         svc.pid,
@@ -380,8 +397,46 @@ async function main(): Promise<void> {
       });
     }
 
+    // The same turn on bare node:http + fetch (no framework, SDK, validation or store), 16
+    // connections each, alternating short rounds as for /health; CPU is each server's own.
+    if (wants('reference')) {
+      const ref = await startChild('bare-node-turn.ts', {
+        BENCH_MODEL_URL: `http://127.0.0.1:${fake.port}/v1`,
+      });
+      children.push(ref.child);
+      const refTurn = async (i: number, agent: Agent) => {
+        const r = await send(agent, ref.port, 'POST', '/', chatBody(i % SESSIONS));
+        return { ok: r.status === 200 && r.body.includes('arrives tomorrow') };
+      };
+      await closedLoop(16, ref.child.pid!, refTurn, 300, 2);
+      const ours: Run[] = [];
+      const theirs: Run[] = [];
+      for (let round = 0; round < REFERENCE_ROUNDS; round++) {
+        ours.push(
+          await closedLoop(
+            16,
+            svc.pid,
+            jsonTurn(svc.port, (i) => i % SESSIONS),
+            MAX_REQUESTS,
+            SECONDS / 2,
+          ),
+        );
+        theirs.push(await closedLoop(16, ref.child.pid!, refTurn, MAX_REQUESTS, SECONDS / 2));
+      }
+      await stopChild(ref.child);
+      const ratios = ours.map((o, k) => o.perSecond / theirs[k]!.perSecond);
+      const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuPerOp));
+      const errors = [...ours, ...theirs].reduce((sum, r) => sum + r.errors, 0);
+      progress({
+        figure: 'chat turns/s vs bare node:http (16 conns)',
+        value: f0(median(ours.map((r) => r.perSecond))),
+        reference: `bare node:http + fetch ${f0(median(theirs.map((r) => r.perSecond)))}`,
+        note: `ratio ${f2(median(ratios))} (median of ${REFERENCE_ROUNDS} alternating rounds); CPU ms/turn ${f2(cpu(ours))} vs ${f2(cpu(theirs))}, errors ${errors}`,
+      });
+    }
+
     // SSE pass-through: the client's clock at the first token minus the model's stamp.
-    for (const connections of [1, 16]) {
+    for (const connections of wants('sse') ? [1, 16] : []) {
       const run = await closedLoop(
         connections,
         svc.pid,
@@ -395,7 +450,7 @@ async function main(): Promise<void> {
     }
 
     // 1,000 streams held open at once: every stream gets its first token, then the model finishes them.
-    {
+    if (wants('streams')) {
       const agent = new Agent({ keepAlive: false, maxSockets: STREAMS });
       const rss0 = rssBytes(svc.pid);
       let opened = 0;
@@ -441,7 +496,7 @@ async function main(): Promise<void> {
 
     // Turn cost with empty histories vs 50- and 150-message ones (HISTORY_MAX_MESSAGES is 50), one
     // long session per connection.
-    {
+    if (wants('history')) {
       const fresh = await closedLoop(
         HISTORY_CONNECTIONS,
         svc.pid,
@@ -480,7 +535,7 @@ async function main(): Promise<void> {
     await svc.proc.stop('SIGTERM');
 
     // RSS per idle session: a fresh service, N sessions of one turn each, RSS delta minus message bytes.
-    {
+    if (wants('memory')) {
       // Collected every 200 ms (bench only), so the heap figure counts live memory, not garbage.
       const idle = await startService('memory', ['--expose-gc', `--import=${GC_PRELOAD}`]);
       const warm = await closedLoop(
@@ -524,7 +579,7 @@ async function main(): Promise<void> {
     }
 
     // The JSON chat per session store (16 connections), each in a fresh service.
-    for (const store of STORES.filter((s) => s !== 'memory' || STORES.length > 1)) {
+    for (const store of STORES.filter((s) => wants('stores') && (s !== 'memory' || STORES.length > 1))) {
       if (store !== 'memory' && !STORES_SUPPORTED) {
         console.log(`SESSION_STORE is not configurable in this build: the ${store} store is skipped`);
         continue;

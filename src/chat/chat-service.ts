@@ -191,8 +191,12 @@ export function createChatService(deps: ChatServiceDeps) {
         if (signal.aborted) throw abortReason(signal);
         if (lease.lost.aborted) throw abortReason(lease.lost);
         // A shared lock that can no longer be renewed stops the turn: another may start soon.
-        const turnSignal = AbortSignal.any([signal, lease.lost]);
-        result = await inner(key, receivedAt, turnSignal, log);
+        const locked = childAbort(signal, lease.lost);
+        try {
+          result = await inner(key, receivedAt, locked.signal, log);
+        } finally {
+          locked.dispose();
+        }
       } finally {
         await lease.release();
       }

@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
-import type { CallDecision } from '../agent/turn-types.js';
+import type { AgentEvent, CallDecision } from '../agent/turn-types.js';
 import type { Usage } from '../agent/types.js';
 import { ServiceError } from '../errors.js';
-import { pause } from '../lib/abort.js';
+import { childAbort, pause } from '../lib/abort.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { ApprovalStore, PausedTurnState } from '../turns/approvals.js';
 import type { TurnCancellation } from '../turns/cancel-signals.js';
@@ -152,12 +152,21 @@ export function createTurnService(deps: TurnServiceDeps) {
     resumed?: { state: PausedTurnState; decisions: Record<string, CallDecision> },
   ): StartedTurn {
     const key: TurnKey = { tenantId: request.tenantId, sessionId: request.sessionId, turnId: request.turnId };
-    const log = (request.logger ?? deps.logger).child({ turn_id: request.turnId });
-    const stopper = new AbortController();
-    const unregister = cancellation.register(key, (reason) => stopper.abort(new TurnCancelledError(reason)));
-    const signals = [request.signal, stopper.signal];
-    if (request.onDisconnect === 'cancel') signals.push(request.clientGone);
-    const signal = AbortSignal.any(signals);
+    // The turn's logger, handed down to the chat service and the agent: one child per turn.
+    const log = request.logger
+      ? request.logger.child({ turn_id: request.turnId })
+      : deps.logger.child({ request_id: request.requestId, turn_id: request.turnId });
+    // Why someone else stopped the turn (cancel from any instance), told apart from its signals.
+    let stopped: TurnCancelledError | undefined;
+    const turn =
+      request.onDisconnect === 'cancel'
+        ? childAbort(request.signal, request.clientGone)
+        : childAbort(request.signal);
+    const unregister = cancellation.register(key, (reason) => {
+      stopped ??= new TurnCancelledError(reason);
+      turn.abort(stopped);
+    });
+    const { signal } = turn;
 
     const record: TurnRecord = {
       turnId: request.turnId,
@@ -205,11 +214,11 @@ export function createTurnService(deps: TurnServiceDeps) {
             { tenantId: request.tenantId, sessionId: request.sessionId, turnId },
             'interrupted',
           );
-        return chat.runTurn({ ...request, signal, interrupt }, onEvent);
+        return chat.runTurn({ ...request, signal, logger: log, interrupt }, onEvent);
       }
       if (!chat.resumeTurn) throw new ServiceError('AGENT_UNAVAILABLE', INTERNAL_MESSAGE);
       return chat.resumeTurn(
-        { ...request, signal, checkpoint: resumed.state.agent, decisions: resumed.decisions },
+        { ...request, signal, logger: log, checkpoint: resumed.state.agent, decisions: resumed.decisions },
         onEvent,
       );
     };
@@ -241,7 +250,7 @@ export function createTurnService(deps: TurnServiceDeps) {
               entry.call.duration_ms = Math.round(performance.now() - entry.startedAt);
             }
           }
-          emit({ ...event, session_id: request.sessionId }, false);
+          emit(eventData(event, request.sessionId), false);
         });
         if (result.paused) return await pauseTurn(result);
         emit(
@@ -296,6 +305,7 @@ export function createTurnService(deps: TurnServiceDeps) {
         throw error instanceof TurnCancelledError ? error : err;
       } finally {
         unregister();
+        turn.dispose();
       }
     })();
 
@@ -379,8 +389,7 @@ export function createTurnService(deps: TurnServiceDeps) {
 
     /** Why the turn ended early: its status, and the error its `error` event shows. */
     function describeFailure(err: unknown): { status: TurnStatus; error: ServiceError } {
-      const stopped: unknown = stopper.signal.reason;
-      if (stopped instanceof TurnCancelledError) return { status: stopped.reason, error: stopped };
+      if (stopped) return { status: stopped.reason, error: stopped };
       const aborted: unknown = request.signal.reason;
       if (request.signal.aborted) {
         const error =
@@ -501,3 +510,33 @@ export function createTurnService(deps: TurnServiceDeps) {
 }
 
 export type TurnService = ReturnType<typeof createTurnService>;
+
+/**
+ * An agent event as the stream and the replay carry it, built with one fixed shape per type (a
+ * spread into a new object literal gave every event a hidden class of its own).
+ */
+function eventData(
+  event: Exclude<AgentEvent, { type: 'approval_required' | 'approval_decided' }>,
+  sessionId: string,
+): Record<string, unknown> {
+  switch (event.type) {
+    case 'token':
+      return { type: 'token', content: event.content, session_id: sessionId };
+    case 'tool_call':
+      return {
+        type: 'tool_call',
+        id: event.id,
+        name: event.name,
+        arguments: event.arguments,
+        session_id: sessionId,
+      };
+    case 'tool_result':
+      return {
+        type: 'tool_result',
+        id: event.id,
+        name: event.name,
+        status: event.status,
+        session_id: sessionId,
+      };
+  }
+}

@@ -37,27 +37,43 @@ export function raceAbort<T>(
 }
 
 export interface ChildAbort {
-  /** Aborted with the parent's reason when the parent aborts, or by `abort`. */
+  /** Aborted with a parent's reason when a parent aborts, or by `abort`. */
   readonly signal: AbortSignal;
   abort(reason?: unknown): void;
-  /** Removes the listener from the parent; call it when the child's work is over. */
+  /** Removes the listeners from the parents; call it when the child's work is over. */
   dispose(): void;
 }
 
 /**
- * What `AbortSignal.any([parent, own.signal])` gives, with one controller and one listener on the
- * parent that `dispose` removes, so that a turn-long signal does not collect a composite signal (and
- * its weak references) for every step and tool call.
+ * What `AbortSignal.any([...parents, own.signal])` gives, with one controller and one listener per
+ * parent that `dispose` removes. A long-lived parent (a turn's signal, a lock's signal that never
+ * aborts) thus collects nothing: `AbortSignal.any` leaves a weak reference in each parent's set of
+ * dependants for every composite signal, which such a parent keeps for as long as it lives.
  */
-export function childAbort(parent: AbortSignal): ChildAbort {
+export function childAbort(...parents: AbortSignal[]): ChildAbort {
   const controller = new AbortController();
-  const onAbort = () => controller.abort(parent.reason);
-  if (parent.aborted) controller.abort(parent.reason);
-  else parent.addEventListener('abort', onAbort, { once: true });
+  const listening: Array<[AbortSignal, () => void]> = [];
+  const dispose = () => {
+    for (const [parent, onAbort] of listening) parent.removeEventListener('abort', onAbort);
+    listening.length = 0;
+  };
+  for (const parent of parents) {
+    if (parent.aborted) {
+      controller.abort(parent.reason);
+      break;
+    }
+    const onAbort = () => {
+      controller.abort(parent.reason);
+      dispose();
+    };
+    parent.addEventListener('abort', onAbort, { once: true });
+    listening.push([parent, onAbort]);
+  }
+  if (controller.signal.aborted) dispose();
   return {
     signal: controller.signal,
     abort: (reason?: unknown) => controller.abort(reason),
-    dispose: () => parent.removeEventListener('abort', onAbort),
+    dispose,
   };
 }
 

@@ -10,6 +10,7 @@ import type {
   SessionStore,
   SessionSummary,
   StoredMessage,
+  ToolCallRecord,
 } from './types.js';
 
 export type SessionRemovalReason = 'expired' | 'evicted';
@@ -65,11 +66,14 @@ export function memorySessionStoreOptions(
 interface Entry {
   readonly tenantId: string;
   readonly sessionId: string;
-  readonly createdAt: string;
+  readonly createdAtMs: number;
   lastActivityMs: number;
-  readonly messages: StoredMessage[];
-  /** Size of each message in `messages` (same index), measured once when it was stored. */
-  readonly sizes: number[];
+  /**
+   * Frozen, and replaced rather than changed when messages come or go, so that a snapshot hands it
+   * out as it is. Exactly as long as it needs to be: an idle session keeps no spare slots.
+   */
+  messages: readonly StoredMessage[];
+  /** Sum of `messageBytes` over `messages`. */
   bytes: number;
   attributes: SessionAttributes;
 }
@@ -169,10 +173,9 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     const entry: Entry = {
       tenantId: key.tenantId,
       sessionId: key.sessionId,
-      createdAt: new Date(at).toISOString(),
+      createdAtMs: at,
       lastActivityMs: at,
-      messages: [],
-      sizes: [],
+      messages: NO_MESSAGES,
       bytes: 0,
       attributes: EMPTY_ATTRIBUTES,
     };
@@ -186,13 +189,11 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     return entry;
   }
 
-  function push(entry: Entry, messages: readonly StoredMessage[], sizes: readonly number[]): void {
-    entry.messages.push(...messages);
-    entry.sizes.push(...sizes);
-    for (const size of sizes) {
-      entry.bytes += size;
-      totalBytes += size;
-    }
+  function push(entry: Entry, messages: readonly StoredMessage[], bytes: number): void {
+    if (messages.length === 0) return;
+    entry.messages = Object.freeze(entry.messages.length === 0 ? messages : entry.messages.concat(messages));
+    entry.bytes += bytes;
+    totalBytes += bytes;
   }
 
   /**
@@ -200,16 +201,17 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
    * message was dropped, so history never opens with an answer to a question it no longer has.
    */
   function dropOldest(entry: Entry, minimum: number): void {
-    const { messages, sizes } = entry;
+    const { messages } = entry;
     const start = trimStart(
       messages.map((m) => m.role),
       minimum,
     );
-    messages.splice(0, start);
-    for (const size of sizes.splice(0, start)) {
-      entry.bytes -= size;
-      totalBytes -= size;
-    }
+    if (start === 0) return;
+    let dropped = 0;
+    for (let i = 0; i < start && i < messages.length; i++) dropped += messageBytes(messages[i]!);
+    entry.messages = Object.freeze(messages.slice(start));
+    entry.bytes -= dropped;
+    totalBytes -= dropped;
   }
 
   function trimToCount(entry: Entry): void {
@@ -222,7 +224,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     let over = entry.bytes - maxBytes;
     if (over <= 0) return;
     let count = 0;
-    while (over > 0 && count < entry.sizes.length) over -= entry.sizes[count++] ?? 0;
+    while (over > 0 && count < entry.messages.length) over -= messageBytes(entry.messages[count++]!);
     dropOldest(entry, count);
   }
 
@@ -241,9 +243,9 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     return {
       tenantId: entry.tenantId,
       sessionId: entry.sessionId,
-      createdAt: entry.createdAt,
+      createdAt: new Date(entry.createdAtMs).toISOString(),
       lastActivity: new Date(entry.lastActivityMs).toISOString(),
-      messages: Object.freeze(entry.messages.slice()),
+      messages: entry.messages,
       attributes: entry.attributes,
     };
   }
@@ -252,7 +254,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     return {
       session_id: entry.sessionId,
       message_count: countConversationMessages(entry.messages),
-      created_at: entry.createdAt,
+      created_at: new Date(entry.createdAtMs).toISOString(),
       last_activity: new Date(entry.lastActivityMs).toISOString(),
       attributes: entry.attributes,
     };
@@ -277,9 +279,11 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       attributes?: SessionAttributesPatch,
     ): Promise<SessionSnapshot> {
       const patch = attributes ? checkAttributesPatch(attributes) : [];
-      // Cloned and frozen so that neither the caller's objects nor any snapshot can change history.
-      const copies = messages.map((message) => deepFreeze(structuredClone(message)));
-      const sizes = copies.map(messageBytes);
+      // Copied and frozen so that neither the caller's objects nor any snapshot can change history.
+      // Strings are immutable: the copies share them with the caller instead of duplicating them.
+      const copies = messages.map(frozenMessage);
+      let bytes = 0;
+      for (const copy of copies) bytes += messageBytes(copy);
       const at = stamp();
       const existing = findLive(key, at);
       // Computed before anything changes, so a patch that breaks the bounds changes nothing.
@@ -287,7 +291,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       const entry = existing ?? create(key, at);
       if (existing) touch(existing, at);
       entry.attributes = nextAttributes;
-      push(entry, copies, sizes);
+      push(entry, copies, bytes);
       trimToCount(entry);
       trimToBudget(entry);
       evictForBudget(entry, at);
@@ -359,6 +363,52 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 }
 
 export type MemorySessionStore = ReturnType<typeof createMemorySessionStore>;
+
+const NO_MESSAGES: readonly StoredMessage[] = Object.freeze([]);
+
+/**
+ * A frozen copy of a message with only the fields a StoredMessage has. The optional ones are added in
+ * one fixed order, so messages of one kind share one hidden class.
+ */
+function frozenMessage(message: StoredMessage): StoredMessage {
+  const { role, content, timestamp } = message;
+  const copy: StoredMessage = { role, content, timestamp };
+  if (message.tool_calls !== undefined)
+    copy.tool_calls = Object.freeze(message.tool_calls.map(frozenCall)) as ToolCallRecord[];
+  if (message.interrupted !== undefined) copy.interrupted = message.interrupted;
+  if (message.turn_id !== undefined) copy.turn_id = message.turn_id;
+  return Object.freeze(copy);
+}
+
+function frozenCall(call: ToolCallRecord): ToolCallRecord {
+  const { id, name, status, duration_ms } = call;
+  const args = frozenValue(call.arguments);
+  return Object.freeze(
+    call.result === undefined
+      ? { id, name, arguments: args, status, duration_ms }
+      : { id, name, arguments: args, status, duration_ms, result: call.result },
+  );
+}
+
+/** A deep frozen copy of a JSON-like value (tool arguments); anything else is structured-cloned. */
+function frozenValue(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenValue));
+  if (Object.getPrototypeOf(value) !== Object.prototype) return deepFreeze(structuredClone(value));
+  const copy: Record<string, unknown> = {};
+  for (const [name, inner] of Object.entries(value)) {
+    // An own `__proto__` (JSON.parse makes one) stays data; assigning it would set the prototype.
+    if (name === '__proto__') {
+      Object.defineProperty(copy, name, {
+        value: frozenValue(inner),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else copy[name] = frozenValue(inner);
+  }
+  return Object.freeze(copy);
+}
 
 /** V8 may store a string in one byte per character; two is the bound a budget must assume. */
 function messageBytes(message: StoredMessage): number {

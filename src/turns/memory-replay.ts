@@ -1,3 +1,5 @@
+import type { Usage } from '../agent/types.js';
+import type { ToolCallRecord } from '../sessions/types.js';
 import {
   MAX_EVENTS_PER_TURN,
   type ReadOptions,
@@ -7,6 +9,7 @@ import {
   type TurnOutcome,
   type TurnRecord,
   type TurnReplayStore,
+  type TurnStatus,
 } from './replay.js';
 
 export interface MemoryReplayOptions {
@@ -15,152 +18,508 @@ export interface MemoryReplayOptions {
   maxEventsPerTurn?: number;
   /** Events kept over all turns; the oldest finished turns go first when it is reached. */
   maxEventsTotal?: number;
+  /** Epoch milliseconds; injectable so tests control time. */
+  now?: () => number;
+  /** How often expired turns are released; defaults to min(60 s, TTL). */
+  sweepIntervalMs?: number;
 }
 
-interface Entry {
+/** A turn still running: its record and events as they were given. */
+interface Running extends TurnKey {
+  readonly finished: false;
+  /** Another turn with the same turn id under another tenant or session (rare: ids are UUIDs). */
+  next: Slot | undefined;
+  removed: boolean;
   record: TurnRecord;
   events: ReplayEvent[];
+  /** The last event (`done` or `error`) has been appended. */
   ended: boolean;
-  waiters: Set<() => void>;
-  expiry?: NodeJS.Timeout;
+  waiters: Array<() => void> | undefined;
 }
 
-/** The replay buffer of one instance: turns in insertion order, so the oldest are evicted first. */
+/**
+ * A finished turn, compacted: one JSON string with the record and an encoding of its events (a
+ * token is its length within the answer, a tool call or result refers to the record's tool calls,
+ * `done` to the record), and the answer itself, which is the same string the session stores.
+ * Decoded only when a client asks for the turn's status or events, which is rare.
+ */
+interface Finished extends TurnKey {
+  readonly finished: true;
+  next: Slot | undefined;
+  removed: boolean;
+  readonly packed: string;
+  readonly message: string | undefined;
+  readonly eventCount: number;
+  readonly expiresAt: number;
+}
+
+type Slot = Running | Finished;
+
+/**
+ * `packed`: [status, requestId, owner, startedAt, endedAt, usage, toolCalls, firstSeq, items, text]
+ * where a time is epoch milliseconds when that gives back the same ISO string, a tool call is [id, name, arguments, status, duration_ms], `text` is null when the tokens
+ * spell the answer, and an item is one event: a number (a token of that many characters of the
+ * text), "c<k>" / "r<k>" (tool_call / tool_result of tool call k), ["d", message_count] (`done`),
+ * or the event's data as it was.
+ */
+type PackedCall = [string, string, unknown, ToolCallRecord['status'], number];
+type PackedItem = number | string | ['d', number] | Record<string, unknown>;
+type Packed = [
+  TurnStatus,
+  string,
+  string | null,
+  string | number,
+  string | number | null,
+  Usage | null,
+  PackedCall[],
+  number,
+  PackedItem[],
+  string | null,
+];
+
+const TOKEN_KEYS = ['type', 'content', 'session_id'];
+const TOOL_CALL_KEYS = ['type', 'id', 'name', 'arguments', 'session_id'];
+const TOOL_RESULT_KEYS = ['type', 'id', 'name', 'status', 'session_id'];
+const DONE_KEYS = ['type', 'turn_id', 'session_id', 'message_count', 'request_id'];
+const DONE_KEYS_WITH_USAGE = [...DONE_KEYS, 'usage'];
+
+function hasKeys(data: Record<string, unknown>, keys: readonly string[]): boolean {
+  let i = 0;
+  for (const name in data) {
+    if (!Object.hasOwn(data, name)) return false;
+    if (keys[i] !== name) return false;
+    i += 1;
+  }
+  return i === keys.length;
+}
+
+/**
+ * V8 builds a JSON.stringify result as a rope of parts; converting it to a number (NaN here) makes
+ * the engine flatten it in place, after which the collector drops the parts and keeps one flat
+ * string: about 40 % less for a packed turn.
+ */
+function flat(text: string): string {
+  void Number(text);
+  return text;
+}
+
+const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+/** An ISO time as epoch milliseconds, when that is exactly what it turns back into. */
+function packTime(iso: string): string | number {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === iso ? ms : iso;
+}
+
+const unpackTime = (time: string | number) =>
+  typeof time === 'number' ? new Date(time).toISOString() : time;
+
+/** Encodes a finished turn; every event decodes to what was appended (checked field by field). */
+function pack(record: TurnRecord, events: readonly ReplayEvent[]): { packed: string; message?: string } {
+  const { sessionId, turnId } = record;
+  const calls = record.toolCalls;
+  const callIndex = (id: unknown) => calls.findIndex((c) => c.id === id);
+  const items: PackedItem[] = [];
+  let text = '';
+  for (const { data } of events) {
+    const type = data.type;
+    if (type === 'token' && typeof data.content === 'string' && data.session_id === sessionId) {
+      if (hasKeys(data, TOKEN_KEYS)) {
+        text += data.content;
+        items.push(data.content.length);
+        continue;
+      }
+    } else if ((type === 'tool_call' || type === 'tool_result') && data.session_id === sessionId) {
+      const k = callIndex(data.id);
+      const call = calls[k];
+      if (
+        call &&
+        call.name === data.name &&
+        (type === 'tool_call'
+          ? hasKeys(data, TOOL_CALL_KEYS) && sameJson(call.arguments, data.arguments)
+          : hasKeys(data, TOOL_RESULT_KEYS) && call.status === data.status)
+      ) {
+        items.push(`${type === 'tool_call' ? 'c' : 'r'}${k}`);
+        continue;
+      }
+    } else if (
+      type === 'done' &&
+      data.turn_id === turnId &&
+      data.session_id === sessionId &&
+      data.request_id === record.requestId &&
+      typeof data.message_count === 'number' &&
+      (record.usage === undefined
+        ? hasKeys(data, DONE_KEYS)
+        : hasKeys(data, DONE_KEYS_WITH_USAGE) && sameJson(record.usage, data.usage))
+    ) {
+      items.push(['d', data.message_count]);
+      continue;
+    }
+    items.push(data);
+  }
+  const message = record.message;
+  const packed: Packed = [
+    record.status,
+    record.requestId,
+    record.owner ?? null,
+    packTime(record.startedAt),
+    record.endedAt === undefined ? null : packTime(record.endedAt),
+    record.usage ?? null,
+    calls.map((c) => [c.id, c.name, c.arguments, c.status, c.duration_ms]),
+    events[0]?.seq ?? 1,
+    items,
+    text === (message ?? '') ? null : text,
+  ];
+  return { packed: flat(JSON.stringify(packed)), ...(message !== undefined ? { message } : {}) };
+}
+
+function unpack(slot: Finished): { record: TurnRecord; events: ReplayEvent[] } {
+  const [status, requestId, owner, startedAt, endedAt, usage, packedCalls, firstSeq, items, stored] =
+    JSON.parse(slot.packed) as Packed;
+  const { tenantId, sessionId, turnId } = slot;
+  const toolCalls: ToolCallRecord[] = packedCalls.map(([id, name, args, callStatus, durationMs]) => ({
+    id,
+    name,
+    arguments: args,
+    status: callStatus,
+    duration_ms: durationMs,
+  }));
+  const record: TurnRecord = {
+    turnId,
+    tenantId,
+    sessionId,
+    status,
+    requestId,
+    ...(owner !== null ? { owner } : {}),
+    startedAt: unpackTime(startedAt),
+    ...(endedAt !== null ? { endedAt: unpackTime(endedAt) } : {}),
+    ...(slot.message !== undefined ? { message: slot.message } : {}),
+    toolCalls,
+    ...(usage !== null ? { usage } : {}),
+  };
+  const text = stored ?? slot.message ?? '';
+  let at = 0;
+  const events = items.map((item, i): ReplayEvent => {
+    const seq = firstSeq + i;
+    if (typeof item === 'number') {
+      const content = text.slice(at, at + item);
+      at += item;
+      return { seq, data: { type: 'token', content, session_id: sessionId } };
+    }
+    if (typeof item === 'string') {
+      const call = toolCalls[Number(item.slice(1))] as ToolCallRecord;
+      return {
+        seq,
+        data:
+          item[0] === 'c'
+            ? {
+                type: 'tool_call',
+                id: call.id,
+                name: call.name,
+                arguments: call.arguments,
+                session_id: sessionId,
+              }
+            : {
+                type: 'tool_result',
+                id: call.id,
+                name: call.name,
+                status: call.status,
+                session_id: sessionId,
+              },
+      };
+    }
+    if (Array.isArray(item)) {
+      return {
+        seq,
+        data: {
+          type: 'done',
+          turn_id: turnId,
+          session_id: sessionId,
+          message_count: item[1],
+          request_id: requestId,
+          ...(usage !== null ? { usage } : {}),
+        },
+      };
+    }
+    return { seq, data: item };
+  });
+  return { record, events };
+}
+
+/**
+ * The replay buffer of one instance. A running turn keeps its events as they come; a finished one is
+ * compacted into one string (see `Finished`) and expires TURN_REPLAY_TTL_SECONDS after its end,
+ * checked whenever it is looked up and swept by one timer for the whole store (none per turn).
+ */
 export function createMemoryReplayStore(options: MemoryReplayOptions) {
   const perTurn = options.maxEventsPerTurn ?? MAX_EVENTS_PER_TURN;
   const total = options.maxEventsTotal ?? 200_000;
-  // Nested maps keep tenant, session and turn ids apart without joining them into one string.
-  const turns = new Map<string, Map<string, Map<string, Entry>>>();
-  /** Every entry in the order it began, for eviction. */
-  const order = new Set<Entry>();
+  const ttlMs = options.ttlSeconds * 1000;
+  const now = options.now ?? (() => Date.now());
+  // Turn ids are UUIDs: keyed by them alone, with the rare clash of two keys chained in the slot.
+  const turns = new Map<string, Slot>();
+  /** Finished turns in the order they finished (so by expiry); removed ones are skipped. */
+  let finishedQueue: Finished[] = [];
+  let head = 0;
   let eventCount = 0;
+  let turnCount = 0;
 
-  function find(key: TurnKey): Entry | undefined {
-    return turns.get(key.tenantId)?.get(key.sessionId)?.get(key.turnId);
+  const sameKey = (slot: Slot, key: TurnKey) =>
+    slot.tenantId === key.tenantId && slot.sessionId === key.sessionId;
+
+  function find(key: TurnKey): Slot | undefined {
+    let slot = turns.get(key.turnId);
+    while (slot && !sameKey(slot, key)) slot = slot.next;
+    if (slot?.finished && slot.expiresAt <= now()) {
+      remove(slot);
+      return undefined;
+    }
+    return slot;
   }
 
-  function remove(entry: Entry): void {
-    const { tenantId, sessionId, turnId } = entry.record;
-    const sessions = turns.get(tenantId);
-    const session = sessions?.get(sessionId);
-    if (session?.get(turnId) !== entry) return;
-    session.delete(turnId);
-    if (session.size === 0) sessions?.delete(sessionId);
-    if (sessions?.size === 0) turns.delete(tenantId);
-    order.delete(entry);
-    eventCount -= entry.events.length;
-    clearTimeout(entry.expiry);
-    wake(entry);
+  function insert(slot: Slot): void {
+    const first = turns.get(slot.turnId);
+    if (first) slot.next = first;
+    turns.set(slot.turnId, slot);
   }
 
-  function wake(entry: Entry): void {
-    for (const waiter of entry.waiters) waiter();
-    entry.waiters.clear();
+  /** Puts `replacement` where `slot` was (a running turn that finished). */
+  function replace(slot: Slot, replacement: Slot): void {
+    replacement.next = slot.next;
+    const first = turns.get(slot.turnId);
+    if (first === slot) turns.set(slot.turnId, replacement);
+    else {
+      let prev = first;
+      while (prev && prev.next !== slot) prev = prev.next;
+      if (prev) prev.next = replacement;
+    }
+    slot.removed = true;
+  }
+
+  function remove(slot: Slot): void {
+    if (slot.removed) return;
+    slot.removed = true;
+    const id = slot.turnId;
+    const first = turns.get(id);
+    if (first === slot) {
+      if (slot.next) turns.set(id, slot.next);
+      else turns.delete(id);
+    } else {
+      let prev = first;
+      while (prev && prev.next !== slot) prev = prev.next;
+      if (prev) prev.next = slot.next;
+    }
+    turnCount -= 1;
+    eventCount -= slot.finished ? slot.eventCount : slot.events.length;
+    if (!slot.finished) wake(slot);
+  }
+
+  function wake(slot: Running): void {
+    const waiters = slot.waiters;
+    if (!waiters) return;
+    slot.waiters = undefined;
+    for (const waiter of waiters) waiter();
+  }
+
+  /** Drops removed turns from the front of the queue, and the expired ones (all of them, in order). */
+  function sweep(at: number): void {
+    while (head < finishedQueue.length) {
+      const slot = finishedQueue[head] as Finished;
+      if (!slot.removed && slot.expiresAt > at) break;
+      remove(slot);
+      head += 1;
+    }
+    compactQueue();
+  }
+
+  function compactQueue(): void {
+    if (head > 1024 && head * 2 > finishedQueue.length) {
+      finishedQueue = finishedQueue.slice(head);
+      head = 0;
+    }
   }
 
   /** Finished turns make room first; a running turn loses its oldest events only when none is left. */
   function makeRoom(): void {
-    for (const entry of order) {
-      if (eventCount <= total) return;
-      if (entry.ended) remove(entry);
+    while (eventCount > total && head < finishedQueue.length) {
+      remove(finishedQueue[head] as Finished);
+      head += 1;
     }
-    for (const entry of order) {
-      if (eventCount <= total) return;
-      const drop = Math.min(entry.events.length, eventCount - total);
-      entry.events.splice(0, drop);
-      eventCount -= drop;
+    compactQueue();
+    if (eventCount <= total) return;
+    for (const first of turns.values()) {
+      for (let slot: Slot | undefined = first; slot; slot = slot.next) {
+        if (eventCount <= total) return;
+        if (slot.finished) continue;
+        const drop = Math.min(slot.events.length, eventCount - total);
+        slot.events.splice(0, drop);
+        eventCount -= drop;
+      }
     }
   }
 
+  function finishSlot(slot: Running, record: TurnRecord): void {
+    const { packed, message } = pack(record, slot.events);
+    const finished: Finished = {
+      finished: true,
+      tenantId: slot.tenantId,
+      sessionId: slot.sessionId,
+      turnId: slot.turnId,
+      next: undefined,
+      removed: false,
+      packed,
+      message,
+      eventCount: slot.events.length,
+      expiresAt: now() + ttlMs,
+    };
+    replace(slot, finished);
+    finishedQueue.push(finished);
+    wake(slot);
+  }
+
+  // Node turns delays above 2^31-1 ms into 1 ms, which would make the sweeper spin.
+  const sweepIntervalMs = Math.min(
+    2_147_483_647,
+    options.sweepIntervalMs ?? Math.max(1000, Math.min(60_000, ttlMs)),
+  );
+  const sweeper = setInterval(() => sweep(now()), sweepIntervalMs);
+  // Housekeeping only: it must never be what keeps the process from exiting.
+  sweeper.unref();
+
   const store = {
     async begin(record: TurnRecord): Promise<void> {
+      sweep(now());
       const existing = find(record);
       if (existing) remove(existing);
-      const entry: Entry = { record: { ...record }, events: [], ended: false, waiters: new Set() };
-      let sessions = turns.get(record.tenantId);
-      if (!sessions) {
-        sessions = new Map();
-        turns.set(record.tenantId, sessions);
-      }
-      let session = sessions.get(record.sessionId);
-      if (!session) {
-        session = new Map();
-        sessions.set(record.sessionId, session);
-      }
-      session.set(record.turnId, entry);
-      order.add(entry);
+      const { tenantId, sessionId, turnId } = record;
+      insert({
+        finished: false,
+        tenantId,
+        sessionId,
+        turnId,
+        next: undefined,
+        removed: false,
+        record: { ...record },
+        events: [],
+        ended: false,
+        waiters: undefined,
+      });
+      turnCount += 1;
     },
 
     async reopen(record: TurnRecord): Promise<void> {
-      const entry = find(record);
-      if (!entry) return store.begin(record);
-      clearTimeout(entry.expiry);
-      delete entry.expiry;
-      entry.record = { ...record };
-      entry.ended = false;
+      const slot = find(record);
+      if (!slot) return store.begin(record);
+      if (!slot.finished) {
+        slot.record = { ...record };
+        slot.ended = false;
+        return;
+      }
+      // A paused turn goes on: unpacked again, and no longer due to expire.
+      const running: Running = {
+        finished: false,
+        tenantId: slot.tenantId,
+        sessionId: slot.sessionId,
+        turnId: slot.turnId,
+        next: undefined,
+        removed: false,
+        record: { ...record },
+        events: unpack(slot).events,
+        ended: false,
+        waiters: undefined,
+      };
+      replace(slot, running);
     },
 
     async append(key: TurnKey, event: ReplayEvent, last: boolean): Promise<void> {
-      const entry = find(key);
-      if (!entry || entry.ended) return;
-      entry.events.push(event);
+      const slot = find(key);
+      if (!slot || slot.finished || slot.ended) return;
+      slot.events.push(event);
       eventCount += 1;
-      if (entry.events.length > perTurn) {
-        entry.events.shift();
+      if (slot.events.length > perTurn) {
+        slot.events.shift();
         eventCount -= 1;
       }
-      if (last) entry.ended = true;
+      if (last) slot.ended = true;
       if (eventCount > total) makeRoom();
-      wake(entry);
+      wake(slot);
     },
 
     async finish(key: TurnKey, outcome: TurnOutcome): Promise<void> {
-      const entry = find(key);
-      if (!entry) return;
-      entry.record = { ...entry.record, ...outcome, endedAt: new Date().toISOString() };
-      entry.ended = true;
-      clearTimeout(entry.expiry);
-      entry.expiry = setTimeout(() => remove(entry), options.ttlSeconds * 1000);
-      entry.expiry.unref();
-      wake(entry);
+      const slot = find(key);
+      if (!slot) return;
+      const endedAt = new Date(now()).toISOString();
+      if (slot.finished) {
+        // Finished twice: the later outcome wins, as it would on a running record.
+        const { record, events } = unpack(slot);
+        const running: Running = {
+          finished: false,
+          tenantId: slot.tenantId,
+          sessionId: slot.sessionId,
+          turnId: slot.turnId,
+          next: undefined,
+          removed: false,
+          record,
+          events,
+          ended: true,
+          waiters: undefined,
+        };
+        replace(slot, running);
+        finishSlot(running, { ...record, ...outcome, endedAt });
+        return;
+      }
+      finishSlot(slot, { ...slot.record, ...outcome, endedAt });
     },
 
     async get(key: TurnKey): Promise<TurnRecord | undefined> {
-      const entry = find(key);
-      return entry ? { ...entry.record } : undefined;
+      const slot = find(key);
+      if (!slot) return undefined;
+      return slot.finished ? unpack(slot).record : { ...slot.record };
     },
 
     async read(key: TurnKey, afterSeq: number, readOptions: ReadOptions): Promise<ReadResult> {
-      const entry = find(key);
-      if (!entry) return { events: [], ended: true };
-      const after = () => entry.events.filter((event) => event.seq > afterSeq);
-      let events = after();
-      if (events.length === 0 && !entry.ended && readOptions.waitMs > 0 && !readOptions.signal?.aborted) {
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            readOptions.signal?.removeEventListener('abort', done);
-            entry.waiters.delete(done);
-            resolve();
-          };
-          const timer = setTimeout(done, readOptions.waitMs);
-          readOptions.signal?.addEventListener('abort', done, { once: true });
-          entry.waiters.add(done);
-        });
-        events = after();
+      let slot = find(key);
+      if (!slot) return { events: [], ended: true };
+      if (!slot.finished && !slot.ended && readOptions.waitMs > 0 && !readOptions.signal?.aborted) {
+        const running = slot;
+        if (!running.events.some((event) => event.seq > afterSeq)) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              readOptions.signal?.removeEventListener('abort', done);
+              const at = running.waiters?.indexOf(done) ?? -1;
+              if (at >= 0) running.waiters?.splice(at, 1);
+              resolve();
+            };
+            const timer = setTimeout(done, readOptions.waitMs);
+            readOptions.signal?.addEventListener('abort', done, { once: true });
+            running.waiters ??= [];
+            running.waiters.push(done);
+          });
+          // It may have finished (and been compacted) or gone meanwhile.
+          slot = find(key);
+          if (!slot) return { events: [], ended: true };
+        }
       }
-      const lastSent = entry.events.at(-1)?.seq ?? 0;
-      const ended = entry.ended && (events.at(-1)?.seq ?? afterSeq) >= lastSent;
-      return { events, ended };
+      const all = slot.finished ? unpack(slot).events : slot.events;
+      const events = all.filter((event) => event.seq > afterSeq);
+      const ended = slot.finished || slot.ended;
+      const lastSent = all.at(-1)?.seq ?? 0;
+      return { events, ended: ended && (events.at(-1)?.seq ?? afterSeq) >= lastSent };
     },
 
     /** Turns held (tests and metrics). */
     size(): number {
-      return order.size;
+      return turnCount;
     },
 
     async close(): Promise<void> {
-      for (const entry of [...order]) remove(entry);
+      clearInterval(sweeper);
+      for (const first of [...turns.values()]) {
+        for (let slot: Slot | undefined = first; slot; slot = slot.next) remove(slot);
+      }
+      finishedQueue = [];
+      head = 0;
     },
   };
   return store satisfies TurnReplayStore;

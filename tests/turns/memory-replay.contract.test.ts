@@ -39,3 +39,126 @@ describe('memory replay store bounds', () => {
     await store.close();
   });
 });
+
+describe('memory replay store: finished turns', () => {
+  const key = { tenantId: 'acme', sessionId: 's-1', turnId: 'turn-1' };
+  const begin = (store: ReturnType<typeof createMemoryReplayStore>, k = key) =>
+    store.begin({
+      ...k,
+      status: 'running',
+      requestId: 'req-1',
+      owner: 'cust-1',
+      startedAt: '2026-01-02T03:04:05.678Z',
+      toolCalls: [],
+    });
+  const toolCall = { id: 'call_1', name: 'get_order', arguments: { order_id: 42, note: 'a "b"' } };
+  const usage = { prompt_tokens: 20, completion_tokens: 10, total_tokens: 30 };
+  const events = [
+    { type: 'token', content: 'Let me look.', session_id: 's-1' },
+    { type: 'tool_call', ...toolCall, session_id: 's-1' },
+    { type: 'tool_result', id: 'call_1', name: 'get_order', status: 'ok', session_id: 's-1' },
+    { type: 'token', content: '\n\n', session_id: 's-1' },
+    { type: 'token', content: 'Order 42 ', session_id: 's-1' },
+    { type: 'token', content: 'shipped. ✓', session_id: 's-1' },
+    // Not of the usual shapes: kept as it was.
+    { type: 'token', content: 'x', session_id: 'elsewhere' },
+    { type: 'custom', value: [1, null, { deep: true }] },
+    {
+      type: 'done',
+      turn_id: 'turn-1',
+      session_id: 's-1',
+      message_count: 2,
+      request_id: 'req-1',
+      usage,
+    },
+  ];
+
+  it('replays every event and reads back the record exactly as they were given, once finished', async () => {
+    const store = createMemoryReplayStore({ ttlSeconds: 600 });
+    await begin(store);
+    for (const [i, data] of events.entries()) {
+      await store.append(key, { seq: i + 1, data }, i === events.length - 1);
+    }
+    const live = await store.read(key, 0, { waitMs: 0 });
+    await store.finish(key, {
+      status: 'completed',
+      message: 'Let me look.\n\nOrder 42 shipped. ✓',
+      toolCalls: [{ ...toolCall, status: 'ok', duration_ms: 7, result: '{"order":{}}' }],
+      usage,
+    });
+    const replayed = await store.read(key, 0, { waitMs: 0 });
+    expect(replayed).toEqual(live);
+    expect(replayed.events.map((e) => e.data)).toEqual(events);
+    expect((await store.read(key, 4, { waitMs: 0 })).events.map((e) => e.seq)).toEqual([5, 6, 7, 8, 9]);
+    const record = await store.get(key);
+    expect(record).toEqual({
+      ...key,
+      status: 'completed',
+      requestId: 'req-1',
+      owner: 'cust-1',
+      startedAt: '2026-01-02T03:04:05.678Z',
+      endedAt: expect.any(String),
+      message: 'Let me look.\n\nOrder 42 shipped. ✓',
+      // The result is not part of a turn's status.
+      toolCalls: [{ ...toolCall, status: 'ok', duration_ms: 7 }],
+      usage,
+    });
+    await store.close();
+  });
+
+  it('keeps tokens that do not spell the stored answer, and a turn without answer or usage', async () => {
+    const store = createMemoryReplayStore({ ttlSeconds: 600 });
+    await begin(store);
+    await store.append(key, { seq: 1, data: { type: 'token', content: 'Half', session_id: 's-1' } }, false);
+    await store.finish(key, { status: 'interrupted', message: 'Other', toolCalls: [] });
+    expect((await store.read(key, 0, { waitMs: 0 })).events).toEqual([
+      { seq: 1, data: { type: 'token', content: 'Half', session_id: 's-1' } },
+    ]);
+    expect(await store.get(key)).toMatchObject({ status: 'interrupted', message: 'Other' });
+
+    const quiet = { ...key, turnId: 'turn-2' };
+    await begin(store, quiet);
+    await store.finish(quiet, { status: 'cancelled', toolCalls: [] });
+    const record = await store.get(quiet);
+    expect(record).toMatchObject({ status: 'cancelled', toolCalls: [] });
+    expect(record).not.toHaveProperty('message');
+    expect(record).not.toHaveProperty('usage');
+    expect(await store.read(quiet, 0, { waitMs: 0 })).toEqual({ events: [], ended: true });
+    await store.close();
+  });
+
+  it('keeps two turns with one turn id apart when both run, under other tenants or sessions', async () => {
+    const store = createMemoryReplayStore({ ttlSeconds: 600 });
+    const a = { tenantId: 'a', sessionId: 's', turnId: 't' };
+    const b = { tenantId: 'b', sessionId: 's', turnId: 't' };
+    const c = { tenantId: 'a', sessionId: 'other', turnId: 't' };
+    for (const k of [a, b, c]) {
+      await begin(store, k);
+      await store.append(k, { seq: 1, data: { type: 'token', content: k.tenantId + k.sessionId } }, true);
+    }
+    await store.finish(b, { status: 'completed', toolCalls: [] });
+    for (const k of [a, b, c]) {
+      expect((await store.read(k, 0, { waitMs: 0 })).events[0]?.data).toEqual({
+        type: 'token',
+        content: k.tenantId + k.sessionId,
+      });
+    }
+    expect(store.size()).toBe(3);
+    await store.close();
+    expect(store.size()).toBe(0);
+  });
+
+  it('forgets a finished turn at its TTL on the store clock, with no timer per turn', async () => {
+    const clock = { t: Date.parse('2026-01-02T03:04:05.678Z') };
+    const store = createMemoryReplayStore({ ttlSeconds: 600, now: () => clock.t });
+    await begin(store);
+    await store.append(key, { seq: 1, data: { type: 'done' } }, true);
+    await store.finish(key, { status: 'completed', toolCalls: [] });
+    clock.t += 599_000;
+    expect((await store.get(key))?.status).toBe('completed');
+    clock.t += 1_000;
+    expect(await store.get(key)).toBeUndefined();
+    expect(store.size()).toBe(0);
+    await store.close();
+  });
+});

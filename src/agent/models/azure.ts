@@ -3,6 +3,7 @@ import { AzureOpenAI } from 'openai';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/load-config.js';
 import type { ChatModel } from '../types.js';
+import { createHttpFetch } from './http-fetch.js';
 import { LlmCredentialError } from './model-errors.js';
 import { createOpenAICompatibleModel } from './openai-compatible.js';
 import { sdkLogOptions } from './sdk-logger.js';
@@ -51,6 +52,7 @@ export function createAzureClient({ config, logger, credential }: AzureClientDep
     maxRetries: config.LLM_MAX_RETRIES,
     organization: null,
     project: null,
+    fetch: createHttpFetch(),
     ...sdkLogOptions(logger),
   };
 

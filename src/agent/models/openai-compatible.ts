@@ -158,6 +158,8 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
     let usage: Usage | undefined;
     let finishReason: string | undefined;
     let toolCallCount = 0;
+    /** The SDK's iteration ended by itself: the response was read to its end. */
+    let drained = false;
 
     try {
       const body: ChatCompletionCreateParamsStreaming = {
@@ -181,7 +183,10 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
         armIdleTimer();
         const next = await chunks.next();
         awaitingChunk = false;
-        if (next.done) break;
+        if (next.done) {
+          drained = true;
+          break;
+        }
         const chunk = next.value;
         if (chunk.usage) usage = toUsage(chunk.usage);
         for (const choice of chunk.choices ?? []) {
@@ -223,9 +228,13 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
       clearTimeout(idleTimer);
       signal.removeEventListener('abort', onCallerAbort);
       // Releases the HTTP request when the consumer stops early or the step failed half-way (with
-      // a shared reason: a fresh DOMException per step costs a stack trace nobody reads).
-      controller.abort(STEP_ENDED);
-      await chunks?.return?.().catch(() => undefined);
+      // a shared reason: a fresh DOMException per step costs a stack trace nobody reads). A response
+      // read to its end has nothing to release: aborting it anyway made the SDK and fetch build and
+      // dispatch an abort (with a DOMException of their own) on every step.
+      if (!drained || controller.signal.aborted) {
+        controller.abort(STEP_ENDED);
+        await chunks?.return?.().catch(() => undefined);
+      }
     }
   }
 

@@ -154,7 +154,8 @@ const chatRoutes: FastifyPluginAsyncZod<ChatRouteOptions> = async (app, opts) =>
       clientGone: turn.clientGone,
       onDisconnect: body.on_disconnect ?? opts.onDisconnect,
       onBusy: body.on_busy ?? 'enqueue',
-      logger: (request.log as Logger).child({ turn_id: turnId }),
+      // The turn service adds turn_id to it.
+      logger: request.log as Logger,
       streaming,
     };
     return { turns, tenantId, sessionId, turnId, turn, input, idempotency };

@@ -1,0 +1,148 @@
+import http, { type IncomingMessage } from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+
+/**
+ * A `fetch` for the model SDK over node:http(s) with keep-alive agents: the calls the SDK makes
+ * (a string body, a JSON or server-sent-events reply) without the WHATWG machinery of the global
+ * fetch, whose Request, body extraction and web-stream plumbing cost more per model call than the
+ * SDK itself. What the SDK reads is there: `status`, `ok`, `headers`, `url`, `body` as an async
+ * iterable of bytes (the SDK iterates it as it is), `text()` and `json()`.
+ *
+ * Behaves like fetch where the SDK depends on it: it rejects with a TypeError whose `cause` is the
+ * socket error when no response comes, with the signal's reason when the signal aborts first; an
+ * abort during the body ends the body's iteration with that reason. Any call it does not cover (a
+ * body that is not a string, a Request object) goes to the global fetch.
+ */
+export function createHttpFetch(options: { maxSockets?: number } = {}): typeof fetch {
+  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? Number.POSITIVE_INFINITY };
+  const httpAgent = new http.Agent(agentOptions);
+  const httpsAgent = new https.Agent(agentOptions);
+
+  const httpFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const body = init.body;
+    if (input instanceof Request || (body !== undefined && body !== null && typeof body !== 'string')) {
+      return fetch(input, init);
+    }
+    const url = typeof input === 'string' ? new URL(input) : input;
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
+    const signal = init.signal ?? undefined;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+
+    return new Promise<Response>((resolve, reject) => {
+      const headers = plainHeaders(init.headers);
+      if (typeof body === 'string' && headers['content-length'] === undefined) {
+        headers['content-length'] = String(Buffer.byteLength(body));
+      }
+      const secure = url.protocol === 'https:';
+      const req = (secure ? https : http).request(url, {
+        method: init.method ?? 'GET',
+        headers,
+        agent: secure ? httpsAgent : httpAgent,
+      });
+      let settled = false;
+      let stream: Readable | undefined;
+      const onAbort = () => {
+        const reason: unknown = signal?.reason;
+        req.destroy();
+        if (stream)
+          stream.destroy(reason instanceof Error ? reason : new DOMException('Aborted', 'AbortError'));
+        if (!settled) {
+          settled = true;
+          reject(reason);
+        }
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const cleanup = () => signal?.removeEventListener('abort', onAbort);
+      req.on('error', (err) => {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        reject(new TypeError('fetch failed', { cause: err }));
+      });
+      req.on('response', (res) => {
+        if (settled) {
+          res.destroy();
+          return;
+        }
+        settled = true;
+        stream = decoded(res);
+        stream.once('close', cleanup);
+        resolve(toResponse(url.href, res, stream));
+      });
+      req.end(body ?? undefined);
+    });
+  };
+  return httpFetch as typeof fetch;
+}
+
+function plainHeaders(headers: RequestInit['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!headers) return out;
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    for (const [name, value] of headers) out[name.toLowerCase()] = value;
+    return out;
+  }
+  for (const [name, value] of Object.entries(headers)) {
+    out[name.toLowerCase()] = typeof value === 'string' ? value : value.join(', ');
+  }
+  return out;
+}
+
+/** The body as sent, decompressed when the server compressed it (as fetch does). */
+function decoded(res: IncomingMessage): Readable {
+  const encoding = String(res.headers['content-encoding'] ?? '').toLowerCase();
+  const decoder =
+    encoding === 'gzip' || encoding === 'x-gzip'
+      ? zlib.createGunzip()
+      : encoding === 'deflate'
+        ? zlib.createInflate()
+        : encoding === 'br'
+          ? zlib.createBrotliDecompress()
+          : undefined;
+  if (!decoder) return res;
+  res.on('error', (err) => decoder.destroy(err));
+  decoder.on('close', () => res.destroy());
+  return res.pipe(decoder);
+}
+
+function toResponse(url: string, res: IncomingMessage, stream: Readable): Response {
+  const headers = new Headers();
+  const raw = res.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  const status = res.statusCode ?? 0;
+  let used = false;
+  const bytes = async (): Promise<Buffer> => {
+    if (used) throw new TypeError('Body is unusable: Body has already been read');
+    used = true;
+    const parts: Buffer[] = [];
+    for await (const part of stream) parts.push(part as Buffer);
+    return Buffer.concat(parts);
+  };
+  const response = {
+    status,
+    statusText: res.statusMessage ?? '',
+    ok: status >= 200 && status < 300,
+    headers,
+    url,
+    redirected: false,
+    type: 'basic',
+    get bodyUsed() {
+      return used;
+    },
+    body: {
+      [Symbol.asyncIterator]() {
+        used = true;
+        return stream[Symbol.asyncIterator]();
+      },
+    },
+    text: async () => (await bytes()).toString('utf8'),
+    json: async (): Promise<unknown> => JSON.parse((await bytes()).toString('utf8')),
+    arrayBuffer: async () => {
+      const buffer = await bytes();
+      return buffer.buffer.slice(buffer.byteOffset, buffer.byteOffset + buffer.byteLength);
+    },
+  };
+  return response as unknown as Response;
+}
