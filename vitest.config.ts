@@ -13,6 +13,8 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // One PostgreSQL server for the run (tests/helpers/postgres-server.ts, sharedPostgres()).
+    globalSetup: ['tests/global-setup.ts'],
     reporters: ['default'],
     coverage: {
       enabled: coverage,

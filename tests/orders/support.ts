@@ -7,7 +7,7 @@ import { type OrderDatabase, openOrderDatabase } from '../../src/db/open-databas
 import { createOrdersRepository, type OrdersRepository } from '../../src/tools/orders/repository.js';
 import { createOrderTools } from '../../src/tools/orders/tools.js';
 import { type Tool, type ToolContext, ToolError } from '../../src/tools/registry.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres-server.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres-server.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -39,15 +39,17 @@ export async function callTool(tool: Tool, args: unknown, ctx: ToolContext): Pro
   }
 }
 
-/** Every orders test runs on both engines; Postgres is a real server started once per test file. */
+/** Every orders test runs on both engines; Postgres is the run's server (one database per test file). */
 export const ENGINES = ['sqlite', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 let postgres: Promise<TestPostgres> | undefined;
+let ordersDatabase: string | undefined;
+let sqliteTemplate: string | undefined;
 
-/** The file's Postgres server, started on first use. */
+/** The file's Postgres server (the run's, see tests/global-setup.ts), reached on first use. */
 export function postgresServer(): Promise<TestPostgres> {
-  postgres ??= startPostgres();
+  postgres ??= sharedPostgres();
   return postgres;
 }
 
@@ -55,16 +57,61 @@ export function postgresServer(): Promise<TestPostgres> {
 export async function closeEngines(): Promise<void> {
   const started = postgres;
   postgres = undefined;
+  ordersDatabase = undefined;
   if (started) await (await started).close();
+  if (sqliteTemplate) fs.rmSync(path.dirname(sqliteTemplate), { recursive: true, force: true });
+  sqliteTemplate = undefined;
 }
 
-/** A fresh, migrated orders database on the engine: SQLite file in a temp folder, or a new Postgres database. */
+/**
+ * The file's Postgres orders database, emptied: every table of the schema truncated and its
+ * identities restarted, which leaves it as a freshly migrated one (ids from 1) without paying for a
+ * CREATE DATABASE and the migrations in every test. The first call creates it; the open migrates it.
+ */
+async function emptyPostgresDatabase(): Promise<string> {
+  const server = await postgresServer();
+  if (!ordersDatabase) {
+    ordersDatabase = await server.createDatabase('orders');
+    return ordersDatabase;
+  }
+  await server.query(
+    `DO $$
+     DECLARE tables text;
+     BEGIN
+       SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') INTO tables
+         FROM pg_tables WHERE schemaname = 'public';
+       IF tables IS NOT NULL THEN
+         EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY CASCADE';
+       END IF;
+     END $$`,
+    [],
+    ordersDatabase,
+  );
+  return ordersDatabase;
+}
+
+/**
+ * A migrated, empty SQLite orders file, made once per test file by the real migrations and copied
+ * for every test (a copy takes a fraction of running the migrations, which sync the disk).
+ */
+async function migratedSqliteTemplate(): Promise<string> {
+  if (sqliteTemplate) return sqliteTemplate;
+  const file = path.join(makeTempDir(), 'template.db');
+  const handle = await openOrderDatabase({ path: file, logger: silentLogger });
+  // Closing checkpoints the write-ahead log into the file, so the file alone is the whole database.
+  await handle.close();
+  sqliteTemplate = file;
+  return file;
+}
+
+/** A fresh, migrated orders database on the engine: SQLite file in a temp folder, or an emptied Postgres one. */
 export async function openOrderDb(
   engine: Engine,
   dir: string,
 ): Promise<{ handle: OrderDatabase; dbPath: string; url: string | undefined }> {
   const dbPath = path.join(dir, 'orders.db');
-  const url = engine === 'postgres' ? await (await postgresServer()).createDatabase() : undefined;
+  const url = engine === 'postgres' ? await emptyPostgresDatabase() : undefined;
+  if (!url) fs.copyFileSync(await migratedSqliteTemplate(), dbPath);
   const handle = await openOrderDatabase({ url, path: dbPath, logger: silentLogger });
   return { handle, dbPath, url };
 }
