@@ -44,7 +44,9 @@ export const ENGINES = ['sqlite', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 let postgres: Promise<TestPostgres> | undefined;
-let ordersDatabase: string | undefined;
+/** The file's Postgres orders databases that no open handle uses any more. */
+let idleDatabases: string[] = [];
+let databaseCount = 0;
 let sqliteTemplate: string | undefined;
 
 /** The file's Postgres server (the run's, see tests/global-setup.ts), reached on first use. */
@@ -57,23 +59,22 @@ export function postgresServer(): Promise<TestPostgres> {
 export async function closeEngines(): Promise<void> {
   const started = postgres;
   postgres = undefined;
-  ordersDatabase = undefined;
+  idleDatabases = [];
   if (started) await (await started).close();
   if (sqliteTemplate) fs.rmSync(path.dirname(sqliteTemplate), { recursive: true, force: true });
   sqliteTemplate = undefined;
 }
 
 /**
- * The file's Postgres orders database, emptied: every table of the schema truncated and its
- * identities restarted, which leaves it as a freshly migrated one (ids from 1) without paying for a
- * CREATE DATABASE and the migrations in every test. The first call creates it; the open migrates it.
+ * An empty Postgres orders database of the file: one that an earlier test closed, with every table
+ * of the schema truncated and its identities restarted — which leaves it as a freshly migrated one
+ * (ids from 1) without paying for a CREATE DATABASE and the migrations in every test — or, when none
+ * is idle, a new one (the open migrates it).
  */
 async function emptyPostgresDatabase(): Promise<string> {
   const server = await postgresServer();
-  if (!ordersDatabase) {
-    ordersDatabase = await server.createDatabase('orders');
-    return ordersDatabase;
-  }
+  const url = idleDatabases.pop();
+  if (!url) return server.createDatabase(`orders_${++databaseCount}`);
   await server.query(
     `DO $$
      DECLARE tables text;
@@ -85,9 +86,21 @@ async function emptyPostgresDatabase(): Promise<string> {
        END IF;
      END $$`,
     [],
-    ordersDatabase,
+    url,
   );
-  return ordersDatabase;
+  return url;
+}
+
+/** Once the handle is closed, its database may be emptied and handed to the next test. */
+function releasedOnClose(handle: OrderDatabase, url: string): OrderDatabase {
+  const close = handle.close.bind(handle);
+  let released = false;
+  handle.close = async () => {
+    await close();
+    if (!released) idleDatabases.push(url);
+    released = true;
+  };
+  return handle;
 }
 
 /**
@@ -104,7 +117,7 @@ async function migratedSqliteTemplate(): Promise<string> {
   return file;
 }
 
-/** A fresh, migrated orders database on the engine: SQLite file in a temp folder, or an emptied Postgres one. */
+/** A fresh, migrated orders database on the engine: SQLite file in a temp folder, or an empty Postgres one. */
 export async function openOrderDb(
   engine: Engine,
   dir: string,
@@ -112,7 +125,8 @@ export async function openOrderDb(
   const dbPath = path.join(dir, 'orders.db');
   const url = engine === 'postgres' ? await emptyPostgresDatabase() : undefined;
   if (!url) fs.copyFileSync(await migratedSqliteTemplate(), dbPath);
-  const handle = await openOrderDatabase({ url, path: dbPath, logger: silentLogger });
+  const opened = await openOrderDatabase({ url, path: dbPath, logger: silentLogger });
+  const handle = url ? releasedOnClose(opened, url) : opened;
   return { handle, dbPath, url };
 }
 
