@@ -2,17 +2,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MAX_ORDER_ACCESS_MISSES } from '../../src/access/order-access.js';
 import { createOfflineModel } from '../../src/agent/offline/offline-model.js';
 import { captureLogger } from '../helpers/build-test-app.js';
-import {
-  type FakeOpenAI,
-  type RecordedRequest,
-  startFakeOpenAI,
-  step,
-} from '../helpers/fake-openai-server.js';
-import { type FullApp, startFullApp } from '../helpers/full-app.js';
+import { useFakeModelApp } from '../helpers/fake-model-app.js';
+import { type RecordedRequest, step } from '../helpers/fake-openai-server.js';
 
 // The demo orders of the tenant `default`: 1 and 2 are Ada's (ada@example.com), 3 is Alan's.
 const CLIENT_KEY = 'client-key-0001';
@@ -20,30 +15,9 @@ const SERVICE_KEY = 'service-key-0001';
 const KEYS = `${CLIENT_KEY}:default,${SERVICE_KEY}:default:service`;
 const ALANS_DATA = /Alan|Turing|Bletchley|alan@example\.com|SKU-BOMBE/;
 
-let fake: FakeOpenAI;
-let service: FullApp | undefined;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-});
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-  fake.reset();
-});
-afterAll(async () => {
-  await fake?.close();
-});
-
-const llm = (mode: 'customer' | 'tenant', extra: Record<string, string> = {}) => ({
-  LLM_PROVIDER: 'openai',
-  OPENAI_BASE_URL: fake.baseURL,
-  OPENAI_API_KEY: 'sk-order-access-test',
-  LLM_MAX_RETRIES: '0',
-  DEMO_ORDERS: 'true',
-  API_KEYS: KEYS,
-  ORDER_ACCESS: mode,
-  ...extra,
+const llm = useFakeModelApp({
+  apiKey: 'sk-order-access-test',
+  env: { DEMO_ORDERS: 'true', API_KEYS: KEYS },
 });
 
 const offline = (mode: 'customer' | 'tenant', extra: Record<string, string> = {}) => ({
@@ -64,7 +38,7 @@ async function chat(
   body: Record<string, unknown>,
   key: string | undefined = CLIENT_KEY,
 ): Promise<{ status: number; json: ChatReply }> {
-  const res = await service!.app.inject({
+  const res = await llm.service.app.inject({
     method: 'POST',
     url: '/api/v1/chat',
     headers: key ? { authorization: `Bearer ${key}` } : {},
@@ -75,7 +49,7 @@ async function chat(
 
 /** The mails the file transport wrote. */
 function outbox(): string[] {
-  const dir = path.join(service!.dir, 'outbox');
+  const dir = path.join(llm.service.dir, 'outbox');
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.eml'))
@@ -89,7 +63,7 @@ function toolResults(request: RecordedRequest | undefined): string[] {
 
 /** The attack of the issue: read order 3 and mail its confirmation to a stranger. */
 function scriptAttack() {
-  fake.script(
+  llm.fake.script(
     step.toolCalls([
       { id: 'read', name: 'get_order', arguments: { order_id: 3 } },
       {
@@ -104,7 +78,7 @@ function scriptAttack() {
 
 describe('ORDER_ACCESS through the real tool loop (fake LLM, real SDK)', () => {
   it('customer mode: reading order 3 and mailing it to a stranger both fail and reveal nothing', async () => {
-    service = await startFullApp(llm('customer'));
+    await llm.start({ ORDER_ACCESS: 'customer' });
     scriptAttack();
     const reply = await chat({
       session_id: 'attack',
@@ -115,7 +89,7 @@ describe('ORDER_ACCESS through the real tool loop (fake LLM, real SDK)', () => {
       ['get_order', 'error'],
       ['send_order_confirmation', 'error'],
     ]);
-    const results = toolResults(fake.requests[1]);
+    const results = toolResults(llm.fake.requests[1]);
     expect(results).toHaveLength(2);
     for (const result of results) {
       expect(result).not.toMatch(ALANS_DATA);
@@ -126,20 +100,20 @@ describe('ORDER_ACCESS through the real tool loop (fake LLM, real SDK)', () => {
   });
 
   it('customer mode: a "to" override is refused even once the order is proven to be yours', async () => {
-    service = await startFullApp(llm('customer'));
+    await llm.start({ ORDER_ACCESS: 'customer' });
     scriptAttack();
     const reply = await chat({ session_id: 'alan', message: 'Hi, I am alan@example.com.' });
     expect(reply.json.tool_calls.map((c) => [c.name, c.status])).toEqual([
       ['get_order', 'ok'],
       ['send_order_confirmation', 'error'],
     ]);
-    const [read, mail] = toolResults(fake.requests[1]);
+    const [read, mail] = toolResults(llm.fake.requests[1]);
     expect(read).toMatch(/Alan Turing/);
     expect(mail).toMatch(/go only to the address on the order/);
     expect(outbox()).toEqual([]);
 
     // Without an override the mail goes to the order's own address; the proof is remembered.
-    fake.script(
+    llm.fake.script(
       step.toolCalls([{ id: 'mail2', name: 'send_order_confirmation', arguments: { order_id: 3 } }]),
       step.text('Sent.'),
     );
@@ -151,22 +125,22 @@ describe('ORDER_ACCESS through the real tool loop (fake LLM, real SDK)', () => {
   });
 
   it('tenant mode: the same attempts work (a staff-facing assistant)', async () => {
-    service = await startFullApp(llm('tenant'));
+    await llm.start({ ORDER_ACCESS: 'tenant' });
     scriptAttack();
     const reply = await chat({ session_id: 'staff', message: 'Send order 3 to stranger@evil.example' });
     expect(reply.json.tool_calls.map((c) => [c.name, c.status])).toEqual([
       ['get_order', 'ok'],
       ['send_order_confirmation', 'ok'],
     ]);
-    expect(toolResults(fake.requests[1])[0]).toMatch(/Alan Turing/);
+    expect(toolResults(llm.fake.requests[1])[0]).toMatch(/Alan Turing/);
     const mails = outbox();
     expect(mails).toHaveLength(1);
     expect(mails[0]).toMatch(/^To: stranger@evil\.example/m);
   });
 
   it('a verified customer sees only their own orders, whatever the model asks for', async () => {
-    service = await startFullApp(llm('customer'));
-    fake.script(
+    await llm.start({ ORDER_ACCESS: 'customer' });
+    llm.fake.script(
       step.toolCalls([
         { id: 'other', name: 'get_order', arguments: { order_id: 3 } },
         { id: 'own', name: 'get_order', arguments: { order_id: 1 } },
@@ -191,7 +165,7 @@ describe('ORDER_ACCESS through the real tool loop (fake LLM, real SDK)', () => {
       ['cancel_order', 'error'],
       ['send_email', 'error'],
     ]);
-    const [other, own, list, cancel, free] = toolResults(fake.requests[1]);
+    const [other, own, list, cancel, free] = toolResults(llm.fake.requests[1]);
     expect(other).toBe(JSON.stringify({ error: 'Order 3 not found', order_id: 3 }));
     expect(own).toMatch(/Ada Lovelace/);
     const listed = JSON.parse(list!) as { total: number; orders: Array<{ customer_email: string }> };
@@ -202,15 +176,15 @@ describe('ORDER_ACCESS through the real tool loop (fake LLM, real SDK)', () => {
     expect(outbox()).toEqual([]);
 
     // Order 3 is untouched.
-    const db = new Database(service.config.ORDER_DB_PATH, { readonly: true });
+    const db = new Database(llm.service.config.ORDER_DB_PATH, { readonly: true });
     const row = db.prepare('select status from orders where id = 3').get() as { status: string };
     db.close();
     expect(row.status).toBe('CONFIRMED');
   });
 
   it('the free e-mail tools write to EMAIL_ALLOWED_DOMAINS in customer mode, and to nobody else', async () => {
-    service = await startFullApp(llm('customer', { EMAIL_ALLOWED_DOMAINS: 'shop.example' }));
-    fake.script(
+    await llm.start({ ORDER_ACCESS: 'customer', EMAIL_ALLOWED_DOMAINS: 'shop.example' });
+    llm.fake.script(
       step.toolCalls([
         { id: 'a', name: 'send_email', arguments: { to: 'team@shop.example', subject: 'Note', body: 'Hi' } },
         { id: 'b', name: 'send_email', arguments: { to: 'stranger@evil.example', subject: 'X', body: 'Hi' } },
@@ -225,7 +199,7 @@ describe('ORDER_ACCESS through the real tool loop (fake LLM, real SDK)', () => {
 
 describe('ORDER_ACCESS through the offline assistant', () => {
   it('customer mode: asks for the e-mail on the order, and a stranger gets nothing', async () => {
-    service = await startFullApp(offline('customer'), offlineModel());
+    await llm.startWithout(offline('customer'), offlineModel());
     const asked = await chat({ session_id: 'o1', message: 'Where is order 3?' }, undefined);
     expect(asked.json.message).toMatch(/e-mail address on the order/);
     expect(asked.json.message).not.toMatch(ALANS_DATA);
@@ -244,7 +218,7 @@ describe('ORDER_ACCESS through the offline assistant', () => {
   });
 
   it('tenant mode: the order is shown and the mail goes where it was asked to', async () => {
-    service = await startFullApp(offline('tenant'), offlineModel());
+    await llm.startWithout(offline('tenant'), offlineModel());
     const shown = await chat({ session_id: 't1', message: 'Where is order 3?' }, undefined);
     expect(shown.json.message).toMatch(/CONFIRMED/);
     const sent = await chat(
@@ -257,7 +231,7 @@ describe('ORDER_ACCESS through the offline assistant', () => {
 
   it(`locks a session after ${MAX_ORDER_ACCESS_MISSES} wrong e-mail addresses and logs no address`, async () => {
     const capture = captureLogger('info');
-    service = await startFullApp(offline('customer'), { ...offlineModel(), logger: capture.logger });
+    await llm.startWithout(offline('customer'), { ...offlineModel(), logger: capture.logger });
     for (let i = 1; i <= MAX_ORDER_ACCESS_MISSES; i++) {
       const guess = await chat(
         { session_id: 'guess', message: `Where is order 3? I am guess${i}@example.com` },

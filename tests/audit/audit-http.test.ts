@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
-import { type FullApp, startFullApp } from '../helpers/full-app.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeModelApp } from '../helpers/fake-model-app.js';
+import { step } from '../helpers/fake-openai-server.js';
+import { startFullApp } from '../helpers/full-app.js';
 
 const KEYS = {
   client: 'client-key-0001',
@@ -19,27 +20,13 @@ const PII = {
   iban: 'DE89 3704 0044 0532 0130 00',
 };
 
-let fake: FakeOpenAI;
-let service: FullApp;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  service = await startFullApp({
-    LLM_PROVIDER: 'openai',
-    OPENAI_BASE_URL: fake.baseURL,
-    OPENAI_API_KEY: 'sk-audit-test',
-    LLM_MAX_RETRIES: '0',
-    API_KEYS,
-    ORDER_ACCESS: 'tenant',
-  });
-});
-afterAll(async () => {
-  await service?.close();
-  await fake?.close();
+const llm = useFakeModelApp({
+  apiKey: 'sk-audit-test',
+  fileApp: { env: { API_KEYS, ORDER_ACCESS: 'tenant' } },
 });
 
 async function chat(sessionId: string, message: string, key = KEYS.client) {
-  const res = await service.app.inject({
+  const res = await llm.service.app.inject({
     method: 'POST',
     url: '/api/v1/chat',
     headers: { authorization: `Bearer ${key}` },
@@ -50,7 +37,7 @@ async function chat(sessionId: string, message: string, key = KEYS.client) {
 }
 
 const audit = (query = '', key: string | null = KEYS.operator) =>
-  service.app.inject({
+  llm.service.app.inject({
     method: 'GET',
     url: `/api/v1/audit${query}`,
     headers: key ? { authorization: `Bearer ${key}` } : {},
@@ -66,7 +53,7 @@ interface AuditBody {
 
 describe('the audit log of a real turn', () => {
   it('holds every tool call with actor, outcome and redacted arguments, and no PII in clear', async () => {
-    fake.script(
+    llm.fake.script(
       step.toolCalls([
         {
           id: 'c1',
@@ -90,7 +77,7 @@ describe('the audit log of a real turn', () => {
     const requestId = turn.headers['x-request-id'];
     const turnId = turn.headers['x-turn-id'];
     expect(turnId).toBe(turn.json().turn_id);
-    await service.runtime.audit.flush();
+    await llm.service.runtime.audit.flush();
 
     const res = await audit('?session_id=audited');
     expect(res.statusCode).toBe(200);
@@ -119,7 +106,7 @@ describe('the audit log of a real turn', () => {
     expect(created.arguments).toMatchObject({ customer_email: '[email]', customer_name: 'Grace Hopper' });
 
     // Neither the API nor the stored rows hold anything the redaction covers.
-    const db = new Database(service.config.ORDER_DB_PATH, { readonly: true });
+    const db = new Database(llm.service.config.ORDER_DB_PATH, { readonly: true });
     const rows = JSON.stringify(db.prepare('select * from audit_log').all());
     db.close();
     for (const text of [res.body, rows]) {
@@ -133,13 +120,13 @@ describe('the audit log of a real turn', () => {
 
   it('filters by tool and since, and paginates newest first', async () => {
     for (let i = 0; i < 3; i++) {
-      fake.script(
+      llm.fake.script(
         step.toolCalls([{ id: `p${i}`, name: 'get_order', arguments: { order_id: 100 + i } }]),
         step.text('No.'),
       );
       await chat('paged', `Order ${100 + i}?`);
     }
-    await service.runtime.audit.flush();
+    await llm.service.runtime.audit.flush();
     const first = (await audit('?session_id=paged&tool=get_order&limit=2')).json() as AuditBody;
     expect(first).toMatchObject({ total: 3, limit: 2, offset: 0 });
     expect(first.entries.map((e) => (e.arguments as { order_id: number }).order_id)).toEqual([102, 101]);
@@ -186,7 +173,7 @@ describe('who may read the audit log', () => {
   });
 
   it('is in the OpenAPI document', async () => {
-    const doc = (await service.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+    const doc = (await llm.service.app.inject({ method: 'GET', url: '/docs/json' })).json() as {
       paths: Record<string, Record<string, { tags?: string[] }>>;
     };
     expect(doc.paths['/api/v1/audit']?.get?.tags).toEqual(['Audit']);

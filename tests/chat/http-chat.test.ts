@@ -1,32 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureLogger } from '../helpers/build-test-app.js';
-import { type FakeOpenAI, lastUserMessage, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
-import { type FullApp, parseSse, startFullApp } from '../helpers/full-app.js';
-
-let fake: FakeOpenAI;
-let service: FullApp | undefined;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-  fake.reset();
-});
+import { useFakeModelApp } from '../helpers/fake-model-app.js';
+import { lastUserMessage, step } from '../helpers/fake-openai-server.js';
+import { parseSse } from '../helpers/full-app.js';
 
 const API_KEY = 'sk-test-NEVER-LOG-ME-1234567890';
-const llmEnv = () => ({
-  ORDER_ACCESS: 'tenant',
-  LLM_PROVIDER: 'openai',
-  OPENAI_BASE_URL: fake.baseURL,
-  OPENAI_API_KEY: API_KEY,
-  OPENAI_MODEL: 'gpt-test',
-  LLM_MAX_RETRIES: '0',
-});
+const llm = useFakeModelApp({ apiKey: API_KEY, model: 'gpt-test', env: { ORDER_ACCESS: 'tenant' } });
 
 const ORDER = {
   customer_name: 'Ada Lovelace',
@@ -39,8 +18,8 @@ const ORDER = {
 
 describe('POST /api/v1/chat (JSON)', () => {
   it('runs a tool-calling turn and returns the answer, tool calls, usage and message_count', async () => {
-    service = await startFullApp(llmEnv());
-    fake.script(
+    const service = await llm.start();
+    llm.fake.script(
       step.toolCalls([{ id: 'call_1', name: 'create_order', arguments: ORDER }]),
       step.text('Your order 1 is created.', { chunkSize: 3 }),
     );
@@ -63,10 +42,10 @@ describe('POST /api/v1/chat (JSON)', () => {
     expect(body.tool_calls[0]).toMatchObject({ id: 'call_1', name: 'create_order', status: 'ok' });
     expect(body.tool_calls[0].arguments).toMatchObject({ customer_name: 'Ada Lovelace' });
     // The model saw the tool result and the tools as JSON schemas.
-    const second = fake.requests[1]!.body;
+    const second = llm.fake.requests[1]!.body;
     const toolMessage = second.messages?.find((m) => m.role === 'tool');
     expect(String(toolMessage?.content)).toContain('Ada Lovelace');
-    expect((fake.requests[0]!.body.tools ?? []).length).toBeGreaterThanOrEqual(11);
+    expect((llm.fake.requests[0]!.body.tools ?? []).length).toBeGreaterThanOrEqual(11);
 
     const history = await service.app.inject({
       method: 'GET',
@@ -79,9 +58,9 @@ describe('POST /api/v1/chat (JSON)', () => {
   });
 
   it('maps a provider that keeps failing to 502 LLM_ERROR without leaking its body, after LLM_MAX_RETRIES', async () => {
-    service = await startFullApp({ ...llmEnv(), LLM_MAX_RETRIES: '1' });
+    const service = await llm.start({ LLM_MAX_RETRIES: '1' });
     const body = { error: { message: 'upstream exploded at internal-gpu-7.corp' } };
-    fake.script(step.error(500, { body, retryAfter: 0 }), step.error(500, { body, retryAfter: 0 }));
+    llm.fake.script(step.error(500, { body, retryAfter: 0 }), step.error(500, { body, retryAfter: 0 }));
     const res = await service.app.inject({
       method: 'POST',
       url: '/api/v1/chat',
@@ -90,16 +69,16 @@ describe('POST /api/v1/chat (JSON)', () => {
     expect(res.statusCode).toBe(502);
     expect(res.json().error).toBe('LLM_ERROR');
     expect(res.body).not.toContain('internal-gpu-7');
-    expect(res.body).not.toContain(fake.baseURL);
-    expect(fake.requests).toHaveLength(2);
+    expect(res.body).not.toContain(llm.fake.baseURL);
+    expect(llm.fake.requests).toHaveLength(2);
     // Nothing happened, so nothing was stored.
     const history = await service.app.inject({ method: 'GET', url: '/api/v1/sessions/fail-1/history' });
     expect(history.statusCode).toBe(404);
   });
 
   it('answers 504 TIMEOUT when the turn deadline passes', async () => {
-    service = await startFullApp({ ...llmEnv(), TURN_TIMEOUT_MS: '600', LLM_TIMEOUT_MS: '30000' });
-    fake.script(step.hang());
+    const service = await llm.start({ TURN_TIMEOUT_MS: '600', LLM_TIMEOUT_MS: '30000' });
+    llm.fake.script(step.hang());
     const res = await service.app.inject({
       method: 'POST',
       url: '/api/v1/chat',
@@ -107,12 +86,12 @@ describe('POST /api/v1/chat (JSON)', () => {
     });
     expect(res.statusCode).toBe(504);
     expect(res.json().error).toBe('TIMEOUT');
-    await fake.waitForClientGone(0);
+    await llm.fake.waitForClientGone(0);
   });
 
   it('20 parallel turns on one session leave 40 messages, each answer right after its question', async () => {
-    service = await startFullApp(llmEnv());
-    fake.script(
+    const service = await llm.start();
+    llm.fake.script(
       ...Array.from(
         { length: 20 },
         () => (req: Parameters<typeof lastUserMessage>[0]) => step.text(`echo: ${lastUserMessage(req)}`),
@@ -120,7 +99,7 @@ describe('POST /api/v1/chat (JSON)', () => {
     );
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        service!.app.inject({
+        service.app.inject({
           method: 'POST',
           url: '/api/v1/chat',
           payload: { session_id: 'busy', message: `q${i}` },
@@ -142,8 +121,8 @@ describe('POST /api/v1/chat (JSON)', () => {
 
   it('never writes the provider API key into the logs', async () => {
     const capture = captureLogger('info');
-    service = await startFullApp(llmEnv(), { logger: capture.logger });
-    fake.script(step.error(401, { body: { error: { message: `bad key ${API_KEY}` } } }));
+    const service = await llm.start({}, { logger: capture.logger });
+    llm.fake.script(step.error(401, { body: { error: { message: `bad key ${API_KEY}` } } }));
     const res = await service.app.inject({
       method: 'POST',
       url: '/api/v1/chat',
@@ -151,7 +130,7 @@ describe('POST /api/v1/chat (JSON)', () => {
     });
     expect(res.statusCode).toBe(503);
     expect(res.json().error).toBe('AGENT_UNAVAILABLE');
-    expect(fake.requests[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
+    expect(llm.fake.requests[0]!.headers.authorization).toBe(`Bearer ${API_KEY}`);
     expect(capture.text().length).toBeGreaterThan(0);
     expect(capture.text()).not.toContain(API_KEY);
     expect(res.body).not.toContain(API_KEY);
@@ -160,8 +139,8 @@ describe('POST /api/v1/chat (JSON)', () => {
 
 describe('POST /api/v1/chat/stream (SSE)', () => {
   it('streams tool_call, tool_result, tokens and done with the exact message_count', async () => {
-    service = await startFullApp({ ...llmEnv(), CORS_ORIGINS: 'https://shop.example' }, { listen: true });
-    fake.script(
+    const service = await llm.start({ CORS_ORIGINS: 'https://shop.example' }, { listen: true });
+    llm.fake.script(
       step.toolCalls([{ id: 'call_9', name: 'get_order', arguments: { order_id: 999 } }]),
       step.text('Sorry, order 999 does not exist.', { chunkSize: 2 }),
     );
@@ -214,8 +193,8 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
 
   it('logs a streamed request once, on completion', async () => {
     const capture = captureLogger('info');
-    service = await startFullApp(llmEnv(), { listen: true, logger: capture.logger });
-    fake.script(
+    const service = await llm.start({}, { listen: true, logger: capture.logger });
+    llm.fake.script(
       step.toolCalls([{ name: 'get_order', arguments: { order_id: 5 } }]),
       step.text('short answer'),
     );
@@ -237,8 +216,8 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
   });
 
   it('forwards each token before the model has finished', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.text('one two three four', { chunkSize: 4, delayMs: 150 }));
+    const service = await llm.start({}, { listen: true });
+    llm.fake.script(step.text('one two three four', { chunkSize: 4, delayMs: 150 }));
     const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -248,7 +227,7 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
     const first = await reader.read();
     // The first token is in hand while the fake is still sending the rest.
     expect(new TextDecoder().decode(first.value)).toContain('"type":"token"');
-    expect(fake.requests[0]!.clientWentAway).toBe(false);
+    expect(llm.fake.requests[0]!.clientWentAway).toBe(false);
     let rest = '';
     for (;;) {
       const chunk = await reader.read();
@@ -259,8 +238,8 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
   });
 
   it('a failure after the stream started is an error event, and the partial answer is kept as interrupted', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.dies('Let me check tha'));
+    const service = await llm.start({}, { listen: true });
+    llm.fake.script(step.dies('Let me check tha'));
     const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -270,7 +249,7 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
     const { events } = parseSse(await res.text());
     expect(events.at(-1)).toMatchObject({ type: 'error', error: 'LLM_ERROR', session_id: 'broken' });
     expect(typeof events.at(-1)!.request_id).toBe('string');
-    expect(fake.requests).toHaveLength(1);
+    expect(llm.fake.requests).toHaveLength(1);
     const history = await fetch(`${service.baseUrl}/api/v1/sessions/broken/history`);
     const stored = (await history.json()) as {
       messages: Array<{ role: string; content: string; interrupted?: boolean }>;
@@ -279,8 +258,8 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
   });
 
   it('aborts the upstream model request at once when the client disconnects', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.hang());
+    const service = await llm.start({}, { listen: true });
+    llm.fake.script(step.hang());
     const controller = new AbortController();
     const pending = fetch(`${service.baseUrl}/api/v1/chat/stream`, {
       method: 'POST',
@@ -293,16 +272,16 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
       },
       () => undefined,
     );
-    await fake.waitForRequests(1);
+    await llm.fake.waitForRequests(1);
     controller.abort();
     await pending.catch(() => undefined);
-    const request = await fake.waitForClientGone(0);
+    const request = await llm.fake.waitForClientGone(0);
     expect(request.clientWentAway).toBe(true);
   });
 
   it('a provider failure before the first event is an ordinary JSON 502, not a 200 stream', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.error(500));
+    const service = await llm.start({}, { listen: true });
+    llm.fake.script(step.error(500));
     const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -316,7 +295,7 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
   });
 
   it('validation and unavailability stay ordinary JSON errors', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
+    const service = await llm.start({}, { listen: true });
     const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -328,8 +307,8 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
   });
 
   it('sends a ": ping" comment while the model is silent', async () => {
-    service = await startFullApp(llmEnv(), { listen: true, pingIntervalMs: 100 });
-    fake.script(step.text('late answer', { delayMs: 350, chunkSize: 100 }));
+    const service = await llm.start({}, { listen: true, pingIntervalMs: 100 });
+    llm.fake.script(step.text('late answer', { delayMs: 350, chunkSize: 100 }));
     const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -4,55 +4,51 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningComplaintsServer } from '../../mcp-servers/complaints/start-server.js';
 import { parseMime, textOf } from '../email/mime.js';
 import { type SmtpHarness, startSmtpServer } from '../email/smtp-harness.js';
-import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
-import { type FullApp, parseSse, startFullApp } from '../helpers/full-app.js';
+import { useFakeModelApp } from '../helpers/fake-model-app.js';
+import { step } from '../helpers/fake-openai-server.js';
+import { parseSse } from '../helpers/full-app.js';
 import { makeTempDir, startReferenceServer } from '../mcp/helpers.js';
 
-let fake: FakeOpenAI;
 let smtp: SmtpHarness;
 let complaints: RunningComplaintsServer;
-let service: FullApp;
 const temp = makeTempDir();
 const complaintsDb = path.join(temp.dir, 'complaints.db');
 
 beforeAll(async () => {
-  fake = await startFakeOpenAI();
   smtp = await startSmtpServer({ plainOnly: true });
   complaints = await startReferenceServer(complaintsDb);
-  service = await startFullApp(
-    {
-      LLM_PROVIDER: 'openai',
+});
+afterAll(async () => {
+  await complaints?.close();
+  await smtp?.close();
+  temp.cleanup();
+});
+
+// After the hooks above: the app starts once the SMTP and MCP servers run, and stops before them.
+const llm = useFakeModelApp({
+  apiKey: 'sk-e2e-test-key',
+  fileApp: {
+    env: () => ({
       ORDER_ACCESS: 'tenant',
-      OPENAI_BASE_URL: fake.baseURL,
-      OPENAI_API_KEY: 'sk-e2e-test-key',
-      LLM_MAX_RETRIES: '0',
       MCP_SERVER_URL: complaints.url,
       EMAIL_TRANSPORT: 'smtp',
       SMTP_SERVER: '127.0.0.1',
       SMTP_PORT: String(smtp.port),
       SENDER_EMAIL: 'shop@example.com',
       SENDER_NAME: 'Example Shop',
-    },
-    { listen: true },
-  );
-});
-
-afterAll(async () => {
-  await service?.close();
-  await complaints?.close();
-  await smtp?.close();
-  await fake?.close();
-  temp.cleanup();
+    }),
+    options: { listen: true },
+  },
 });
 
 describe('a chat turn through every kind of tool', () => {
   it('creates an order, mails its confirmation and files a complaint, all for the right tenant', async () => {
-    const ready = await fetch(`${service.baseUrl}/health/readiness`);
+    const ready = await fetch(`${llm.service.baseUrl}/health/readiness`);
     const readiness = (await ready.json()) as { status: string; checks: Record<string, { status: string }> };
     expect(readiness.checks.mcp_server?.status).toBe('healthy');
     expect(readiness.checks.order_db?.status).toBe('healthy');
 
-    fake.script(
+    llm.fake.script(
       step.toolCalls([
         {
           id: 'c1',
@@ -84,7 +80,7 @@ describe('a chat turn through every kind of tool', () => {
       step.text('Done: order 1 is placed, the confirmation is on its way and complaint filed.'),
     );
 
-    const res = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
+    const res = await fetch(`${llm.service.baseUrl}/api/v1/chat/stream`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -103,7 +99,7 @@ describe('a chat turn through every kind of tool', () => {
     expect(events.at(-1)).toMatchObject({ type: 'done', message_count: 2 });
 
     // The order is in the database, for the turn's tenant, with money in cents.
-    const orders = new Database(service.config.ORDER_DB_PATH, { readonly: true });
+    const orders = new Database(llm.service.config.ORDER_DB_PATH, { readonly: true });
     const row = orders.prepare('select * from orders').get() as Record<string, unknown>;
     orders.close();
     expect(row).toMatchObject({
@@ -131,7 +127,7 @@ describe('a chat turn through every kind of tool', () => {
     expect(String(complaint.description)).toContain('damaged');
 
     // The model was given each tool's result to word the answer.
-    const toolMessages = (fake.requests[3]!.body.messages ?? []).filter((m) => m.role === 'tool');
+    const toolMessages = (llm.fake.requests[3]!.body.messages ?? []).filter((m) => m.role === 'tool');
     expect(toolMessages).toHaveLength(3);
   });
 });

@@ -1,8 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { inject } from 'vitest';
 import { freePort } from './server-process.js';
 
 /** Debian's PostgreSQL 15 server binaries, installed by .ci/run. */
@@ -223,6 +225,79 @@ export async function startPostgres(options: { database?: string } = {}): Promis
       await stop('SIGQUIT');
       process.off('exit', killOnExit);
       rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Where the run's Postgres (started once by tests/global-setup.ts) listens, as handed to every test file. */
+export interface SharedPostgresAddress {
+  /** `postgres://postgres@127.0.0.1:<port>` without a database. */
+  baseUrl: string;
+  port: number;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The run's Postgres server; null where PostgreSQL is not installed. */
+    postgres: SharedPostgresAddress | null;
+  }
+}
+
+async function runQuery<R extends pg.QueryResultRow>(
+  databaseUrl: string,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<R>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The Postgres server of the whole run (one start instead of one per file), for test files that only
+ * create databases on it: every database gets a name no other file uses, and `close` drops this file's
+ * databases. `stop`/`start` are refused — a test that takes the server down starts its own with
+ * `startPostgres()`. Without the run-wide server (a config without the global set-up) this falls back
+ * to a server of the file's own.
+ */
+export async function sharedPostgres(): Promise<TestPostgres> {
+  const shared = inject('postgres');
+  if (!shared) return startPostgres();
+  const { baseUrl, port } = shared;
+  const admin = `${baseUrl}/postgres`;
+  // Unique across the parallel test files of the run, and within 63 characters.
+  const prefix = `f${randomBytes(4).toString('hex')}`;
+  const created: string[] = [];
+
+  async function createDatabase(name = `db_${created.length + 1}`): Promise<string> {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+    const unique = `${prefix}_${name}`.slice(0, 63);
+    await runQuery(admin, `CREATE DATABASE ${unique}`);
+    created.push(unique);
+    return `${baseUrl}/${unique}`;
+  }
+
+  const url = await createDatabase('test');
+  const refuse = async () => {
+    throw new Error(
+      'the run-wide Postgres is shared by every test file: start your own with startPostgres()',
+    );
+  };
+  return {
+    url,
+    port,
+    createDatabase,
+    query: (text, values, databaseUrl = url) => runQuery(databaseUrl, text, values),
+    stop: refuse,
+    start: refuse,
+    async close() {
+      for (const name of created.splice(0)) {
+        await runQuery(admin, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      }
     },
   };
 }

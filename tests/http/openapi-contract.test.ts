@@ -261,7 +261,10 @@ describe('tools a user runs on the document', () => {
     }
   });
 
-  it('generates types that the example client calls type-check against, and a drift fails', async () => {
+  // A whole tsc run over the generated types: give it the time a busy two-core machine needs.
+  it('generates types that the example client calls type-check against, and a drift fails', {
+    timeout: 90_000,
+  }, async () => {
     const generate = async (doc: Json) =>
       astToString(await openapiTS(doc as unknown as Parameters<typeof openapiTS>[0]));
     writeFileSync(path.join(dir, 'api.ts'), await generate(authDoc));

@@ -7,7 +7,7 @@ import { type OrderDatabase, openOrderDatabase } from '../../src/db/open-databas
 import { createOrdersRepository, type OrdersRepository } from '../../src/tools/orders/repository.js';
 import { createOrderTools } from '../../src/tools/orders/tools.js';
 import { type Tool, type ToolContext, ToolError } from '../../src/tools/registry.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres-server.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres-server.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -39,15 +39,19 @@ export async function callTool(tool: Tool, args: unknown, ctx: ToolContext): Pro
   }
 }
 
-/** Every orders test runs on both engines; Postgres is a real server started once per test file. */
+/** Every orders test runs on both engines; Postgres is the run's server (one database per test file). */
 export const ENGINES = ['sqlite', 'postgres'] as const;
 export type Engine = (typeof ENGINES)[number];
 
 let postgres: Promise<TestPostgres> | undefined;
+/** The file's Postgres orders databases that no open handle uses any more. */
+let idleDatabases: string[] = [];
+let databaseCount = 0;
+let sqliteTemplate: string | undefined;
 
-/** The file's Postgres server, started on first use. */
+/** The file's Postgres server (the run's, see tests/global-setup.ts), reached on first use. */
 export function postgresServer(): Promise<TestPostgres> {
-  postgres ??= startPostgres();
+  postgres ??= sharedPostgres();
   return postgres;
 }
 
@@ -55,17 +59,74 @@ export function postgresServer(): Promise<TestPostgres> {
 export async function closeEngines(): Promise<void> {
   const started = postgres;
   postgres = undefined;
+  idleDatabases = [];
   if (started) await (await started).close();
+  if (sqliteTemplate) fs.rmSync(path.dirname(sqliteTemplate), { recursive: true, force: true });
+  sqliteTemplate = undefined;
 }
 
-/** A fresh, migrated orders database on the engine: SQLite file in a temp folder, or a new Postgres database. */
+/**
+ * An empty Postgres orders database of the file: one that an earlier test closed, with every table
+ * of the schema truncated and its identities restarted — which leaves it as a freshly migrated one
+ * (ids from 1) without paying for a CREATE DATABASE and the migrations in every test — or, when none
+ * is idle, a new one (the open migrates it).
+ */
+async function emptyPostgresDatabase(): Promise<string> {
+  const server = await postgresServer();
+  const url = idleDatabases.pop();
+  if (!url) return server.createDatabase(`orders_${++databaseCount}`);
+  await server.query(
+    `DO $$
+     DECLARE tables text;
+     BEGIN
+       SELECT string_agg(format('%I.%I', schemaname, tablename), ', ') INTO tables
+         FROM pg_tables WHERE schemaname = 'public';
+       IF tables IS NOT NULL THEN
+         EXECUTE 'TRUNCATE ' || tables || ' RESTART IDENTITY CASCADE';
+       END IF;
+     END $$`,
+    [],
+    url,
+  );
+  return url;
+}
+
+/** Once the handle is closed, its database may be emptied and handed to the next test. */
+function releasedOnClose(handle: OrderDatabase, url: string): OrderDatabase {
+  const close = handle.close.bind(handle);
+  let released = false;
+  handle.close = async () => {
+    await close();
+    if (!released) idleDatabases.push(url);
+    released = true;
+  };
+  return handle;
+}
+
+/**
+ * A migrated, empty SQLite orders file, made once per test file by the real migrations and copied
+ * for every test (a copy takes a fraction of running the migrations, which sync the disk).
+ */
+async function migratedSqliteTemplate(): Promise<string> {
+  if (sqliteTemplate) return sqliteTemplate;
+  const file = path.join(makeTempDir(), 'template.db');
+  const handle = await openOrderDatabase({ path: file, logger: silentLogger });
+  // Closing checkpoints the write-ahead log into the file, so the file alone is the whole database.
+  await handle.close();
+  sqliteTemplate = file;
+  return file;
+}
+
+/** A fresh, migrated orders database on the engine: SQLite file in a temp folder, or an empty Postgres one. */
 export async function openOrderDb(
   engine: Engine,
   dir: string,
 ): Promise<{ handle: OrderDatabase; dbPath: string; url: string | undefined }> {
   const dbPath = path.join(dir, 'orders.db');
-  const url = engine === 'postgres' ? await (await postgresServer()).createDatabase() : undefined;
-  const handle = await openOrderDatabase({ url, path: dbPath, logger: silentLogger });
+  const url = engine === 'postgres' ? await emptyPostgresDatabase() : undefined;
+  if (!url) fs.copyFileSync(await migratedSqliteTemplate(), dbPath);
+  const opened = await openOrderDatabase({ url, path: dbPath, logger: silentLogger });
+  const handle = url ? releasedOnClose(opened, url) : opened;
   return { handle, dbPath, url };
 }
 

@@ -10,7 +10,7 @@ import {
   startFakeOpenAI,
   step,
 } from '../helpers/fake-openai-server.js';
-import { startPostgres, type TestPostgres } from '../helpers/postgres-server.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres-server.js';
 import { startRedis, type TestRedis } from '../helpers/redis-server.js';
 import { freePort, type ServerProcess, spawnServer, waitForHttp } from '../helpers/server-process.js';
 
@@ -25,7 +25,7 @@ const servers: ServerProcess[] = [];
 beforeAll(async () => {
   [redis, postgres, fake] = await Promise.all([
     startRedis(),
-    startPostgres(),
+    sharedPostgres(),
     startFakeOpenAI({ fallback: model }),
   ]);
   for (let i = 0; i < INSTANCES; i++) {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startPostgres, type TestPostgres } from '../helpers/postgres-server.js';
+import { sharedPostgres, type TestPostgres } from '../helpers/postgres-server.js';
 import {
   freePort,
   type ServerProcess,
@@ -20,7 +20,7 @@ let postgres: TestPostgres;
 let url: string;
 
 beforeAll(async () => {
-  postgres = await startPostgres();
+  postgres = await sharedPostgres();
   url = await postgres.createDatabase('orders');
 });
 afterAll(async () => {
@@ -72,8 +72,11 @@ describe('two server processes on one Postgres order database', { timeout: 90_00
       expect(await first.stop('SIGTERM')).toBe(0);
       expect(await second.stop('SIGTERM')).toBe(0);
     }
+    // The server is the run's: only connections to this file's database are the instances'.
     const left = await postgres.query(
-      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'msev15e2e'",
+      "SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'msev15e2e' AND datname = current_database()",
+      [],
+      url,
     );
     expect(left).toEqual([{ n: 0 }]);
   });

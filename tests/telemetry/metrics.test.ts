@@ -1,47 +1,30 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildTestApp } from '../helpers/build-test-app.js';
-import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
-import { type FullApp, parseSse, startFullApp } from '../helpers/full-app.js';
+import { useFakeModelApp } from '../helpers/fake-model-app.js';
+import { step } from '../helpers/fake-openai-server.js';
+import { parseSse } from '../helpers/full-app.js';
 import { labelValues, metricValue, parseMetrics, type Sample } from '../helpers/prometheus.js';
 import { waitFor } from '../mcp/helpers.js';
 
-let fake: FakeOpenAI;
-let service: FullApp;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-  service = await startFullApp(
-    {
-      LLM_PROVIDER: 'openai',
-      OPENAI_BASE_URL: fake.baseURL,
-      OPENAI_API_KEY: 'sk-metrics-test',
-      OPENAI_MODEL: 'gpt-test',
-      LLM_MAX_RETRIES: '0',
-      // The breaker is tested on its own; here every provider failure reaches the client.
-      LLM_BREAKER_FAILURES: '0',
-    },
-    { listen: true },
-  );
-});
-
-afterAll(async () => {
-  await service?.close();
-  await fake?.close();
-});
-
-beforeEach(() => {
-  fake.reset();
+const llm = useFakeModelApp({
+  apiKey: 'sk-metrics-test',
+  model: 'gpt-test',
+  fileApp: {
+    // The breaker is tested on its own; here every provider failure reaches the client.
+    env: { LLM_BREAKER_FAILURES: '0' },
+    options: { listen: true },
+  },
 });
 
 async function scrape(): Promise<Sample[]> {
-  const res = await fetch(`${service.baseUrl}/metrics`);
+  const res = await fetch(`${llm.service.baseUrl}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return parseMetrics(await res.text());
 }
 
 async function chat(path: '/api/v1/chat' | '/api/v1/chat/stream', body: Record<string, unknown>) {
-  return fetch(`${service.baseUrl}${path}`, {
+  return fetch(`${llm.service.baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -51,7 +34,7 @@ async function chat(path: '/api/v1/chat' | '/api/v1/chat/stream', body: Record<s
 describe('GET /metrics after real turns', () => {
   it('counts a JSON turn with a failing tool call: turn, model calls, tokens, tool outcome, request', async () => {
     const before = await scrape();
-    fake.script(
+    llm.fake.script(
       step.toolCalls([{ id: 'c1', name: 'get_order', arguments: { order_id: 'ORD-404' } }]),
       step.text('I could not find that order.'),
     );
@@ -80,7 +63,7 @@ describe('GET /metrics after real turns', () => {
 
   it('counts an SSE turn and shows the stream as open only while it is', async () => {
     const before = await scrape();
-    fake.script(step.text('Hello there', { ending: 'hang' }));
+    llm.fake.script(step.text('Hello there', { ending: 'hang' }));
     const res = await chat('/api/v1/chat/stream', { session_id: 'metrics-sse-open', message: 'hi' });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
@@ -98,7 +81,7 @@ describe('GET /metrics after real turns', () => {
         metricValue(before, 'llm_requests_total', { status: 'cancelled' }),
     ).toBe(1);
 
-    fake.script(step.text('All good.'));
+    llm.fake.script(step.text('All good.'));
     const done = await chat('/api/v1/chat/stream', { session_id: 'metrics-sse', message: 'hello' });
     expect(parseSse(await done.text()).events.at(-1)?.type).toBe('done');
     const finished = await scrape();
@@ -114,7 +97,7 @@ describe('GET /metrics after real turns', () => {
 
   it('counts a provider 500 as a failed model call, a failed turn and a 502', async () => {
     const before = await scrape();
-    fake.script(step.error(500));
+    llm.fake.script(step.error(500));
     const res = await chat('/api/v1/chat', { session_id: 'metrics-500', message: 'hello' });
     expect(res.status).toBe(502);
     const after = await scrape();
@@ -127,7 +110,7 @@ describe('GET /metrics after real turns', () => {
   });
 
   it('labels a tool name the model made up as unknown, never with the made-up name', async () => {
-    fake.script(step.toolCalls([{ name: 'drop_all_tables', arguments: {} }]), step.text('Sorry.'));
+    llm.fake.script(step.toolCalls([{ name: 'drop_all_tables', arguments: {} }]), step.text('Sorry.'));
     expect((await chat('/api/v1/chat', { session_id: 'metrics-unknown', message: 'x' })).status).toBe(200);
     const after = await scrape();
     expect(labelValues(after, 'tool_calls_total', 'tool')).not.toContain('drop_all_tables');
@@ -135,9 +118,9 @@ describe('GET /metrics after real turns', () => {
   });
 
   it('labels requests by route pattern, never by the raw URL', async () => {
-    await fetch(`${service.baseUrl}/api/v1/sessions/secret-session-42/history`);
-    await fetch(`${service.baseUrl}/no/such/page-7`);
-    const text = await (await fetch(`${service.baseUrl}/metrics`)).text();
+    await fetch(`${llm.service.baseUrl}/api/v1/sessions/secret-session-42/history`);
+    await fetch(`${llm.service.baseUrl}/no/such/page-7`);
+    const text = await (await fetch(`${llm.service.baseUrl}/metrics`)).text();
     expect(text).not.toContain('secret-session-42');
     expect(text).not.toContain('page-7');
     const samples = parseMetrics(text);

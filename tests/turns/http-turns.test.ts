@@ -1,30 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
-import { type FullApp, startFullApp } from '../helpers/full-app.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeModelApp } from '../helpers/fake-model-app.js';
+import { step } from '../helpers/fake-openai-server.js';
 import { answerOf, readEvents } from '../helpers/sse-client.js';
 
-let fake: FakeOpenAI;
-let service: FullApp | undefined;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-  fake.reset();
-});
-
-const llmEnv = () => ({
-  LLM_PROVIDER: 'openai',
-  OPENAI_BASE_URL: fake.baseURL,
-  OPENAI_API_KEY: 'sk-test-turns-000000',
-  OPENAI_MODEL: 'gpt-test',
-  LLM_MAX_RETRIES: '0',
-});
+const llm = useFakeModelApp({ apiKey: 'sk-test-turns-000000', model: 'gpt-test' });
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const LONG_ANSWER = 'Your parcel left the warehouse this morning and arrives on Friday.';
 
@@ -33,7 +12,7 @@ function postStream(
   signal?: AbortSignal,
   headers: Record<string, string> = {},
 ) {
-  return fetch(`${service!.baseUrl}/api/v1/chat/stream`, {
+  return fetch(`${llm.service.baseUrl}/api/v1/chat/stream`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
@@ -42,14 +21,14 @@ function postStream(
 }
 
 async function history(sessionId: string) {
-  const res = await fetch(`${service!.baseUrl}/api/v1/sessions/${sessionId}/history`);
+  const res = await fetch(`${llm.service.baseUrl}/api/v1/sessions/${sessionId}/history`);
   return (await res.json()) as { messages: Array<{ role: string; content: string; interrupted?: boolean }> };
 }
 
 describe('turn ids', () => {
   it('a JSON turn has a UUID in X-Turn-ID and the body, and its status reads back as completed', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(
+    const service = await llm.start({}, { listen: true });
+    llm.fake.script(
       step.toolCalls([{ id: 'call_1', name: 'get_order', arguments: { order_id: 7 } }]),
       step.text('Order 7 does not exist.'),
     );
@@ -76,8 +55,8 @@ describe('turn ids', () => {
   });
 
   it('every SSE event carries id <turn_id>:<seq> from 1, and done carries the turn id', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.text('Hello there, how can I help?', { chunkSize: 4 }));
+    const service = await llm.start({}, { listen: true });
+    llm.fake.script(step.text('Hello there, how can I help?', { chunkSize: 4 }));
     const res = await postStream({ session_id: 'ids-2', message: 'hi' });
     const turnId = res.headers.get('x-turn-id');
     expect(turnId).toMatch(UUID);
@@ -98,8 +77,8 @@ describe('turn ids', () => {
 
 describe('resume after a dropped stream', () => {
   it('on_disconnect=continue: a stream cut after 3 events resumes with Last-Event-ID with exactly the rest, once, ending with done', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.text(LONG_ANSWER, { chunkSize: 3, delayMs: 40 }));
+    const service = await llm.start({}, { listen: true });
+    llm.fake.script(step.text(LONG_ANSWER, { chunkSize: 3, delayMs: 40 }));
     const cut = new AbortController();
     const res = await postStream(
       { session_id: 'cut-1', message: 'Where is my parcel?', on_disconnect: 'continue' },
@@ -120,7 +99,7 @@ describe('resume after a dropped stream', () => {
     expect(rest.filter((e) => e.data.type === 'done')).toHaveLength(1);
     expect(answerOf(first) + answerOf(rest)).toBe(LONG_ANSWER);
     // The upstream call ran to its end, and the whole answer was stored.
-    expect(fake.requests[0]!.clientWentAway).toBe(false);
+    expect(llm.fake.requests[0]!.clientWentAway).toBe(false);
     expect((await history('cut-1')).messages.map((m) => m.content)).toEqual([
       'Where is my parcel?',
       LONG_ANSWER,
@@ -134,13 +113,13 @@ describe('resume after a dropped stream', () => {
   });
 
   it('on_disconnect=cancel (the default) still aborts the upstream call at once when the client leaves', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.text(LONG_ANSWER, { chunkSize: 3, delayMs: 60 }));
+    const service = await llm.start({}, { listen: true });
+    llm.fake.script(step.text(LONG_ANSWER, { chunkSize: 3, delayMs: 60 }));
     const cut = new AbortController();
     const res = await postStream({ session_id: 'cut-2', message: 'Where is my parcel?' }, cut.signal);
     const turnId = res.headers.get('x-turn-id')!;
     const first = await readEvents(res, { stopAfter: 3, abort: cut });
-    const gone = await fake.waitForClientGone(0);
+    const gone = await llm.fake.waitForClientGone(0);
     expect(gone.clientWentAway).toBe(true);
 
     // A resume gives what was produced before the abort, then ends: no done, no error, the turn is over.
@@ -161,8 +140,8 @@ describe('resume after a dropped stream', () => {
   });
 
   it('TURN_ON_DISCONNECT=continue makes continue the default', async () => {
-    service = await startFullApp({ ...llmEnv(), TURN_ON_DISCONNECT: 'continue' }, { listen: true });
-    fake.script(step.text(LONG_ANSWER, { chunkSize: 3, delayMs: 30 }));
+    const service = await llm.start({ TURN_ON_DISCONNECT: 'continue' }, { listen: true });
+    llm.fake.script(step.text(LONG_ANSWER, { chunkSize: 3, delayMs: 30 }));
     const cut = new AbortController();
     const res = await postStream({ session_id: 'cut-3', message: 'Where is my parcel?' }, cut.signal);
     const turnId = res.headers.get('x-turn-id')!;
@@ -178,8 +157,8 @@ describe('resume after a dropped stream', () => {
 
 describe('cancel and scoping', () => {
   it('POST …/cancel stops a running turn: its stream ends with TURN_CANCELLED, upstream aborted, the partial answer kept as interrupted', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.text(LONG_ANSWER, { chunkSize: 3, delayMs: 80 }));
+    const service = await llm.start({}, { listen: true });
+    llm.fake.script(step.text(LONG_ANSWER, { chunkSize: 3, delayMs: 80 }));
     const res = await postStream({ session_id: 'stop-1', message: 'Where is my parcel?' });
     const turnId = res.headers.get('x-turn-id')!;
     const reading = readEvents(res);
@@ -190,7 +169,7 @@ describe('cancel and scoping', () => {
     expect(await cancel.json()).toMatchObject({ turn_id: turnId, status: 'running', cancel_requested: true });
     const events = await reading;
     expect(events.at(-1)!.data).toMatchObject({ type: 'error', error: 'TURN_CANCELLED', turn_id: turnId });
-    await fake.waitForClientGone(0);
+    await llm.fake.waitForClientGone(0);
     const status = (await (
       await fetch(`${service.baseUrl}/api/v1/sessions/stop-1/turns/${turnId}`)
     ).json()) as {
@@ -213,18 +192,15 @@ describe('cancel and scoping', () => {
   });
 
   it('another tenant, another session, an unknown turn or a foreign event id get 404 NOT_FOUND / 400', async () => {
-    service = await startFullApp(
-      { ...llmEnv(), API_KEYS: 'key-acme-123456:acme,key-globex-123456:globex' },
-      { listen: true },
-    );
-    fake.script(step.text('Hello.'));
+    await llm.start({ API_KEYS: 'key-acme-123456:acme,key-globex-123456:globex' }, { listen: true });
+    llm.fake.script(step.text('Hello.'));
     const acme = { authorization: 'Bearer key-acme-123456' };
     const globex = { authorization: 'Bearer key-globex-123456' };
     const res = await postStream({ session_id: 'scoped', message: 'hi' }, undefined, acme);
     const turnId = res.headers.get('x-turn-id')!;
     await readEvents(res);
     const get = (path: string, headers: Record<string, string>, init: RequestInit = {}) =>
-      fetch(`${service!.baseUrl}/api/v1/sessions/${path}`, { ...init, headers });
+      fetch(`${llm.service.baseUrl}/api/v1/sessions/${path}`, { ...init, headers });
     expect((await get(`scoped/turns/${turnId}`, acme)).status).toBe(200);
     for (const [path, headers, init] of [
       [`scoped/turns/${turnId}`, globex, {}],

@@ -2,34 +2,17 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FakeOpenAI, startFakeOpenAI, step } from '../helpers/fake-openai-server.js';
-import { type FullApp, startFullApp } from '../helpers/full-app.js';
+import { describe, expect, it } from 'vitest';
+import { useFakeModelApp } from '../helpers/fake-model-app.js';
+import { step } from '../helpers/fake-openai-server.js';
+import type { FullApp } from '../helpers/full-app.js';
 import { answerOf, readEvents } from '../helpers/sse-client.js';
 
-let fake: FakeOpenAI;
-let service: FullApp | undefined;
-
-beforeAll(async () => {
-  fake = await startFakeOpenAI();
-});
-afterAll(async () => {
-  await fake.close();
-});
-afterEach(async () => {
-  await service?.close();
-  service = undefined;
-  fake.reset();
-});
-
-const llmEnv = () => ({
-  LLM_PROVIDER: 'openai',
-  OPENAI_BASE_URL: fake.baseURL,
-  OPENAI_API_KEY: 'sk-test-idem-000000',
+const llm = useFakeModelApp({
+  apiKey: 'sk-test-idem-000000',
+  model: 'gpt-test',
   // Staff-facing: the tools may create and mail any order of the tenant.
-  ORDER_ACCESS: 'tenant',
-  OPENAI_MODEL: 'gpt-test',
-  LLM_MAX_RETRIES: '0',
+  env: { ORDER_ACCESS: 'tenant' },
 });
 
 const ORDER = {
@@ -44,7 +27,7 @@ const ANSWER = 'Your order is placed and the confirmation is on its way.';
 
 /** One turn that creates an order and sends a mail: scripted once, so a second run would fail loudly. */
 function scriptOrderAndMail(delayMs = 0) {
-  fake.script(
+  llm.fake.script(
     step.toolCalls([{ id: 'call_order', name: 'create_order', arguments: ORDER }]),
     step.toolCalls([
       {
@@ -79,7 +62,7 @@ function post(
   key?: string,
   headers: Record<string, string> = {},
 ) {
-  return fetch(`${service!.baseUrl}/api/v1/${route}`, {
+  return fetch(`${llm.service.baseUrl}/api/v1/${route}`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -92,7 +75,7 @@ function post(
 
 describe('Idempotency-Key', () => {
   it('sent twice in sequence: the second gets the first reply, and the order and mail happen once', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
+    const service = await llm.start({}, { listen: true });
     scriptOrderAndMail();
     const first = await post('chat', body, 'order-ada-1');
     const firstBody = (await first.json()) as { turn_id: string; message: string; tool_calls: unknown[] };
@@ -108,8 +91,8 @@ describe('Idempotency-Key', () => {
     expect(second.headers.get('x-turn-id')).toBe(firstBody.turn_id);
     expect(orderCount(service)).toBe(1);
     expect(mailCount(service)).toBe(1);
-    expect(fake.requests).toHaveLength(3);
-    expect(fake.problems).toEqual([]);
+    expect(llm.fake.requests).toHaveLength(3);
+    expect(llm.fake.problems).toEqual([]);
 
     // The same key on the stream route replays that turn's events instead of running it again.
     const replay = await post('chat/stream', body, 'order-ada-1');
@@ -124,7 +107,7 @@ describe('Idempotency-Key', () => {
   });
 
   it('sent twice at once (JSON and SSE): the turn runs once and both get its answer', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
+    const service = await llm.start({}, { listen: true });
     scriptOrderAndMail(20);
     const [json, sse] = await Promise.all([
       post('chat', body, 'order-ada-2').then(async (r) => ({
@@ -145,12 +128,12 @@ describe('Idempotency-Key', () => {
     expect(sse.events.at(-1)!.data.type).toBe('done');
     expect(orderCount(service)).toBe(1);
     expect(mailCount(service)).toBe(1);
-    expect(fake.requests).toHaveLength(3);
+    expect(llm.fake.requests).toHaveLength(3);
   });
 
   it('the same key with another body is refused with 422 IDEMPOTENCY_KEY_REUSED and runs nothing', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.text('Hello.'));
+    await llm.start({}, { listen: true });
+    llm.fake.script(step.text('Hello.'));
     expect((await post('chat', { session_id: 'idem-3', message: 'hi' }, 'k-3')).status).toBe(200);
     const reused = await post('chat', { session_id: 'idem-3', message: 'something else' }, 'k-3');
     expect(reused.status).toBe(422);
@@ -158,15 +141,12 @@ describe('Idempotency-Key', () => {
     const reusedStream = await post('chat/stream', { session_id: 'idem-3', message: 'other' }, 'k-3');
     expect(reusedStream.status).toBe(422);
     expect(reusedStream.headers.get('content-type')).toContain('application/json');
-    expect(fake.requests).toHaveLength(1);
+    expect(llm.fake.requests).toHaveLength(1);
   });
 
   it('a malformed key is a 400 VALIDATION_ERROR; keys are per tenant', async () => {
-    service = await startFullApp(
-      { ...llmEnv(), API_KEYS: 'key-acme-123456:acme,key-globex-123456:globex' },
-      { listen: true },
-    );
-    fake.script(step.text('Hello acme.'), step.text('Hello globex.'));
+    await llm.start({ API_KEYS: 'key-acme-123456:acme,key-globex-123456:globex' }, { listen: true });
+    llm.fake.script(step.text('Hello acme.'), step.text('Hello globex.'));
     const acme = { authorization: 'Bearer key-acme-123456' };
     const globex = { authorization: 'Bearer key-globex-123456' };
     for (const key of ['x'.repeat(256), 'tab\there', '']) {
@@ -184,8 +164,8 @@ describe('Idempotency-Key', () => {
   });
 
   it('a turn that failed before doing anything frees its key, so the retry runs', async () => {
-    service = await startFullApp(llmEnv(), { listen: true });
-    fake.script(step.error(500), step.text('Second time lucky.'));
+    await llm.start({}, { listen: true });
+    llm.fake.script(step.error(500), step.text('Second time lucky.'));
     const failed = await post('chat', { session_id: 'idem-5', message: 'hi' }, 'k-5');
     expect(failed.status).toBe(502);
     const retried = await post('chat', { session_id: 'idem-5', message: 'hi' }, 'k-5');
@@ -195,22 +175,21 @@ describe('Idempotency-Key', () => {
 
   it('with SESSION_STORE=sqlite the key is kept in the session file and still holds after a restart', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'idem-restart-'));
-    const env = { ...llmEnv(), SESSION_STORE: 'sqlite', SESSION_DB_PATH: path.join(dir, 'sessions.db') };
+    const env = { SESSION_STORE: 'sqlite', SESSION_DB_PATH: path.join(dir, 'sessions.db') };
     try {
-      service = await startFullApp(env, { listen: true });
-      fake.script(step.text('Stored once.'));
+      const service = await llm.start(env, { listen: true });
+      llm.fake.script(step.text('Stored once.'));
       const first = (await (await post('chat', { session_id: 'idem-6', message: 'hi' }, 'k-6')).json()) as {
         turn_id: string;
       };
       await service.close();
-      service = await startFullApp(env, { listen: true });
+      await llm.start(env, { listen: true });
       const again = await post('chat', { session_id: 'idem-6', message: 'hi' }, 'k-6');
       expect(again.status).toBe(200);
       expect(await again.json()).toMatchObject({ turn_id: first.turn_id, message: 'Stored once.' });
-      expect(fake.requests).toHaveLength(1);
+      expect(llm.fake.requests).toHaveLength(1);
     } finally {
-      await service?.close();
-      service = undefined;
+      await llm.service.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

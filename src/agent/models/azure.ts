@@ -1,4 +1,4 @@
-import { DefaultAzureCredential, getBearerTokenProvider, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/identity';
 import { AzureOpenAI } from 'openai';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../config/load-config.js';
@@ -64,13 +64,21 @@ export function createAzureClient({ config, logger, credential }: AzureClientDep
     };
   }
 
-  const getToken = getBearerTokenProvider(
-    credential ?? new DefaultAzureCredential(),
-    AZURE_COGNITIVE_SERVICES_SCOPE,
-  );
+  // @azure/identity is a large module graph that only Entra ID sign-in needs: it is loaded on the
+  // first token request, not by every start of the service.
+  let getToken: Promise<() => Promise<string>> | undefined;
   const azureADTokenProvider = async (): Promise<string> => {
     try {
-      return await getToken();
+      getToken ??= import('@azure/identity')
+        .then(({ DefaultAzureCredential, getBearerTokenProvider }) =>
+          getBearerTokenProvider(credential ?? new DefaultAzureCredential(), AZURE_COGNITIVE_SERVICES_SCOPE),
+        )
+        .catch((err: unknown) => {
+          // A credential that could not be set up is tried again on the next request.
+          getToken = undefined;
+          throw err;
+        });
+      return await (await getToken)();
     } catch (err) {
       throw new LlmCredentialError(err);
     }
