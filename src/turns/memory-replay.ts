@@ -377,6 +377,25 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
     wake(slot);
   }
 
+  /** A finished turn running again (a paused one resumed) or about to be finished anew, in its place. */
+  function unfinish(slot: Finished, record: TurnRecord, events: ReplayEvent[], ended: boolean): Running {
+    const { tenantId, sessionId, turnId } = slot;
+    const running: Running = {
+      finished: false,
+      tenantId,
+      sessionId,
+      turnId,
+      next: undefined,
+      removed: false,
+      record,
+      events,
+      ended,
+      waiters: undefined,
+    };
+    replace(slot, running);
+    return running;
+  }
+
   // Node turns delays above 2^31-1 ms into 1 ms, which would make the sweeper spin.
   const sweepIntervalMs = Math.min(
     2_147_483_647,
@@ -416,19 +435,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
         return;
       }
       // A paused turn goes on: unpacked again, and no longer due to expire.
-      const running: Running = {
-        finished: false,
-        tenantId: slot.tenantId,
-        sessionId: slot.sessionId,
-        turnId: slot.turnId,
-        next: undefined,
-        removed: false,
-        record: { ...record },
-        events: unpack(slot).events,
-        ended: false,
-        waiters: undefined,
-      };
-      replace(slot, running);
+      unfinish(slot, { ...record }, unpack(slot).events, false);
     },
 
     async append(key: TurnKey, event: ReplayEvent, last: boolean): Promise<void> {
@@ -452,20 +459,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
       if (slot.finished) {
         // Finished twice: the later outcome wins, as it would on a running record.
         const { record, events } = unpack(slot);
-        const running: Running = {
-          finished: false,
-          tenantId: slot.tenantId,
-          sessionId: slot.sessionId,
-          turnId: slot.turnId,
-          next: undefined,
-          removed: false,
-          record,
-          events,
-          ended: true,
-          waiters: undefined,
-        };
-        replace(slot, running);
-        finishSlot(running, { ...record, ...outcome, endedAt });
+        finishSlot(unfinish(slot, record, events, true), { ...record, ...outcome, endedAt });
         return;
       }
       finishSlot(slot, { ...slot.record, ...outcome, endedAt });
