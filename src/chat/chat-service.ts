@@ -98,6 +98,12 @@ export interface ChatTurnResult {
 export interface ChatResumeRequest extends Omit<ChatTurnRequest, 'streaming'> {
   checkpoint: AgentCheckpoint;
   decisions: Record<string, CallDecision>;
+  /**
+   * Called once the resume holds the session and read it: from there its outcome is final (the
+   * decided calls run, or the conversation's state says they never will). A resume that fails
+   * before it (lock wait, queue full, shutdown) ran nothing and can be tried again.
+   */
+  onCommitted?: () => void;
 }
 
 export const SESSION_OF_ANOTHER_CUSTOMER = 'This conversation belongs to another customer';
@@ -391,6 +397,7 @@ export function createChatService(deps: ChatServiceDeps) {
     onEvent: AgentEventListener,
   ): Promise<ChatTurnResult> {
     const session = await sessions.get(key);
+    request.onCommitted?.();
     // The conversation may have changed hands while the turn waited: deleted (its customer's data is
     // gone and must not come back), now another customer's, or with a person. Nothing runs then.
     if (!session) {

@@ -358,6 +358,8 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
         logger,
         now,
         sweepIntervalMs: approvalSweepIntervalMs(config.APPROVAL_TTL_MINUTES),
+        // A resumed turn ends within its deadline; a claim older than that (with a margin) is stale.
+        resumeStaleMs: config.TURN_TIMEOUT_MS + 60_000,
       });
       closers.push({ name: 'approval sweep', close: () => service.close() });
       approvals = service;
