@@ -11,6 +11,7 @@ import { abortReason, childAbort } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
 import { sessionStatus } from '../sessions/status.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
+import type { ApprovalStore } from '../turns/approvals.js';
 import type { TurnLease, TurnLock } from '../turns/turn-lock.js';
 import {
   ClientDisconnectedError,
@@ -33,6 +34,8 @@ export interface ChatServiceDeps {
   logger: Logger;
   /** TENANT_TOKEN_QUOTAS: checked before a turn, fed with its usage after it. */
   quotas?: TurnQuotas;
+  /** Where paused turns wait: a session with one takes no new turn until it went on (§10). */
+  approvals?: Pick<ApprovalStore, 'waitingIn'>;
 }
 
 /** The part of the token quotas a turn needs. */
@@ -107,6 +110,10 @@ export interface ChatResumeRequest extends Omit<ChatTurnRequest, 'streaming'> {
 }
 
 export const SESSION_OF_ANOTHER_CUSTOMER = 'This conversation belongs to another customer';
+
+/** A new message while a turn of the session waits for an operator's decision. */
+export const AWAITING_APPROVAL_MESSAGE =
+  'A request in this conversation is waiting for approval; send new messages once it has been decided.';
 
 /** Why a paused turn did not go on after its calls were decided. */
 export const PAUSED_SESSION_GONE =
@@ -320,6 +327,20 @@ export function createChatService(deps: ChatServiceDeps) {
         toolCalls: [],
         timestamp: new Date().toISOString(),
       };
+    }
+    // A paused question of this conversation (not of an earlier one deleted under the same id)
+    // waits for a decision: the model would see it unanswered and might ask for the same gated call
+    // again. (Once decided it goes on, or the sweep resumes it, so it no longer holds the session.)
+    if (session && deps.approvals) {
+      const waiting = (await deps.approvals.waitingIn(key.tenantId, key.sessionId)).filter(
+        (turn) => turn.pausedAt >= Date.parse(session.createdAt),
+      );
+      if (waiting.length > 0) {
+        log.info({ waiting_turn_id: waiting[0]!.turnId }, 'turn refused: a turn awaits approval');
+        throw new ServiceError('SESSION_BUSY', AWAITING_APPROVAL_MESSAGE, {
+          details: { turn_id: waiting[0]!.turnId, status: 'awaiting_approval' },
+        });
+      }
     }
     const ctx = {
       tenantId: key.tenantId,

@@ -77,6 +77,13 @@ export interface PausedTurn {
   resuming?: ResumeClaim;
 }
 
+/** A turn of a session that waits for a decision on some of its calls. */
+export interface WaitingTurn {
+  turnId: string;
+  /** When it paused last (epoch milliseconds). */
+  pausedAt: number;
+}
+
 export type DecideResult =
   | { outcome: 'decided'; approval: Approval /** Approvals of the turn still pending. */; remaining: number }
   | { outcome: 'not_found' }
@@ -97,6 +104,8 @@ export interface ApprovalStore {
   listPending(tenantId: string, limit: number): Promise<Approval[]>;
   /** Pending approvals past their expiry, over all tenants, at most `limit`. */
   due(limit: number): Promise<Approval[]>;
+  /** The session's paused turns with calls still waiting for a decision, oldest pause first. */
+  waitingIn(tenantId: string, sessionId: string): Promise<WaitingTurn[]>;
   /**
    * Turns still waiting whose calls are all decided but whose resume claim is older than `before`
    * (its resumer died, or its resume failed before the decided calls ran), at most `limit`.
@@ -152,6 +161,7 @@ const byExpiry = (a: Approval, b: Approval) => a.expiresAt - b.expiresAt || a.cr
 
 interface Entry {
   state?: PausedTurnState;
+  pausedAt?: number;
   resuming?: ResumeClaim;
   approvals: Map<string, Approval>;
   retainUntil?: number;
@@ -200,6 +210,7 @@ export function createMemoryApprovalStore(options: MemoryApprovalOptions = {}) {
     async pause(key: TurnKey, state: PausedTurnState, calls: PendingCall[], expiresAt: number) {
       const entry = live(key) ?? { approvals: new Map<string, Approval>() };
       entry.state = structuredClone(state);
+      entry.pausedAt = now();
       delete entry.retainUntil;
       delete entry.resuming;
       for (const approval of newApprovals(key, calls, now(), expiresAt)) {
@@ -240,6 +251,16 @@ export function createMemoryApprovalStore(options: MemoryApprovalOptions = {}) {
         .filter((a) => a.expiresAt <= at)
         .slice(0, limit)
         .map((a) => ({ ...a }));
+    },
+    async waitingIn(tenantId: string, sessionId: string) {
+      const found: WaitingTurn[] = [];
+      for (const [id, entry] of entries) {
+        if (!entry.state || entry.retainUntil !== undefined) continue;
+        if (![...entry.approvals.values()].some((a) => a.status === 'pending')) continue;
+        const [t, s, turnId] = JSON.parse(id) as [string, string, string];
+        if (t === tenantId && s === sessionId) found.push({ turnId, pausedAt: entry.pausedAt ?? 0 });
+      }
+      return found.sort((a, b) => a.pausedAt - b.pausedAt);
     },
     async stalled(before: number, limit: number) {
       const found: TurnKey[] = [];

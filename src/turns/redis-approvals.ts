@@ -11,6 +11,7 @@ import {
   type PausedTurnState,
   type PendingCall,
   type ResumeClaim,
+  type WaitingTurn,
 } from './approvals.js';
 import type { TurnKey } from './replay.js';
 
@@ -71,6 +72,9 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
   const dueKey = keys.key('approvals-due');
   /** Turns whose calls are all decided, scored by when their resume was claimed. */
   const resumingKey = keys.key('approvals-resuming');
+  /** The session's waiting turns: turn id → when it paused last (epoch milliseconds). */
+  const sessionKey = (tenantId: string, sessionId: string) =>
+    keys.key('approvals-session', tenantId, sessionId);
   const turnMember = (key: TurnKey) => JSON.stringify([key.tenantId, key.sessionId, key.turnId]);
   const field = (callId: string) => `c:${callId}`;
   const tenantMember = (a: Pick<Approval, 'sessionId' | 'turnId' | 'callId'>) =>
@@ -151,6 +155,8 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
       }
       tx.hincrby(hashKey, 'pending', fresh.length);
       tx.pexpireat(hashKey, expiresAt + GRACE_SECONDS * 1000);
+      tx.hset(sessionKey(key.tenantId, key.sessionId), key.turnId, String(now()));
+      tx.pexpireat(sessionKey(key.tenantId, key.sessionId), expiresAt + GRACE_SECONDS * 1000);
       await tx.exec();
     },
 
@@ -206,6 +212,22 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
       );
     },
 
+    async waitingIn(tenantId: string, sessionId: string) {
+      const turns = await client.hgetall(sessionKey(tenantId, sessionId));
+      const found: WaitingTurn[] = [];
+      for (const [turnId, pausedAt] of Object.entries(turns)) {
+        const [state, pending] = await client.hmget(
+          turnKey({ tenantId, sessionId, turnId }),
+          'state',
+          'pending',
+        );
+        // A turn that ended, or whose hash expired, leaves the session's list.
+        if (!state) await client.hdel(sessionKey(tenantId, sessionId), turnId);
+        else if (Number(pending) > 0) found.push({ turnId, pausedAt: Number(pausedAt) });
+      }
+      return found.sort((a, b) => a.pausedAt - b.pausedAt);
+    },
+
     async stalled(before: number, limit: number) {
       const members = await client.zrangebyscore(resumingKey, '-inf', before, 'LIMIT', 0, limit);
       const found: TurnKey[] = [];
@@ -242,6 +264,7 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
         .multi()
         .hdel(turnKey(key), 'state', 'resuming')
         .zrem(resumingKey, turnMember(key))
+        .hdel(sessionKey(key.tenantId, key.sessionId), key.turnId)
         .expire(turnKey(key), retainSeconds);
       for (const approval of current.approvals) {
         if (approval.status !== 'pending') continue;

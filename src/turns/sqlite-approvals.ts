@@ -94,6 +94,17 @@ export function createSqliteApprovalStore(options: SqliteApprovalOptions) {
     claim: sqlite.prepare<[string, number, ...KeyArgs]>(
       `UPDATE paused_turns SET resuming_by = ?, resuming_at = ? WHERE ${where}`,
     ),
+    // When it paused last: its newest approval.
+    waitingIn: sqlite.prepare<[string, string], { turn_id: string; paused_at: number }>(
+      `SELECT t.turn_id, (SELECT max(json_extract(a.body, '$.createdAt')) FROM turn_approvals a
+         WHERE a.tenant_id = t.tenant_id AND a.session_id = t.session_id AND a.turn_id = t.turn_id)
+         AS paused_at
+       FROM paused_turns t
+       WHERE t.tenant_id = ? AND t.session_id = ? AND t.state IS NOT NULL AND t.retain_until IS NULL
+         AND EXISTS (SELECT 1 FROM turn_approvals a WHERE a.tenant_id = t.tenant_id
+           AND a.session_id = t.session_id AND a.turn_id = t.turn_id AND a.status = 'pending')
+       ORDER BY paused_at`,
+    ),
     // Waiting, nothing pending, and nobody resuming since `before`.
     stalled: sqlite.prepare<[number, number], { tenant_id: string; session_id: string; turn_id: string }>(
       `SELECT tenant_id, session_id, turn_id FROM paused_turns t
@@ -177,6 +188,11 @@ export function createSqliteApprovalStore(options: SqliteApprovalOptions) {
     },
     async due(limit: number) {
       return parse(q.due.all(now(), limit));
+    },
+    async waitingIn(tenantId: string, sessionId: string) {
+      return q.waitingIn
+        .all(tenantId, sessionId)
+        .map((row) => ({ turnId: row.turn_id, pausedAt: row.paused_at ?? 0 }));
     },
     async stalled(before: number, limit: number) {
       return q.stalled

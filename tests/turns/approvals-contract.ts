@@ -253,5 +253,21 @@ export function approvalStoreContract(name: string, harness: ApprovalHarness) {
       await first.decide(k, 'q2', { status: 'approved', resumer: 'instance-a' });
       expect((await first.get(k))?.resuming).toMatchObject({ by: 'instance-a' });
     });
+
+    it('lists the turns of a session with calls still waiting for a decision, and only those', async () => {
+      const k = key('sess', 's-wait', 't-1');
+      const pausedAt = harness.now();
+      await first.pause(k, stateOf('wait'), [call('w1'), call('w2')], hour());
+      await first.pause(key('sess', 's-other', 't-2'), stateOf('other'), [call('w3')], hour());
+      expect(await second.waitingIn('sess', 's-wait')).toEqual([{ turnId: 't-1', pausedAt }]);
+      await first.decide(k, 'w1', { status: 'approved' });
+      expect((await second.waitingIn('sess', 's-wait')).map((t) => t.turnId)).toEqual(['t-1']);
+      // All decided: it goes on (or the sweep resumes it), it no longer waits for anyone.
+      await first.decide(k, 'w2', { status: 'approved' });
+      expect(await second.waitingIn('sess', 's-wait')).toEqual([]);
+      await first.finish(key('sess', 's-other', 't-2'), 60);
+      expect(await second.waitingIn('sess', 's-other')).toEqual([]);
+      expect(await second.waitingIn('sess:s', 'other')).toEqual([]);
+    });
   });
 }

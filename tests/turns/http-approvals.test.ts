@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { handoffPatch } from '../../src/sessions/status.js';
 import { createSqliteApprovalStore } from '../../src/turns/sqlite-approvals.js';
 import { DEFAULT_MAX_WAITING_PER_SESSION } from '../../src/turns/turn-lock.js';
 import {
@@ -241,11 +242,11 @@ describe('a tool that needs approval', () => {
       message: 'Cancel order 2',
     });
     expect(paused.status).toBe(202);
-    fake.script(
-      step.toolCalls([
-        { id: 'call_person', name: 'handoff_to_human', arguments: { reason: 'asks for a person' } },
-      ]),
-      step.text('A person will take over.'),
+    // A person takes the conversation over (as the handoff_to_human tool does); the customer's
+    // message meanwhile is kept for them.
+    await service.runtime.deps.sessions.setAttributes(
+      { tenantId: 'default', sessionId: 'appr-handoff' },
+      handoffPatch('asks for a person', new Date().toISOString()),
     );
     expect(
       (await send('POST', '/api/v1/chat', { session_id: 'appr-handoff', message: 'A person please' })).status,
@@ -264,7 +265,6 @@ describe('a tool that needs approval', () => {
     expect(stored.map((m) => [m.role, m.content])).toEqual([
       ['user', 'Cancel order 2'],
       ['user', 'A person please'],
-      ['assistant', 'A person will take over.'],
     ]);
   });
 
@@ -567,6 +567,50 @@ describe('a resume that could not run', () => {
       status: 'completed',
       message: 'Done: order 2 is cancelled.',
     });
+  });
+});
+
+describe('a conversation whose request waits for approval', () => {
+  it('takes no new message until the call is decided (409 SESSION_BUSY), then goes on as usual', async () => {
+    service = await startFullApp(env(), { listen: true });
+    fake.script(step.toolCalls([CANCEL]));
+    const paused = await send('POST', '/api/v1/chat', { session_id: 'appr-hold', message: 'Cancel order 2' });
+    expect(paused.status).toBe(202);
+    const turnId = String(paused.body.turn_id);
+
+    const meanwhile = await send('POST', '/api/v1/chat', { session_id: 'appr-hold', message: 'Hello?' });
+    expect(meanwhile.status).toBe(409);
+    expect(meanwhile.body).toMatchObject({
+      error: 'SESSION_BUSY',
+      message: expect.stringContaining('waiting for approval'),
+      details: { turn_id: turnId, status: 'awaiting_approval' },
+    });
+    const stream = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: 'appr-hold', message: 'Hello?', on_busy: 'interrupt' }),
+    });
+    expect(stream.status).toBe(409);
+    expect(await stream.json()).toMatchObject({ error: 'SESSION_BUSY', details: { turn_id: turnId } });
+    // Neither reached the model nor the history; another conversation is not held.
+    expect(fake.requests).toHaveLength(1);
+    expect((await history('appr-hold')).messages.map((m) => m.content)).toEqual(['Cancel order 2']);
+    fake.script(step.text('Hi there.'));
+    expect((await send('POST', '/api/v1/chat', { session_id: 'appr-free', message: 'Hi' })).status).toBe(200);
+
+    fake.script(step.text('Done: order 2 is cancelled.'));
+    expect((await decide('appr-hold', turnId, { call_id: 'call_cancel', decision: 'approve' })).status).toBe(
+      200,
+    );
+    fake.script(step.text('You are welcome.'));
+    const after = await send('POST', '/api/v1/chat', { session_id: 'appr-hold', message: 'Thanks' });
+    expect(after.status).toBe(200);
+    expect((await history('appr-hold')).messages.map((m) => m.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ]);
   });
 });
 
