@@ -265,9 +265,27 @@ export function createChatService(deps: ChatServiceDeps) {
     }
     // Queued first, so no turn that arrives meanwhile gets in before this one.
     const gaveUp = new AbortController();
-    const waiting = turnLock.acquire(key, { signal: AbortSignal.any([signal, gaveUp.signal]), ...named });
+    let placed = () => {};
+    const queued = new Promise<'queued'>((resolve) => {
+      placed = () => resolve('queued');
+    });
+    const waiting = turnLock.acquire(key, {
+      signal: AbortSignal.any([signal, gaveUp.signal]),
+      ...named,
+      onQueued: () => placed(),
+    });
     // It may reject (the client left) before it is awaited below.
     waiting.catch(() => undefined);
+    // Only a turn that has its place in the queue stops the running one: refused (queue full) or
+    // given the lock at once, it interrupts nothing.
+    const first = await Promise.race([
+      queued,
+      waiting.then(
+        () => 'settled' as const,
+        () => 'settled' as const,
+      ),
+    ]);
+    if (first === 'settled') return waiting;
     try {
       const running = await turnLock.holder(key);
       if (running !== undefined && running !== holder && request.interrupt) {
