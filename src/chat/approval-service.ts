@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CallDecision } from '../agent/turn-types.js';
 import { ServiceError } from '../errors.js';
@@ -14,6 +15,13 @@ export interface ApprovalServiceDeps {
   sweepIntervalMs?: number;
   /** Approvals declined per sweep at most (the rest wait for the next one). */
   sweepBatch?: number;
+  /**
+   * How old a resume claim must be before the sweep takes the turn over: longer than a resumed turn
+   * can run (the turn deadline, with a margin). Default 10 minutes.
+   */
+  resumeStaleMs?: number;
+  /** This instance's name on the resume claims it takes (a random id by default). */
+  instanceId?: string;
 }
 
 export interface DecisionInput {
@@ -51,6 +59,8 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   const { store, turns } = deps;
   const now = deps.now ?? Date.now;
   const batch = deps.sweepBatch ?? 100;
+  const staleMs = deps.resumeStaleMs ?? 600_000;
+  const instanceId = deps.instanceId ?? randomUUID();
   const stopping = new AbortController();
   const running = new Set<Promise<unknown>>();
   let sweeping: Promise<unknown> | undefined;
@@ -85,7 +95,11 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
   /** Declines an expired approval; the last decision of its turn resumes the turn in the background. */
   async function expire(approval: Approval): Promise<StartedTurn | undefined> {
     const key = { tenantId: approval.tenantId, sessionId: approval.sessionId, turnId: approval.turnId };
-    const result = await store.decide(key, approval.callId, { status: 'declined', ...EXPIRED });
+    const result = await store.decide(key, approval.callId, {
+      status: 'declined',
+      ...EXPIRED,
+      resumer: instanceId,
+    });
     if (result.outcome !== 'decided') return undefined;
     deps.logger.info(
       { tenant_id: key.tenantId, session_id: key.sessionId, turn_id: key.turnId, tool: approval.name },
@@ -110,6 +124,7 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     const result = await store.decide(key, callId, {
       status: input.decision === 'approve' ? 'approved' : 'declined',
       decidedBy: input.decidedBy,
+      resumer: instanceId,
       ...(input.reason ? { reason: input.reason } : {}),
     });
     if (result.outcome === 'not_found') {
@@ -117,10 +132,15 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     }
     if (result.outcome === 'not_pending') {
       const { approval } = result;
+      const decidedAs = approval.expired ? 'declined because it expired' : approval.status;
+      // Decided, and its turn still waits: it goes on (or the sweep resumes it) with that decision.
+      const waiting = approval.status !== 'pending' && (await store.get(key))?.state !== undefined;
       const message =
         approval.status === 'pending'
           ? 'The turn of this call has already ended; nothing was run'
-          : `This call was already ${approval.expired ? 'declined because it expired' : approval.status}; nothing was run again`;
+          : waiting
+            ? `This call was already ${decidedAs}; the request goes on with that decision`
+            : `This call was already ${decidedAs}; nothing was run again`;
       throw new ServiceError('APPROVAL_NOT_PENDING', message, {
         details: {
           call_id: callId,
@@ -147,12 +167,26 @@ export function createApprovalService(deps: ApprovalServiceDeps) {
     return { resumed: true, approval: result.approval, turn };
   }
 
-  /** One bounded batch: every pending approval past its expiry is declined. */
+  /**
+   * One bounded batch: every pending approval past its expiry is declined, and turns whose calls are
+   * all decided but that nobody resumed (their resumer died, or the resume failed before the decided
+   * calls ran) are resumed here.
+   */
   async function sweep(): Promise<{ declined: number; resumed: Array<StartedTurn['finished']> }> {
     const due = await store.due(batch);
     const resumed: Array<StartedTurn['finished']> = [];
     for (const approval of due) {
       const turn = await expire(approval);
+      if (turn) resumed.push(turn.finished);
+    }
+    const before = now() - staleMs;
+    for (const key of await store.stalled(before, batch)) {
+      if (!(await store.reclaim(key, instanceId, before))) continue;
+      deps.logger.info(
+        { tenant_id: key.tenantId, session_id: key.sessionId, turn_id: key.turnId },
+        'resuming a decided turn nobody resumed',
+      );
+      const turn = await resumeTurn(key);
       if (turn) resumed.push(turn.finished);
     }
     return { declined: due.length, resumed };

@@ -11,6 +11,7 @@ import { abortReason, childAbort } from '../lib/abort.js';
 import { countConversationMessages } from '../sessions/index.js';
 import { sessionStatus } from '../sessions/status.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
+import type { ApprovalStore } from '../turns/approvals.js';
 import type { TurnLease, TurnLock } from '../turns/turn-lock.js';
 import {
   ClientDisconnectedError,
@@ -33,6 +34,8 @@ export interface ChatServiceDeps {
   logger: Logger;
   /** TENANT_TOKEN_QUOTAS: checked before a turn, fed with its usage after it. */
   quotas?: TurnQuotas;
+  /** Where paused turns wait: a session with one takes no new turn until it went on (§10). */
+  approvals?: Pick<ApprovalStore, 'waitingIn'>;
 }
 
 /** The part of the token quotas a turn needs. */
@@ -98,9 +101,19 @@ export interface ChatTurnResult {
 export interface ChatResumeRequest extends Omit<ChatTurnRequest, 'streaming'> {
   checkpoint: AgentCheckpoint;
   decisions: Record<string, CallDecision>;
+  /**
+   * Called once the resume holds the session and read it: from there its outcome is final (the
+   * decided calls run, or the conversation's state says they never will). A resume that fails
+   * before it (lock wait, queue full, shutdown) ran nothing and can be tried again.
+   */
+  onCommitted?: () => void;
 }
 
 export const SESSION_OF_ANOTHER_CUSTOMER = 'This conversation belongs to another customer';
+
+/** A new message while a turn of the session waits for an operator's decision. */
+export const AWAITING_APPROVAL_MESSAGE =
+  'A request in this conversation is waiting for approval; send new messages once it has been decided.';
 
 /** Why a paused turn did not go on after its calls were decided. */
 export const PAUSED_SESSION_GONE =
@@ -252,9 +265,27 @@ export function createChatService(deps: ChatServiceDeps) {
     }
     // Queued first, so no turn that arrives meanwhile gets in before this one.
     const gaveUp = new AbortController();
-    const waiting = turnLock.acquire(key, { signal: AbortSignal.any([signal, gaveUp.signal]), ...named });
+    let placed = () => {};
+    const queued = new Promise<'queued'>((resolve) => {
+      placed = () => resolve('queued');
+    });
+    const waiting = turnLock.acquire(key, {
+      signal: AbortSignal.any([signal, gaveUp.signal]),
+      ...named,
+      onQueued: () => placed(),
+    });
     // It may reject (the client left) before it is awaited below.
     waiting.catch(() => undefined);
+    // Only a turn that has its place in the queue stops the running one: refused (queue full) or
+    // given the lock at once, it interrupts nothing.
+    const first = await Promise.race([
+      queued,
+      waiting.then(
+        () => 'settled' as const,
+        () => 'settled' as const,
+      ),
+    ]);
+    if (first === 'settled') return waiting;
     try {
       const running = await turnLock.holder(key);
       if (running !== undefined && running !== holder && request.interrupt) {
@@ -314,6 +345,20 @@ export function createChatService(deps: ChatServiceDeps) {
         toolCalls: [],
         timestamp: new Date().toISOString(),
       };
+    }
+    // A paused question of this conversation (not of an earlier one deleted under the same id)
+    // waits for a decision: the model would see it unanswered and might ask for the same gated call
+    // again. (Once decided it goes on, or the sweep resumes it, so it no longer holds the session.)
+    if (session && deps.approvals) {
+      const waiting = (await deps.approvals.waitingIn(key.tenantId, key.sessionId)).filter(
+        (turn) => turn.pausedAt >= Date.parse(session.createdAt),
+      );
+      if (waiting.length > 0) {
+        log.info({ waiting_turn_id: waiting[0]!.turnId }, 'turn refused: a turn awaits approval');
+        throw new ServiceError('SESSION_BUSY', AWAITING_APPROVAL_MESSAGE, {
+          details: { turn_id: waiting[0]!.turnId, status: 'awaiting_approval' },
+        });
+      }
     }
     const ctx = {
       tenantId: key.tenantId,
@@ -391,6 +436,7 @@ export function createChatService(deps: ChatServiceDeps) {
     onEvent: AgentEventListener,
   ): Promise<ChatTurnResult> {
     const session = await sessions.get(key);
+    request.onCommitted?.();
     // The conversation may have changed hands while the turn waited: deleted (its customer's data is
     // gone and must not come back), now another customer's, or with a person. Nothing runs then.
     if (!session) {

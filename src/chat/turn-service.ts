@@ -205,6 +205,8 @@ export function createTurnService(deps: TurnServiceDeps) {
       (resumed?.state.agent.toolCalls ?? []).map((call) => [call.id, { call, startedAt: 0 }]),
     );
     const ids = { turn_id: request.turnId, session_id: request.sessionId };
+    /** A resumed turn got past the point where its decided calls run (or never will). */
+    let committed = false;
 
     const runChat = (onEvent: Parameters<ChatService['runTurn']>[1]) => {
       if (!resumed) {
@@ -218,7 +220,16 @@ export function createTurnService(deps: TurnServiceDeps) {
       }
       if (!chat.resumeTurn) throw new ServiceError('AGENT_UNAVAILABLE', INTERNAL_MESSAGE);
       return chat.resumeTurn(
-        { ...request, signal, logger: log, checkpoint: resumed.state.agent, decisions: resumed.decisions },
+        {
+          ...request,
+          signal,
+          logger: log,
+          checkpoint: resumed.state.agent,
+          decisions: resumed.decisions,
+          onCommitted: () => {
+            committed = true;
+          },
+        },
         onEvent,
       );
     };
@@ -295,6 +306,13 @@ export function createTurnService(deps: TurnServiceDeps) {
             true,
           );
         const toolCalls = [...partialCalls.values()].map((entry) => entry.call);
+        if (resumed && !committed && !stopped) {
+          // Nothing of the decided calls ran (the session's lock was not had, or shutdown): the
+          // turn still waits, its approvals stay, and a sweep resumes it once the claim is stale.
+          await settle('awaiting_approval', partialAnswer, toolCalls);
+          log.warn({ err: error.code }, 'resumed turn did not get to run; it stays resumable');
+          throw error instanceof TurnCancelledError ? error : err;
+        }
         await settle(status, partialAnswer, toolCalls);
         if (request.idempotencyKey) {
           // Nothing a retry could repeat happened: the key is free for the retry to run the turn.

@@ -288,6 +288,18 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
         : undefined;
     if (quotas) readiness.register(quotas.readinessCheck());
 
+    const keys = createKeyspace(config.REDIS_KEY_PREFIX);
+    // Turns paused for approvals, likewise where the sessions are: after a restart (SQLite) or on
+    // another instance (Redis) a decision still finds its turn.
+    const now = options.now ?? Date.now;
+    const approvalStore =
+      config.sessionStore === 'redis' && redis
+        ? createRedisApprovalStore({ client: redis, keys, now })
+        : config.sessionStore === 'sqlite'
+          ? createSqliteApprovalStore({ path: config.SESSION_DB_PATH, now })
+          : createMemoryApprovalStore({ now });
+    closers.push({ name: 'approvals', close: () => approvalStore.close() });
+
     const chat = agent
       ? instrumentTurns(
           createChatService({
@@ -297,6 +309,7 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
             config,
             logger,
             ...(quotas ? { quotas } : {}),
+            approvals: approvalStore,
           }),
           instruments,
         )
@@ -304,7 +317,6 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
 
     // Turn replay and cancel signals (§10): through Redis, so any instance can resume or cancel a
     // turn, when it is configured; in the process otherwise.
-    const keys = createKeyspace(config.REDIS_KEY_PREFIX);
     const replay = redis
       ? createRedisReplayStore({
           client: redis,
@@ -329,16 +341,6 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
           ? createSqliteIdempotencyStore({ path: config.SESSION_DB_PATH, ttlSeconds: idempotencyTtlSeconds })
           : createMemoryIdempotencyStore({ ttlSeconds: idempotencyTtlSeconds });
     closers.push({ name: 'idempotency keys', close: () => idempotency.close() });
-    // Turns paused for approvals, likewise where the sessions are: after a restart (SQLite) or on
-    // another instance (Redis) a decision still finds its turn.
-    const now = options.now ?? Date.now;
-    const approvalStore =
-      config.sessionStore === 'redis' && redis
-        ? createRedisApprovalStore({ client: redis, keys, now })
-        : config.sessionStore === 'sqlite'
-          ? createSqliteApprovalStore({ path: config.SESSION_DB_PATH, now })
-          : createMemoryApprovalStore({ now });
-    closers.push({ name: 'approvals', close: () => approvalStore.close() });
     const turns = chat
       ? createTurnService({
           chat,
@@ -358,6 +360,8 @@ export async function createRuntime(config: AppConfig, logger: Logger, options: 
         logger,
         now,
         sweepIntervalMs: approvalSweepIntervalMs(config.APPROVAL_TTL_MINUTES),
+        // A resumed turn ends within its deadline; a claim older than that (with a margin) is stale.
+        resumeStaleMs: config.TURN_TIMEOUT_MS + 60_000,
       });
       closers.push({ name: 'approval sweep', close: () => service.close() });
       approvals = service;

@@ -35,6 +35,17 @@ export interface Decision {
   reason?: string;
   decidedBy?: string;
   expired?: boolean;
+  /**
+   * Who resumes the turn if this is its last pending call (an instance id): the claim is stored with
+   * the decision, in one step, so a turn whose calls are all decided is never left without one.
+   */
+  resumer?: string;
+}
+
+/** The instance resuming a turn whose calls are all decided, and since when (epoch milliseconds). */
+export interface ResumeClaim {
+  by: string;
+  at: number;
 }
 
 /**
@@ -62,6 +73,15 @@ export interface PausedTurn {
   state?: PausedTurnState;
   /** Every approval the turn asked for, in the order asked. */
   approvals: Approval[];
+  /** Set by the last decision (and by `reclaim`): someone is resuming the turn. */
+  resuming?: ResumeClaim;
+}
+
+/** A turn of a session that waits for a decision on some of its calls. */
+export interface WaitingTurn {
+  turnId: string;
+  /** When it paused last (epoch milliseconds). */
+  pausedAt: number;
 }
 
 export type DecideResult =
@@ -84,7 +104,22 @@ export interface ApprovalStore {
   listPending(tenantId: string, limit: number): Promise<Approval[]>;
   /** Pending approvals past their expiry, over all tenants, at most `limit`. */
   due(limit: number): Promise<Approval[]>;
-  /** The turn ended: its state goes, its decisions stay `retainSeconds` (a second decision is told). */
+  /** The session's paused turns with calls still waiting for a decision, oldest pause first. */
+  waitingIn(tenantId: string, sessionId: string): Promise<WaitingTurn[]>;
+  /**
+   * Turns still waiting whose calls are all decided but whose resume claim is older than `before`
+   * (its resumer died, or its resume failed before the decided calls ran), at most `limit`.
+   */
+  stalled(before: number, limit: number): Promise<TurnKey[]>;
+  /**
+   * Takes over the resume of a stalled turn: atomically, only while it still waits, has no pending
+   * call and its claim is older than `before`. Of two callers at most one gets `true`.
+   */
+  reclaim(key: TurnKey, by: string, before: number): Promise<boolean>;
+  /**
+   * The turn ended (its resume really ran, or never can): its state and claim go, its decisions stay
+   * `retainSeconds` (a second decision is told).
+   */
   finish(key: TurnKey, retainSeconds: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -126,12 +161,20 @@ const byExpiry = (a: Approval, b: Approval) => a.expiresAt - b.expiresAt || a.cr
 
 interface Entry {
   state?: PausedTurnState;
+  pausedAt?: number;
+  resuming?: ResumeClaim;
   approvals: Map<string, Approval>;
   retainUntil?: number;
 }
 
 export interface MemoryApprovalOptions {
   now?: () => number;
+}
+
+function isStalled(entry: Entry, before: number): boolean {
+  if (!entry.state || entry.retainUntil !== undefined) return false;
+  if ([...entry.approvals.values()].some((a) => a.status === 'pending')) return false;
+  return (entry.resuming?.at ?? 0) <= before;
 }
 
 /** One instance, lost on restart (like the memory session store). */
@@ -167,7 +210,9 @@ export function createMemoryApprovalStore(options: MemoryApprovalOptions = {}) {
     async pause(key: TurnKey, state: PausedTurnState, calls: PendingCall[], expiresAt: number) {
       const entry = live(key) ?? { approvals: new Map<string, Approval>() };
       entry.state = structuredClone(state);
+      entry.pausedAt = now();
       delete entry.retainUntil;
+      delete entry.resuming;
       for (const approval of newApprovals(key, calls, now(), expiresAt)) {
         if (!entry.approvals.has(approval.callId)) entry.approvals.set(approval.callId, approval);
       }
@@ -179,6 +224,7 @@ export function createMemoryApprovalStore(options: MemoryApprovalOptions = {}) {
       return {
         ...(entry.state ? { state: structuredClone(entry.state) } : {}),
         approvals: [...entry.approvals.values()].map((a) => ({ ...a })),
+        ...(entry.resuming ? { resuming: { ...entry.resuming } } : {}),
       };
     },
     async decide(key: TurnKey, callId: string, decision: Decision): Promise<DecideResult> {
@@ -190,6 +236,7 @@ export function createMemoryApprovalStore(options: MemoryApprovalOptions = {}) {
       const next = decided(approval, decision, now());
       entry.approvals.set(callId, next);
       const remaining = [...entry.approvals.values()].filter((a) => a.status === 'pending').length;
+      if (remaining === 0) entry.resuming = { by: decision.resumer ?? '', at: now() };
       return { outcome: 'decided', approval: { ...next }, remaining };
     },
     async listPending(tenantId: string, limit: number) {
@@ -205,10 +252,37 @@ export function createMemoryApprovalStore(options: MemoryApprovalOptions = {}) {
         .slice(0, limit)
         .map((a) => ({ ...a }));
     },
+    async waitingIn(tenantId: string, sessionId: string) {
+      const found: WaitingTurn[] = [];
+      for (const [id, entry] of entries) {
+        if (!entry.state || entry.retainUntil !== undefined) continue;
+        if (![...entry.approvals.values()].some((a) => a.status === 'pending')) continue;
+        const [t, s, turnId] = JSON.parse(id) as [string, string, string];
+        if (t === tenantId && s === sessionId) found.push({ turnId, pausedAt: entry.pausedAt ?? 0 });
+      }
+      return found.sort((a, b) => a.pausedAt - b.pausedAt);
+    },
+    async stalled(before: number, limit: number) {
+      const found: TurnKey[] = [];
+      for (const [id, entry] of entries) {
+        if (found.length >= limit) break;
+        if (!isStalled(entry, before)) continue;
+        const [tenantId, sessionId, turnId] = JSON.parse(id) as [string, string, string];
+        found.push({ tenantId, sessionId, turnId });
+      }
+      return found;
+    },
+    async reclaim(key: TurnKey, by: string, before: number) {
+      const entry = live(key);
+      if (!entry || !isStalled(entry, before)) return false;
+      entry.resuming = { by, at: now() };
+      return true;
+    },
     async finish(key: TurnKey, retainSeconds: number) {
       const entry = live(key);
       if (!entry) return;
       delete entry.state;
+      delete entry.resuming;
       entry.retainUntil = now() + retainSeconds * 1000;
     },
     async close() {

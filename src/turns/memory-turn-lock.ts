@@ -112,6 +112,7 @@ export function createMemoryTurnLock(options: MemoryTurnLockOptions = {}) {
         };
         held.waiters.push(waiter);
         signal?.addEventListener('abort', onAbort, { once: true });
+        acquireOptions.onQueued?.();
       });
     },
 

@@ -10,6 +10,8 @@ import {
   type PausedTurn,
   type PausedTurnState,
   type PendingCall,
+  type ResumeClaim,
+  type WaitingTurn,
 } from './approvals.js';
 import type { TurnKey } from './replay.js';
 
@@ -32,7 +34,29 @@ if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return -1 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[4])
 redis.call('ZREM', KEYS[3], ARGV[5])
-return redis.call('HINCRBY', KEYS[1], 'pending', -1)
+local left = redis.call('HINCRBY', KEYS[1], 'pending', -1)
+if left == 0 then
+  redis.call('HSET', KEYS[1], 'resuming', ARGV[6])
+  redis.call('ZADD', KEYS[4], ARGV[7], ARGV[8])
+end
+return left
+`;
+
+/**
+ * Takes a stale resume claim: only while the turn waits, has nothing pending and its claim is not
+ * newer than ARGV[1]. Returns 1 when taken; a turn that no longer waits leaves the index.
+ */
+const RECLAIM = `
+if redis.call('HEXISTS', KEYS[1], 'state') == 0 then
+  redis.call('ZREM', KEYS[2], ARGV[4])
+  return 0
+end
+if tonumber(redis.call('HGET', KEYS[1], 'pending') or '0') > 0 then return 0 end
+local score = redis.call('ZSCORE', KEYS[2], ARGV[4])
+if score and tonumber(score) > tonumber(ARGV[1]) then return 0 end
+redis.call('HSET', KEYS[1], 'resuming', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+return 1
 `;
 
 /**
@@ -46,6 +70,12 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
   const turnKey = (key: TurnKey) => keys.key('approval', key.tenantId, key.sessionId, key.turnId);
   const tenantKey = (tenantId: string) => keys.key('approvals-pending', tenantId);
   const dueKey = keys.key('approvals-due');
+  /** Turns whose calls are all decided, scored by when their resume was claimed. */
+  const resumingKey = keys.key('approvals-resuming');
+  /** The session's waiting turns: turn id → when it paused last (epoch milliseconds). */
+  const sessionKey = (tenantId: string, sessionId: string) =>
+    keys.key('approvals-session', tenantId, sessionId);
+  const turnMember = (key: TurnKey) => JSON.stringify([key.tenantId, key.sessionId, key.turnId]);
   const field = (callId: string) => `c:${callId}`;
   const tenantMember = (a: Pick<Approval, 'sessionId' | 'turnId' | 'callId'>) =>
     JSON.stringify([a.sessionId, a.turnId, a.callId]);
@@ -63,6 +93,7 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
     return {
       ...(hash.state ? { state: JSON.parse(hash.state) as PausedTurnState } : {}),
       approvals,
+      ...(hash.resuming ? { resuming: JSON.parse(hash.resuming) as ResumeClaim } : {}),
     };
   }
 
@@ -107,6 +138,9 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
       const order = existing ? (JSON.parse(existing) as string[]) : [];
       const fresh = newApprovals(key, calls, now(), expiresAt).filter((a) => !order.includes(a.callId));
       const tx = client.multi();
+      // Paused again: nobody resumes it until its new calls are decided.
+      tx.hdel(hashKey, 'resuming');
+      tx.zrem(resumingKey, turnMember(key));
       tx.hset(
         hashKey,
         'state',
@@ -121,6 +155,8 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
       }
       tx.hincrby(hashKey, 'pending', fresh.length);
       tx.pexpireat(hashKey, expiresAt + GRACE_SECONDS * 1000);
+      tx.hset(sessionKey(key.tenantId, key.sessionId), key.turnId, String(now()));
+      tx.pexpireat(sessionKey(key.tenantId, key.sessionId), expiresAt + GRACE_SECONDS * 1000);
       await tx.exec();
     },
 
@@ -132,18 +168,24 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
       if (!raw) return { outcome: 'not_found' };
       const approval = JSON.parse(raw) as Approval;
       if (approval.status !== 'pending' || !state) return { outcome: 'not_pending', approval };
-      const next = decided(approval, decision, now());
+      const at = now();
+      const next = decided(approval, decision, at);
+      const claim: ResumeClaim = { by: decision.resumer ?? '', at };
       const remaining = (await client.eval(
         DECIDE,
-        3,
+        4,
         hashKey,
         tenantKey(key.tenantId),
         dueKey,
+        resumingKey,
         field(callId),
         raw,
         JSON.stringify(next),
         tenantMember(approval),
         dueMember(approval),
+        JSON.stringify(claim),
+        String(at),
+        turnMember(key),
       )) as number;
       if (remaining < 0) {
         const current = await client.hget(hashKey, field(callId));
@@ -170,10 +212,60 @@ export function createRedisApprovalStore(options: RedisApprovalOptions) {
       );
     },
 
+    async waitingIn(tenantId: string, sessionId: string) {
+      const turns = await client.hgetall(sessionKey(tenantId, sessionId));
+      const found: WaitingTurn[] = [];
+      for (const [turnId, pausedAt] of Object.entries(turns)) {
+        const [state, pending] = await client.hmget(
+          turnKey({ tenantId, sessionId, turnId }),
+          'state',
+          'pending',
+        );
+        // A turn that ended, or whose hash expired, leaves the session's list.
+        if (!state) await client.hdel(sessionKey(tenantId, sessionId), turnId);
+        else if (Number(pending) > 0) found.push({ turnId, pausedAt: Number(pausedAt) });
+      }
+      return found.sort((a, b) => a.pausedAt - b.pausedAt);
+    },
+
+    async stalled(before: number, limit: number) {
+      const members = await client.zrangebyscore(resumingKey, '-inf', before, 'LIMIT', 0, limit);
+      const found: TurnKey[] = [];
+      for (const member of members) {
+        const [tenantId, sessionId, turnId] = JSON.parse(member) as [string, string, string];
+        const turn = { tenantId, sessionId, turnId };
+        // A turn that ended (or whose hash expired) leaves the index.
+        if (await client.hexists(turnKey(turn), 'state')) found.push(turn);
+        else await client.zrem(resumingKey, member);
+      }
+      return found;
+    },
+
+    async reclaim(key: TurnKey, by: string, before: number) {
+      const at = now();
+      const claim: ResumeClaim = { by, at };
+      const taken = (await client.eval(
+        RECLAIM,
+        2,
+        turnKey(key),
+        resumingKey,
+        String(before),
+        JSON.stringify(claim),
+        String(at),
+        turnMember(key),
+      )) as number;
+      return taken === 1;
+    },
+
     async finish(key: TurnKey, retainSeconds: number) {
       const current = await get(key);
       if (!current) return;
-      const tx = client.multi().hdel(turnKey(key), 'state').expire(turnKey(key), retainSeconds);
+      const tx = client
+        .multi()
+        .hdel(turnKey(key), 'state', 'resuming')
+        .zrem(resumingKey, turnMember(key))
+        .hdel(sessionKey(key.tenantId, key.sessionId), key.turnId)
+        .expire(turnKey(key), retainSeconds);
       for (const approval of current.approvals) {
         if (approval.status !== 'pending') continue;
         tx.zrem(tenantKey(key.tenantId), tenantMember(approval));

@@ -185,7 +185,7 @@ export function createRedisTurnLock(options: RedisTurnLockOptions) {
 
   const lock = {
     acquire(key: SessionKey, acquireOptions: AcquireOptions = {}): Promise<TurnLease> {
-      const { signal } = acquireOptions;
+      const { signal, onQueued } = acquireOptions;
       const holder = acquireOptions.holder ?? '';
       if (signal?.aborted) return Promise.reject(abortReason(signal));
       if (closed) return Promise.reject(unavailable(new Error('turn lock closed')));
@@ -239,6 +239,7 @@ export function createRedisTurnLock(options: RedisTurnLockOptions) {
                   settle();
                   reject(new TurnQueueFullError(waiting));
                 } else {
+                  if (!queued) onQueued?.();
                   queued = true;
                   if (again) {
                     again = false;

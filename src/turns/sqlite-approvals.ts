@@ -55,14 +55,18 @@ export function createSqliteApprovalStore(options: SqliteApprovalOptions) {
   const q = {
     upsertTurn: sqlite.prepare<[...KeyArgs, string]>(
       `INSERT INTO paused_turns (tenant_id, session_id, turn_id, state, retain_until) VALUES (?, ?, ?, ?, NULL)
-       ON CONFLICT DO UPDATE SET state = excluded.state, retain_until = NULL`,
+       ON CONFLICT DO UPDATE SET state = excluded.state, retain_until = NULL, resuming_by = NULL,
+         resuming_at = NULL`,
     ),
     insertApproval: sqlite.prepare<[...KeyArgs, string, string, number, string]>(
       `INSERT INTO turn_approvals (tenant_id, session_id, turn_id, call_id, status, expires_at, body)
        VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
     ),
-    turn: sqlite.prepare<[...KeyArgs, number], { state: string | null }>(
-      `SELECT state FROM paused_turns WHERE ${where} AND (retain_until IS NULL OR retain_until > ?)`,
+    turn: sqlite.prepare<
+      [...KeyArgs, number],
+      { state: string | null; resuming_by: string | null; resuming_at: number | null }
+    >(
+      `SELECT state, resuming_by, resuming_at FROM paused_turns WHERE ${where} AND (retain_until IS NULL OR retain_until > ?)`,
     ),
     approvals: sqlite.prepare<KeyArgs, { body: string }>(
       `SELECT body FROM turn_approvals WHERE ${where} ORDER BY rowid`,
@@ -87,8 +91,38 @@ export function createSqliteApprovalStore(options: SqliteApprovalOptions) {
        WHERE a.status = 'pending' AND a.expires_at <= ? AND t.state IS NOT NULL
        ORDER BY a.expires_at, a.rowid LIMIT ?`,
     ),
+    claim: sqlite.prepare<[string, number, ...KeyArgs]>(
+      `UPDATE paused_turns SET resuming_by = ?, resuming_at = ? WHERE ${where}`,
+    ),
+    // When it paused last: its newest approval.
+    waitingIn: sqlite.prepare<[string, string], { turn_id: string; paused_at: number }>(
+      `SELECT t.turn_id, (SELECT max(json_extract(a.body, '$.createdAt')) FROM turn_approvals a
+         WHERE a.tenant_id = t.tenant_id AND a.session_id = t.session_id AND a.turn_id = t.turn_id)
+         AS paused_at
+       FROM paused_turns t
+       WHERE t.tenant_id = ? AND t.session_id = ? AND t.state IS NOT NULL AND t.retain_until IS NULL
+         AND EXISTS (SELECT 1 FROM turn_approvals a WHERE a.tenant_id = t.tenant_id
+           AND a.session_id = t.session_id AND a.turn_id = t.turn_id AND a.status = 'pending')
+       ORDER BY paused_at`,
+    ),
+    // Waiting, nothing pending, and nobody resuming since `before`.
+    stalled: sqlite.prepare<[number, number], { tenant_id: string; session_id: string; turn_id: string }>(
+      `SELECT tenant_id, session_id, turn_id FROM paused_turns t
+       WHERE t.state IS NOT NULL AND t.retain_until IS NULL AND coalesce(t.resuming_at, 0) <= ?
+         AND NOT EXISTS (SELECT 1 FROM turn_approvals a WHERE a.tenant_id = t.tenant_id
+           AND a.session_id = t.session_id AND a.turn_id = t.turn_id AND a.status = 'pending')
+       ORDER BY coalesce(t.resuming_at, 0) LIMIT ?`,
+    ),
+    reclaim: sqlite.prepare<[string, number, ...KeyArgs, number]>(
+      `UPDATE paused_turns SET resuming_by = ?, resuming_at = ?
+       WHERE ${where} AND state IS NOT NULL AND retain_until IS NULL AND coalesce(resuming_at, 0) <= ?
+         AND NOT EXISTS (SELECT 1 FROM turn_approvals a WHERE a.tenant_id = paused_turns.tenant_id
+           AND a.session_id = paused_turns.session_id AND a.turn_id = paused_turns.turn_id
+           AND a.status = 'pending')`,
+    ),
     finish: sqlite.prepare<[number, ...KeyArgs]>(
-      `UPDATE paused_turns SET state = NULL, retain_until = ? WHERE ${where}`,
+      `UPDATE paused_turns SET state = NULL, retain_until = ?, resuming_by = NULL, resuming_at = NULL
+       WHERE ${where}`,
     ),
     expiredTurns: sqlite.prepare<[number], { tenant_id: string; session_id: string; turn_id: string }>(
       'SELECT tenant_id, session_id, turn_id FROM paused_turns WHERE retain_until <= ? LIMIT 500',
@@ -116,7 +150,10 @@ export function createSqliteApprovalStore(options: SqliteApprovalOptions) {
     const next = decided(approval, decision, now());
     const changed = q.decide.run(next.status, JSON.stringify(next), ...args(key), callId).changes;
     if (changed !== 1) return { outcome: 'not_pending', approval };
-    return { outcome: 'decided', approval: next, remaining: q.remaining.get(...args(key))?.n ?? 0 };
+    const remaining = q.remaining.get(...args(key))?.n ?? 0;
+    // The resume claim goes with the last decision, in the same transaction.
+    if (remaining === 0) q.claim.run(decision.resumer ?? '', now(), ...args(key));
+    return { outcome: 'decided', approval: next, remaining };
   });
   const sweepTx = sqlite.transaction((at: number) => {
     for (const row of q.expiredTurns.all(at)) {
@@ -138,6 +175,9 @@ export function createSqliteApprovalStore(options: SqliteApprovalOptions) {
       return {
         ...(turn.state ? { state: JSON.parse(turn.state) as PausedTurnState } : {}),
         approvals: parse(q.approvals.all(...args(key))),
+        ...(turn.resuming_at !== null
+          ? { resuming: { by: turn.resuming_by ?? '', at: turn.resuming_at } }
+          : {}),
       };
     },
     async decide(key: TurnKey, callId: string, decision: Decision) {
@@ -148,6 +188,19 @@ export function createSqliteApprovalStore(options: SqliteApprovalOptions) {
     },
     async due(limit: number) {
       return parse(q.due.all(now(), limit));
+    },
+    async waitingIn(tenantId: string, sessionId: string) {
+      return q.waitingIn
+        .all(tenantId, sessionId)
+        .map((row) => ({ turnId: row.turn_id, pausedAt: row.paused_at ?? 0 }));
+    },
+    async stalled(before: number, limit: number) {
+      return q.stalled
+        .all(before, limit)
+        .map((row) => ({ tenantId: row.tenant_id, sessionId: row.session_id, turnId: row.turn_id }));
+    },
+    async reclaim(key: TurnKey, by: string, before: number) {
+      return q.reclaim.run(by, now(), ...args(key), before).changes === 1;
     },
     async finish(key: TurnKey, retainSeconds: number) {
       q.finish.run(now() + retainSeconds * 1000, ...args(key));

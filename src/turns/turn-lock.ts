@@ -19,6 +19,11 @@ export interface AcquireOptions {
    * the session (`holder`), e.g. to interrupt it.
    */
   holder?: string;
+  /**
+   * Called once the caller holds its place in the queue behind the running holder; not when it got
+   * the lock at once, nor when it was refused (queue full) or gave up first.
+   */
+  onQueued?: () => void;
 }
 
 export type TryAcquireOptions = Pick<AcquireOptions, 'holder'>;

@@ -17,6 +17,7 @@ import { fromServiceError } from '../../src/http/errors.js';
 import { createMemorySessionStore } from '../../src/sessions/memory-store.js';
 import type { SessionStore } from '../../src/sessions/types.js';
 import { createToolRegistry, defineTool, type Tool } from '../../src/tools/registry.js';
+import { TURN_QUEUE_FULL_MESSAGE } from '../../src/turns/errors.js';
 import { createMemoryTurnLock } from '../../src/turns/memory-turn-lock.js';
 import { call, createScriptedModel, type ScriptedModel, say } from '../helpers/scripted-model.js';
 
@@ -28,7 +29,12 @@ afterEach(async () => {
   await Promise.all(stores.splice(0).map((s) => s.close()));
 });
 
-function setup(script: Parameters<typeof createScriptedModel>[0], tools: Tool[] = [], turnTimeoutMs = 5_000) {
+function setup(
+  script: Parameters<typeof createScriptedModel>[0],
+  tools: Tool[] = [],
+  turnTimeoutMs = 5_000,
+  maxWaitingPerSession?: number,
+) {
   const model: ScriptedModel = createScriptedModel(script);
   const registry = createToolRegistry();
   registry.register(...tools);
@@ -40,7 +46,7 @@ function setup(script: Parameters<typeof createScriptedModel>[0], tools: Tool[] 
   });
   const sessions = createMemorySessionStore({ ttlMinutes: 60, maxSessions: 100, maxMessages: 1_000 });
   stores.push(sessions);
-  const turnLock = createMemoryTurnLock();
+  const turnLock = createMemoryTurnLock(maxWaitingPerSession === undefined ? {} : { maxWaitingPerSession });
   const chat = createChatService({
     agent,
     sessions,
@@ -286,6 +292,41 @@ describe('chat service: on_busy', () => {
       ['second', false],
       ['Second answer.', false],
     ]);
+  });
+
+  it('interrupt refused a place in a full queue stops nothing: the running turn completes', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const { chat, sessions, model } = setup(
+      (request) =>
+        lastUser(request) === 'first' ? [{ waitFor: gate }, { text: 'First answer.' }] : say('Second.'),
+      [],
+      5_000,
+      0,
+    );
+    const first = chat.runTurn({ ...turn('first'), turnId: 'turn-1' }, () => {});
+    await expect.poll(() => model.requests.length).toBe(1);
+    const asked: string[] = [];
+    const refused = await failureOf(
+      chat.runTurn(
+        {
+          ...turn('second'),
+          turnId: 'turn-2',
+          onBusy: 'interrupt',
+          interrupt: async (turnId) => {
+            asked.push(turnId);
+          },
+        },
+        () => {},
+      ),
+    );
+    expect(refused).toMatchObject({ code: 'RATE_LIMIT_EXCEEDED', message: TURN_QUEUE_FULL_MESSAGE });
+    expect(asked).toEqual([]);
+    release();
+    expect((await first).answer).toBe('First answer.');
+    expect((await sessions.get(key))!.messages.map((m) => m.content)).toEqual(['first', 'First answer.']);
   });
 
   it('reject refuses with SESSION_BUSY while a session delete (an unnamed holder) has the session; interrupt waits for it', async () => {

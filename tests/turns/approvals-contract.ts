@@ -202,5 +202,72 @@ export function approvalStoreContract(name: string, harness: ApprovalHarness) {
       await harness.expire(1);
       expect(await second.get(k)).toBeUndefined();
     });
+
+    it('the last decision claims the resume; a claim gone stale is taken over by exactly one, until the turn finishes', async () => {
+      const k = key('claims', 's-claim', 't-claim');
+      const mine = (keys: TurnKey[]) => keys.filter((x) => x.tenantId === 'claims');
+      await first.pause(k, stateOf('claim me'), [call('r1'), call('r2')], hour());
+      await first.decide(k, 'r1', { status: 'approved', resumer: 'instance-a' });
+      // Still waiting on a call: nothing to resume, whatever the clock says.
+      expect((await second.get(k))?.resuming).toBeUndefined();
+      expect(mine(await second.stalled(harness.now() + 3_600_000, 100))).toEqual([]);
+      expect(await second.reclaim(k, 'instance-b', harness.now() + 3_600_000)).toBe(false);
+      const decidedAt = harness.now();
+      await first.decide(k, 'r2', { status: 'declined', resumer: 'instance-a' });
+      expect((await second.get(k))?.resuming).toEqual({ by: 'instance-a', at: decidedAt });
+      // Fresh: the decider is resuming it.
+      expect(mine(await second.stalled(decidedAt - 1, 100))).toEqual([]);
+      expect(await second.reclaim(k, 'instance-b', decidedAt - 1)).toBe(false);
+      // Stale (its decider died): listed, and of two sweeps exactly one takes it over.
+      harness.advance(10_000);
+      const before = harness.now() - 5_000;
+      expect(mine(await second.stalled(before, 100))).toEqual([k]);
+      const taken = await Promise.all([
+        first.reclaim(k, 'instance-b', before),
+        second.reclaim(k, 'instance-c', before),
+      ]);
+      expect(taken.filter(Boolean)).toHaveLength(1);
+      expect((await first.get(k))?.resuming).toEqual({
+        by: taken[0] ? 'instance-b' : 'instance-c',
+        at: harness.now(),
+      });
+      expect(mine(await second.stalled(before, 100))).toEqual([]);
+      // Once the resumed turn ended, nothing is left to resume.
+      harness.advance(10_000);
+      expect(mine(await second.stalled(harness.now(), 100))).toEqual([k]);
+      await second.finish(k, 60);
+      expect(mine(await first.stalled(harness.now(), 100))).toEqual([]);
+      expect(await first.reclaim(k, 'instance-b', harness.now())).toBe(false);
+      expect((await first.get(k))?.resuming).toBeUndefined();
+    });
+
+    it('a turn that pauses again drops its claim until its new calls are decided', async () => {
+      const k = key('claims-again', 's', 't');
+      await first.pause(k, stateOf('first'), [call('q1')], hour());
+      await first.decide(k, 'q1', { status: 'approved', resumer: 'instance-a' });
+      await second.pause(k, stateOf('second', 9), [call('q2')], hour());
+      harness.advance(10_000);
+      const later = harness.now();
+      expect((await first.get(k))?.resuming).toBeUndefined();
+      expect((await first.stalled(later, 100)).filter((x) => x.tenantId === 'claims-again')).toEqual([]);
+      await first.decide(k, 'q2', { status: 'approved', resumer: 'instance-a' });
+      expect((await first.get(k))?.resuming).toMatchObject({ by: 'instance-a' });
+    });
+
+    it('lists the turns of a session with calls still waiting for a decision, and only those', async () => {
+      const k = key('sess', 's-wait', 't-1');
+      const pausedAt = harness.now();
+      await first.pause(k, stateOf('wait'), [call('w1'), call('w2')], hour());
+      await first.pause(key('sess', 's-other', 't-2'), stateOf('other'), [call('w3')], hour());
+      expect(await second.waitingIn('sess', 's-wait')).toEqual([{ turnId: 't-1', pausedAt }]);
+      await first.decide(k, 'w1', { status: 'approved' });
+      expect((await second.waitingIn('sess', 's-wait')).map((t) => t.turnId)).toEqual(['t-1']);
+      // All decided: it goes on (or the sweep resumes it), it no longer waits for anyone.
+      await first.decide(k, 'w2', { status: 'approved' });
+      expect(await second.waitingIn('sess', 's-wait')).toEqual([]);
+      await first.finish(key('sess', 's-other', 't-2'), 60);
+      expect(await second.waitingIn('sess', 's-other')).toEqual([]);
+      expect(await second.waitingIn('sess:s', 'other')).toEqual([]);
+    });
   });
 }

@@ -3,6 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { handoffPatch } from '../../src/sessions/status.js';
+import { createSqliteApprovalStore } from '../../src/turns/sqlite-approvals.js';
+import { DEFAULT_MAX_WAITING_PER_SESSION } from '../../src/turns/turn-lock.js';
 import {
   type FakeOpenAI,
   type RecordedRequest,
@@ -239,11 +242,11 @@ describe('a tool that needs approval', () => {
       message: 'Cancel order 2',
     });
     expect(paused.status).toBe(202);
-    fake.script(
-      step.toolCalls([
-        { id: 'call_person', name: 'handoff_to_human', arguments: { reason: 'asks for a person' } },
-      ]),
-      step.text('A person will take over.'),
+    // A person takes the conversation over (as the handoff_to_human tool does); the customer's
+    // message meanwhile is kept for them.
+    await service.runtime.deps.sessions.setAttributes(
+      { tenantId: 'default', sessionId: 'appr-handoff' },
+      handoffPatch('asks for a person', new Date().toISOString()),
     );
     expect(
       (await send('POST', '/api/v1/chat', { session_id: 'appr-handoff', message: 'A person please' })).status,
@@ -262,7 +265,6 @@ describe('a tool that needs approval', () => {
     expect(stored.map((m) => [m.role, m.content])).toEqual([
       ['user', 'Cancel order 2'],
       ['user', 'A person please'],
-      ['assistant', 'A person will take over.'],
     ]);
   });
 
@@ -456,6 +458,159 @@ describe('expiry on access and durable state', () => {
     };
     db.close();
     expect(orderState).toBe('CANCELLED');
+  });
+});
+
+describe('a decided turn nobody resumed', () => {
+  it('a process that decided the last call and died before resuming: the sweep resumes the turn once the claim is stale', async () => {
+    let clock = Date.now();
+    const files = mkdtempSync(path.join(os.tmpdir(), 'approvals-stalled-'));
+    const shared = {
+      SESSION_STORE: 'sqlite',
+      SESSION_DB_PATH: path.join(files, 'sessions.db'),
+      TURN_TIMEOUT_MS: '30000',
+    };
+    try {
+      service = await startFullApp(env(shared), { listen: true, now: () => clock });
+      fake.script(step.toolCalls([CANCEL]));
+      const paused = await send('POST', '/api/v1/chat', {
+        session_id: 'appr-stall',
+        message: 'Cancel order 2',
+      });
+      expect(paused.status).toBe(202);
+      const turnId = String(paused.body.turn_id);
+      const key = { tenantId: 'default', sessionId: 'appr-stall', turnId };
+
+      // The other process on the file: its decision (and its resume claim) is stored, then it dies.
+      const other = createSqliteApprovalStore({ path: shared.SESSION_DB_PATH, now: () => clock });
+      expect(
+        await other.decide(key, 'call_cancel', {
+          status: 'approved',
+          decidedBy: 'operator:x',
+          resumer: 'dead',
+        }),
+      ).toMatchObject({ outcome: 'decided', remaining: 0 });
+      await other.close();
+
+      // Its claim is fresh: the sweep leaves the turn to it, and nothing runs.
+      expect((await service.runtime.approvals!.sweep()).resumed).toEqual([]);
+      expect(orderStatus(2)).toBe('PENDING');
+      // A second decision is told it was approved already (and runs nothing itself).
+      const again = await decide('appr-stall', turnId, { call_id: 'call_cancel', decision: 'approve' });
+      expect(again.status).toBe(409);
+      expect(again.body).toMatchObject({
+        error: 'APPROVAL_NOT_PENDING',
+        message: 'This call was already approved; the request goes on with that decision',
+      });
+
+      // Past the turn deadline and its margin the claim is stale: the sweep resumes the turn.
+      clock += 30_000 + 60_000 + 1;
+      fake.script(step.text('Done: order 2 is cancelled.'));
+      const swept = await service.runtime.approvals!.sweep();
+      expect(swept.resumed).toHaveLength(1);
+      await Promise.all(swept.resumed);
+      expect(orderStatus(2)).toBe('CANCELLED');
+      const status = await send('GET', `/api/v1/sessions/appr-stall/turns/${turnId}`);
+      expect(status.body).toMatchObject({
+        status: 'completed',
+        message: 'Done: order 2 is cancelled.',
+        tool_calls: [{ id: 'call_cancel', name: 'cancel_order', status: 'ok' }],
+      });
+      expect((await history('appr-stall')).messages.map((m) => m.role)).toEqual(['user', 'assistant']);
+      // Finished: a later sweep runs it no second time.
+      clock += 30_000 + 60_000 + 1;
+      expect((await service.runtime.approvals!.sweep()).resumed).toEqual([]);
+      expect(fake.requests).toHaveLength(2);
+    } finally {
+      await service?.close();
+      service = undefined;
+      rmSync(files, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a resume that could not run', () => {
+  it('refused a place in the session queue: nothing ran, the turn still waits, and the sweep resumes it later', async () => {
+    let clock = Date.now();
+    service = await startFullApp(env({ TURN_TIMEOUT_MS: '30000' }), { listen: true, now: () => clock });
+    fake.script(step.toolCalls([CANCEL]));
+    const paused = await send('POST', '/api/v1/chat', { session_id: 'appr-full', message: 'Cancel order 2' });
+    const turnId = String(paused.body.turn_id);
+
+    // The session is busy and its queue full.
+    const { turnLock } = service.runtime.deps;
+    const session = { tenantId: 'default', sessionId: 'appr-full' };
+    const held = await turnLock.acquire(session);
+    const gaveUp = new AbortController();
+    const queued = Array.from({ length: DEFAULT_MAX_WAITING_PER_SESSION }, () =>
+      turnLock.acquire(session, { signal: gaveUp.signal }).catch(() => undefined),
+    );
+    const refused = await decide('appr-full', turnId, { call_id: 'call_cancel', decision: 'approve' });
+    // The decision is kept; the request goes on later.
+    expect(refused.status).toBe(202);
+    expect(refused.body).toMatchObject({ status: 'awaiting_approval', pending_approvals: [] });
+    expect(orderStatus(2)).toBe('PENDING');
+    expect((await send('GET', `/api/v1/sessions/appr-full/turns/${turnId}`)).body).toMatchObject({
+      status: 'awaiting_approval',
+    });
+    gaveUp.abort();
+    await Promise.all(queued);
+    await held.release();
+
+    clock += 30_000 + 60_000 + 1;
+    fake.script(step.text('Done: order 2 is cancelled.'));
+    const swept = await service.runtime.approvals!.sweep();
+    expect(swept.resumed).toHaveLength(1);
+    await Promise.all(swept.resumed);
+    expect(orderStatus(2)).toBe('CANCELLED');
+    expect((await send('GET', `/api/v1/sessions/appr-full/turns/${turnId}`)).body).toMatchObject({
+      status: 'completed',
+      message: 'Done: order 2 is cancelled.',
+    });
+  });
+});
+
+describe('a conversation whose request waits for approval', () => {
+  it('takes no new message until the call is decided (409 SESSION_BUSY), then goes on as usual', async () => {
+    service = await startFullApp(env(), { listen: true });
+    fake.script(step.toolCalls([CANCEL]));
+    const paused = await send('POST', '/api/v1/chat', { session_id: 'appr-hold', message: 'Cancel order 2' });
+    expect(paused.status).toBe(202);
+    const turnId = String(paused.body.turn_id);
+
+    const meanwhile = await send('POST', '/api/v1/chat', { session_id: 'appr-hold', message: 'Hello?' });
+    expect(meanwhile.status).toBe(409);
+    expect(meanwhile.body).toMatchObject({
+      error: 'SESSION_BUSY',
+      message: expect.stringContaining('waiting for approval'),
+      details: { turn_id: turnId, status: 'awaiting_approval' },
+    });
+    const stream = await fetch(`${service.baseUrl}/api/v1/chat/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session_id: 'appr-hold', message: 'Hello?', on_busy: 'interrupt' }),
+    });
+    expect(stream.status).toBe(409);
+    expect(await stream.json()).toMatchObject({ error: 'SESSION_BUSY', details: { turn_id: turnId } });
+    // Neither reached the model nor the history; another conversation is not held.
+    expect(fake.requests).toHaveLength(1);
+    expect((await history('appr-hold')).messages.map((m) => m.content)).toEqual(['Cancel order 2']);
+    fake.script(step.text('Hi there.'));
+    expect((await send('POST', '/api/v1/chat', { session_id: 'appr-free', message: 'Hi' })).status).toBe(200);
+
+    fake.script(step.text('Done: order 2 is cancelled.'));
+    expect((await decide('appr-hold', turnId, { call_id: 'call_cancel', decision: 'approve' })).status).toBe(
+      200,
+    );
+    fake.script(step.text('You are welcome.'));
+    const after = await send('POST', '/api/v1/chat', { session_id: 'appr-hold', message: 'Thanks' });
+    expect(after.status).toBe(200);
+    expect((await history('appr-hold')).messages.map((m) => m.role)).toEqual([
+      'user',
+      'assistant',
+      'user',
+      'assistant',
+    ]);
   });
 });
 

@@ -42,7 +42,8 @@ const approvalRoutes: FastifyPluginAsyncZod<ApprovalRouteOptions> = async (app, 
           'Decides one call of a turn that is `awaiting_approval` (TOOLS_REQUIRING_APPROVAL). Operator role, within its tenant. ' +
           '`approve` runs the tool; `decline` gives the model a tool result saying so (with the reason), which it explains to the customer. ' +
           'Once every call of the turn is decided the turn goes on (its events follow in `GET …/turns/{turn_id}/events`, its answer is stored in the session) ' +
-          'and this request answers when it has: 200 with the turn status (`completed`, or `failed`), or 202 if it paused again. ' +
+          'and this request answers when it has: 200 with the turn status (`completed`, or `failed`), or 202 if it paused again, ' +
+          'or 202 with `status: awaiting_approval` and no `pending_approvals` when it could not run yet (session queue full, shutdown): the decision is kept and the turn goes on later. ' +
           'While other calls of the turn still wait: 202 with `status: awaiting_approval` and the calls left in `pending_approvals`. ' +
           'A call already decided (or expired) is 409 APPROVAL_NOT_PENDING and nothing runs twice; an unknown call or turn is 404.',
         params: turnParamsSchema,
@@ -109,6 +110,9 @@ const approvalRoutes: FastifyPluginAsyncZod<ApprovalRouteOptions> = async (app, 
       }
       const record = await turns.get(key);
       if (!record) throw notFound(callId);
+      // The resume could not run (the session's queue was full, its deadline passed waiting, or
+      // shutdown): the decision is kept and the turn goes on later (the sweep resumes it).
+      if (record.status === 'awaiting_approval') reply.code(202);
       return turnStatusView(record, await approvals.get(key));
     },
   );

@@ -69,10 +69,14 @@ export const pausedTurns = sqliteTable(
     state: text('state'),
     // Set when the turn ended: the row and its approvals go then.
     retainUntil: integer('retain_until'),
+    // Set by the last decision: who resumes the turn, since when (a stale claim is taken over).
+    resumingBy: text('resuming_by'),
+    resumingAt: integer('resuming_at'),
   },
   (table) => [
     primaryKey({ columns: [table.tenantId, table.sessionId, table.turnId] }),
     index('paused_turns_retain_idx').on(table.retainUntil),
+    index('paused_turns_resuming_idx').on(table.resumingAt),
   ],
 );
 
