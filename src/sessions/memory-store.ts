@@ -407,7 +407,7 @@ export type MemorySessionStore = ReturnType<typeof createMemorySessionStore>;
 const NO_MESSAGES: readonly StoredMessage[] = Object.freeze([]);
 
 /** Sessions whose messages stay objects (the ones in use by a turn); the others are packed. */
-const HOT_SESSIONS = 64;
+const HOT_SESSIONS = 16;
 
 /**
  * A message as a tuple: [role, content, time, turn_id, interrupted, tool_calls] with `null` for an
@@ -451,8 +451,10 @@ function packMessages(messages: readonly StoredMessage[]): string | undefined {
     tuples.push(tuple);
   }
   const text = JSON.stringify(tuples);
-  // V8 builds a JSON.stringify result as a rope; converting it to a number flattens it in place, so
-  // the collector keeps one flat string instead of its parts.
+  // V8 builds a JSON.stringify result as a rope, and flattening it in place leaves a wrapper in front
+  // of the flat text: a one-byte text is copied into a fresh flat string instead, any other is
+  // flattened in place by converting it to a number (NaN here).
+  if (!/[\u0100-\uffff]/.test(text)) return Buffer.from(text, 'latin1').toString('latin1');
   void Number(text);
   return text;
 }
