@@ -133,7 +133,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 
   function pack(entry: Entry): void {
     const messages = entry.messages;
-    if (messages === undefined || messages.length === 0) return;
+    if (messages === undefined || messages.length === 0 || messages.length > PACK_MAX_MESSAGES) return;
     const packed = packMessages(messages);
     if (packed === undefined) return;
     entry.packed = packed;
@@ -408,6 +408,13 @@ const NO_MESSAGES: readonly StoredMessage[] = Object.freeze([]);
 
 /** Sessions whose messages stay objects (the ones in use by a turn); the others are packed. */
 const HOT_SESSIONS = 16;
+
+/**
+ * Longer conversations keep their objects: decoding and re-encoding them on every turn costs more
+ * CPU than their per-message overhead is worth next to their text, while the many short ones (most
+ * idle sessions) are where packing saves the most.
+ */
+const PACK_MAX_MESSAGES = 8;
 
 /**
  * A message as a tuple: [role, content, time, turn_id, interrupted, tool_calls] with `null` for an
