@@ -1,4 +1,4 @@
-import { and, count, desc, eq, gte, lt, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, gte, lt, type SQL, sql } from 'drizzle-orm';
 import type { SqliteOrderDb } from '../db/sqlite/open.js';
 import { type AuditRow, auditLog } from '../db/sqlite/schema.js';
 import { fromRow, toRow } from './rows.js';
@@ -12,12 +12,37 @@ export function createSqliteAuditStore(db: SqliteOrderDb): AuditStore {
       q.tool === undefined ? undefined : eq(auditLog.tool, q.tool),
       q.since === undefined ? undefined : gte(auditLog.createdAt, q.since.toISOString()),
     );
+  // One prepared statement run per row inside one transaction: a batch's rows are not turned into a
+  // new SQL text (and statement) for every batch. Prepared on first use, after migrations.
+  let insertRow: ReturnType<typeof prepareInsert> | undefined;
+  const column = (name: string) => sql.placeholder(name);
+  const prepareInsert = () =>
+    db
+      .insert(auditLog)
+      .values({
+        tenantId: column('tenantId'),
+        sessionId: column('sessionId'),
+        turnId: column('turnId'),
+        requestId: column('requestId'),
+        actorRole: column('actorRole'),
+        actorVia: column('actorVia'),
+        actorId: column('actorId'),
+        customerRef: column('customerRef'),
+        tool: column('tool'),
+        arguments: column('arguments'),
+        status: column('status'),
+        durationMs: column('durationMs'),
+        error: column('error'),
+        createdAt: column('createdAt'),
+      })
+      .prepare();
   return {
     async insert(entries) {
       if (entries.length === 0) return;
-      const rows = entries.map((entry) => ({ ...toRow(entry), createdAt: entry.timestamp }));
-      db.transaction((tx) => {
-        tx.insert(auditLog).values(rows).run();
+      insertRow ??= prepareInsert();
+      const statement = insertRow;
+      db.transaction(() => {
+        for (const entry of entries) statement.run({ ...toRow(entry), createdAt: entry.timestamp });
       });
     },
     async query(q) {

@@ -70,9 +70,13 @@ interface Entry {
   lastActivityMs: number;
   /**
    * Frozen, and replaced rather than changed when messages come or go, so that a snapshot hands it
-   * out as it is. Exactly as long as it needs to be: an idle session keeps no spare slots.
+   * out as it is. Exactly as long as it needs to be: an idle session keeps no spare slots. Held only
+   * while the session is among the recently used (`hot`); otherwise `undefined` and `packed` holds
+   * the messages.
    */
-  messages: readonly StoredMessage[];
+  messages: readonly StoredMessage[] | undefined;
+  /** The messages as one flat JSON string of tuples (`packMessages`), while not `hot`. */
+  packed: string | undefined;
   /** Sum of `messageBytes` over `messages`. */
   bytes: number;
   attributes: SessionAttributes;
@@ -103,6 +107,38 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   const byActivity = new Set<Entry>();
   // Sum of every held entry's `bytes`; kept exact by changing it only where messages come and go.
   let totalBytes = 0;
+  // Sessions whose messages are held as objects, least recently used first. Any other session keeps
+  // them as one packed string (a fraction of the objects' size), decoded when it is next read.
+  const hot = new Set<Entry>();
+
+  function messagesOf(entry: Entry, keep = true): readonly StoredMessage[] {
+    let messages = entry.messages;
+    if (messages === undefined) {
+      messages = unpackMessages(entry.packed ?? '[]');
+      if (!keep) return messages;
+      entry.messages = messages;
+      entry.packed = undefined;
+    }
+    if (keep) {
+      hot.delete(entry);
+      hot.add(entry);
+      for (const coldest of hot) {
+        if (hot.size <= HOT_SESSIONS) break;
+        hot.delete(coldest);
+        pack(coldest);
+      }
+    }
+    return messages;
+  }
+
+  function pack(entry: Entry): void {
+    const messages = entry.messages;
+    if (messages === undefined || messages.length === 0 || messages.length > PACK_MAX_MESSAGES) return;
+    const packed = packMessages(messages);
+    if (packed === undefined) return;
+    entry.packed = packed;
+    entry.messages = undefined;
+  }
 
   // Activity stamps never go backwards, even if the wall clock does, so `byActivity` stays sorted by
   // stamp and a sweep can stop at the first live entry.
@@ -118,6 +154,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 
   function unlink(entry: Entry): void {
     if (!byActivity.delete(entry)) return;
+    hot.delete(entry);
     totalBytes -= entry.bytes;
     const sessions = byTenant.get(entry.tenantId);
     if (!sessions) return;
@@ -176,6 +213,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       createdAtMs: at,
       lastActivityMs: at,
       messages: NO_MESSAGES,
+      packed: undefined,
       bytes: 0,
       attributes: EMPTY_ATTRIBUTES,
     };
@@ -191,7 +229,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 
   function push(entry: Entry, messages: readonly StoredMessage[], bytes: number): void {
     if (messages.length === 0) return;
-    entry.messages = Object.freeze(entry.messages.length === 0 ? messages : entry.messages.concat(messages));
+    const held = messagesOf(entry);
+    entry.messages = Object.freeze(held.length === 0 ? messages : held.concat(messages));
     entry.bytes += bytes;
     totalBytes += bytes;
   }
@@ -201,7 +240,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
    * message was dropped, so history never opens with an answer to a question it no longer has.
    */
   function dropOldest(entry: Entry, minimum: number): void {
-    const { messages } = entry;
+    const messages = messagesOf(entry);
     const start = trimStart(
       messages.map((m) => m.role),
       minimum,
@@ -215,7 +254,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   }
 
   function trimToCount(entry: Entry): void {
-    const excess = entry.messages.length - maxMessages;
+    const excess = messagesOf(entry).length - maxMessages;
     if (excess > 0) dropOldest(entry, excess);
   }
 
@@ -223,8 +262,9 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   function trimToBudget(entry: Entry): void {
     let over = entry.bytes - maxBytes;
     if (over <= 0) return;
+    const messages = messagesOf(entry);
     let count = 0;
-    while (over > 0 && count < entry.messages.length) over -= messageBytes(entry.messages[count++]!);
+    while (over > 0 && count < messages.length) over -= messageBytes(messages[count++]!);
     dropOldest(entry, count);
   }
 
@@ -245,7 +285,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       sessionId: entry.sessionId,
       createdAt: new Date(entry.createdAtMs).toISOString(),
       lastActivity: new Date(entry.lastActivityMs).toISOString(),
-      messages: entry.messages,
+      messages: messagesOf(entry),
       attributes: entry.attributes,
     };
   }
@@ -253,7 +293,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   function summary(entry: Entry): SessionSummary {
     return {
       session_id: entry.sessionId,
-      message_count: countConversationMessages(entry.messages),
+      message_count: countConversationMessages(messagesOf(entry, false)),
       created_at: new Date(entry.createdAtMs).toISOString(),
       last_activity: new Date(entry.lastActivityMs).toISOString(),
       attributes: entry.attributes,
@@ -365,6 +405,110 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 export type MemorySessionStore = ReturnType<typeof createMemorySessionStore>;
 
 const NO_MESSAGES: readonly StoredMessage[] = Object.freeze([]);
+
+/** Sessions whose messages stay objects (the ones in use by a turn); the others are packed. */
+const HOT_SESSIONS = 16;
+
+/**
+ * Longer conversations keep their objects: decoding and re-encoding them on every turn costs more
+ * CPU than their per-message overhead is worth next to their text, while the many short ones (most
+ * idle sessions) are where packing saves the most.
+ */
+const PACK_MAX_MESSAGES = 8;
+
+/**
+ * A message as a tuple: [role, content, time, turn_id, interrupted, tool_calls] with `null` for an
+ * absent optional and trailing absent ones left off; a time is epoch milliseconds when that turns
+ * back into the same ISO string. A tool call is [id, name, arguments, status, duration_ms, result?].
+ */
+type PackedCall = [string, string, unknown, ToolCallRecord['status'], number, string?];
+type PackedMessage = [
+  StoredMessage['role'],
+  string,
+  string | number,
+  (string | null)?,
+  (boolean | null)?,
+  PackedCall[]?,
+];
+
+/**
+ * The messages as one flat JSON string, or `undefined` when something in them would not come back
+ * from JSON exactly as it is (then the session keeps its objects).
+ */
+function packMessages(messages: readonly StoredMessage[]): string | undefined {
+  const tuples: PackedMessage[] = [];
+  for (const m of messages) {
+    if (typeof m.content !== 'string' || typeof m.timestamp !== 'string') return undefined;
+    const tuple: PackedMessage = [m.role, m.content, packTime(m.timestamp)];
+    const { turn_id, interrupted, tool_calls } = m;
+    if (turn_id !== undefined && typeof turn_id !== 'string') return undefined;
+    if (interrupted !== undefined && typeof interrupted !== 'boolean') return undefined;
+    if (tool_calls !== undefined) {
+      const calls: PackedCall[] = [];
+      for (const c of tool_calls) {
+        if (!Number.isFinite(c.duration_ms) || Object.is(c.duration_ms, -0) || !jsonExact(c.arguments))
+          return undefined;
+        const call: PackedCall = [c.id, c.name, c.arguments, c.status, c.duration_ms];
+        if (c.result !== undefined) call.push(c.result);
+        calls.push(call);
+      }
+      tuple.push(turn_id ?? null, interrupted ?? null, calls);
+    } else if (interrupted !== undefined) tuple.push(turn_id ?? null, interrupted);
+    else if (turn_id !== undefined) tuple.push(turn_id);
+    tuples.push(tuple);
+  }
+  const text = JSON.stringify(tuples);
+  // V8 builds a JSON.stringify result as a rope, and flattening it in place leaves a wrapper in front
+  // of the flat text: a one-byte text is copied into a fresh flat string instead, any other is
+  // flattened in place by converting it to a number (NaN here).
+  if (!/[\u0100-\uffff]/.test(text)) return Buffer.from(text, 'latin1').toString('latin1');
+  void Number(text);
+  return text;
+}
+
+function unpackMessages(packed: string): readonly StoredMessage[] {
+  const tuples = JSON.parse(packed) as PackedMessage[];
+  const messages: StoredMessage[] = [];
+  for (const [role, content, time, turnId, interrupted, calls] of tuples) {
+    const timestamp = typeof time === 'number' ? new Date(time).toISOString() : time;
+    const message: StoredMessage = { role, content, timestamp };
+    if (calls != null) {
+      message.tool_calls = Object.freeze(
+        calls.map(([id, name, args, status, duration_ms, result]) =>
+          Object.freeze(
+            result === undefined
+              ? { id, name, arguments: deepFreeze(args), status, duration_ms }
+              : { id, name, arguments: deepFreeze(args), status, duration_ms, result },
+          ),
+        ),
+      ) as ToolCallRecord[];
+    }
+    if (interrupted != null) message.interrupted = interrupted;
+    if (turnId != null) message.turn_id = turnId;
+    messages.push(Object.freeze(message));
+  }
+  return Object.freeze(messages);
+}
+
+function packTime(iso: string): string | number {
+  const ms = Date.parse(iso);
+  return Number.isFinite(ms) && new Date(ms).toISOString() === iso ? ms : iso;
+}
+
+/** True when JSON.parse(JSON.stringify(value)) gives back an equal value (plain JSON data). */
+function jsonExact(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (typeof value !== 'object') return false;
+  if (Array.isArray(value)) {
+    // A loop over indices rather than `every`, which skips holes (JSON turns them into null).
+    for (let i = 0; i < value.length; i++) if (!jsonExact(value[i])) return false;
+    return true;
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const inner of Object.values(value)) if (!jsonExact(inner)) return false;
+  return true;
+}
 
 /**
  * A frozen copy of a message with only the fields a StoredMessage has. The optional ones are added in

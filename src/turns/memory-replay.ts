@@ -40,7 +40,8 @@ interface Running extends TurnKey {
 /**
  * A finished turn, compacted: one JSON string with the record and an encoding of its events (a
  * token is its length within the answer, a tool call or result refers to the record's tool calls,
- * `done` to the record), and the answer itself, which is the same string the session stores.
+ * `done` to the record) and the answer, so that the token strings the answer was built from are
+ * released.
  * Decoded only when a client asks for the turn's status or events, which is rare.
  */
 interface Finished extends TurnKey {
@@ -48,7 +49,6 @@ interface Finished extends TurnKey {
   next: Slot | undefined;
   removed: boolean;
   readonly packed: string;
-  readonly message: string | undefined;
   readonly eventCount: number;
   readonly expiresAt: number;
 }
@@ -56,7 +56,8 @@ interface Finished extends TurnKey {
 type Slot = Running | Finished;
 
 /**
- * `packed`: [status, requestId, owner, startedAt, endedAt, usage, toolCalls, firstSeq, items, text]
+ * `packed`: [status, requestId, owner, startedAt, endedAt, usage, toolCalls, firstSeq, items, text,
+ * message]
  * where a time is epoch milliseconds when that gives back the same ISO string, a tool call is [id, name, arguments, status, duration_ms], `text` is null when the tokens
  * spell the answer, and an item is one event: a number (a token of that many characters of the
  * text), "c<k>" / "r<k>" (tool_call / tool_result of tool call k), ["d", message_count] (`done`),
@@ -74,6 +75,7 @@ type Packed = [
   PackedCall[],
   number,
   PackedItem[],
+  string | null,
   string | null,
 ];
 
@@ -94,11 +96,13 @@ function hasKeys(data: Record<string, unknown>, keys: readonly string[]): boolea
 }
 
 /**
- * V8 builds a JSON.stringify result as a rope of parts; converting it to a number (NaN here) makes
- * the engine flatten it in place, after which the collector drops the parts and keeps one flat
- * string: about 40 % less for a packed turn.
+ * V8 builds a JSON.stringify result as a rope of parts, and flattening one in place still leaves a
+ * 32-byte wrapper in front of the flat text. A one-byte text (what JSON of ASCII and Latin-1 is) is
+ * copied into a fresh flat string instead; any other is flattened in place (converting it to a
+ * number, NaN here, does that), after which the collector drops the parts.
  */
 function flat(text: string): string {
+  if (!/[\u0100-\uffff]/.test(text)) return Buffer.from(text, 'latin1').toString('latin1');
   void Number(text);
   return text;
 }
@@ -115,7 +119,7 @@ const unpackTime = (time: string | number) =>
   typeof time === 'number' ? new Date(time).toISOString() : time;
 
 /** Encodes a finished turn; every event decodes to what was appended (checked field by field). */
-function pack(record: TurnRecord, events: readonly ReplayEvent[]): { packed: string; message?: string } {
+function pack(record: TurnRecord, events: readonly ReplayEvent[]): string {
   const { sessionId, turnId } = record;
   const calls = record.toolCalls;
   const callIndex = (id: unknown) => calls.findIndex((c) => c.id === id);
@@ -169,12 +173,13 @@ function pack(record: TurnRecord, events: readonly ReplayEvent[]): { packed: str
     events[0]?.seq ?? 1,
     items,
     text === (message ?? '') ? null : text,
+    message ?? null,
   ];
-  return { packed: flat(JSON.stringify(packed)), ...(message !== undefined ? { message } : {}) };
+  return flat(JSON.stringify(packed));
 }
 
 function unpack(slot: Finished): { record: TurnRecord; events: ReplayEvent[] } {
-  const [status, requestId, owner, startedAt, endedAt, usage, packedCalls, firstSeq, items, stored] =
+  const [status, requestId, owner, startedAt, endedAt, usage, packedCalls, firstSeq, items, stored, message] =
     JSON.parse(slot.packed) as Packed;
   const { tenantId, sessionId, turnId } = slot;
   const toolCalls: ToolCallRecord[] = packedCalls.map(([id, name, args, callStatus, durationMs]) => ({
@@ -193,11 +198,11 @@ function unpack(slot: Finished): { record: TurnRecord; events: ReplayEvent[] } {
     ...(owner !== null ? { owner } : {}),
     startedAt: unpackTime(startedAt),
     ...(endedAt !== null ? { endedAt: unpackTime(endedAt) } : {}),
-    ...(slot.message !== undefined ? { message: slot.message } : {}),
+    ...(message !== null ? { message } : {}),
     toolCalls,
     ...(usage !== null ? { usage } : {}),
   };
-  const text = stored ?? slot.message ?? '';
+  const text = stored ?? message ?? '';
   let at = 0;
   const events = items.map((item, i): ReplayEvent => {
     const seq = firstSeq + i;
@@ -359,7 +364,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
   }
 
   function finishSlot(slot: Running, record: TurnRecord): void {
-    const { packed, message } = pack(record, slot.events);
+    const packed = pack(record, slot.events);
     const finished: Finished = {
       finished: true,
       tenantId: slot.tenantId,
@@ -368,7 +373,6 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
       next: undefined,
       removed: false,
       packed,
-      message,
       eventCount: slot.events.length,
       expiresAt: now() + ttlMs,
     };
