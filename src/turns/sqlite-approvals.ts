@@ -1,11 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { findMigrationsFolder } from '../db/migrations-folder.js';
-import * as schema from '../sessions/sqlite/schema.js';
-import { MIGRATIONS_TABLE } from '../sessions/sqlite/sqlite-store.js';
+import { openSessionsFile } from '../sessions/sqlite/open.js';
 import {
   type Approval,
   type ApprovalStore,
@@ -35,21 +28,7 @@ type KeyArgs = [string, string, string];
  */
 export function createSqliteApprovalStore(options: SqliteApprovalOptions) {
   const now = options.now ?? Date.now;
-  const inMemory = options.path === ':memory:';
-  const file = inMemory ? options.path : path.resolve(options.path);
-  if (!inMemory) fs.mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new Database(file);
-  try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('busy_timeout = 5000');
-    migrate(drizzle(sqlite, { schema }), {
-      migrationsFolder: options.migrationsFolder ?? findMigrationsFolder('sessions'),
-      migrationsTable: MIGRATIONS_TABLE,
-    });
-  } catch (err) {
-    sqlite.close();
-    throw err;
-  }
+  const { sqlite } = openSessionsFile(options);
 
   const where = 'tenant_id = ? AND session_id = ? AND turn_id = ?';
   const q = {

@@ -1,11 +1,4 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import Database from 'better-sqlite3';
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
-import { findMigrationsFolder } from '../db/migrations-folder.js';
-import * as schema from '../sessions/sqlite/schema.js';
-import { MIGRATIONS_TABLE } from '../sessions/sqlite/sqlite-store.js';
+import { openSessionsFile } from '../sessions/sqlite/open.js';
 import type { ClaimResult, IdempotencyRecord, IdempotencyStore, IdempotentOutcome } from './idempotency.js';
 
 export interface SqliteIdempotencyOptions {
@@ -23,22 +16,7 @@ export interface SqliteIdempotencyOptions {
  */
 export function createSqliteIdempotencyStore(options: SqliteIdempotencyOptions) {
   const now = options.now ?? Date.now;
-  const inMemory = options.path === ':memory:';
-  const file = inMemory ? options.path : path.resolve(options.path);
-  if (!inMemory) fs.mkdirSync(path.dirname(file), { recursive: true });
-  const sqlite = new Database(file);
-  try {
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('busy_timeout = 5000');
-    // The session store usually migrated the file already; this is a no-op then.
-    migrate(drizzle(sqlite, { schema }), {
-      migrationsFolder: options.migrationsFolder ?? findMigrationsFolder('sessions'),
-      migrationsTable: MIGRATIONS_TABLE,
-    });
-  } catch (err) {
-    sqlite.close();
-    throw err;
-  }
+  const { sqlite } = openSessionsFile(options);
 
   const q = {
     dropExpired: sqlite.prepare<[string, string, number]>(

@@ -1,8 +1,4 @@
-import { drizzle } from 'drizzle-orm/better-sqlite3';
-import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import type { Logger } from 'pino';
-import { findMigrationsFolder } from '../../db/migrations-folder.js';
-import { openSqliteFile } from '../../db/sqlite/file.js';
 import {
   applyAttributesPatch,
   checkAttributesPatch,
@@ -20,7 +16,7 @@ import type {
   SessionSummary,
   StoredMessage,
 } from '../types.js';
-import * as schema from './schema.js';
+import { openSessionsFile } from './open.js';
 
 export interface SqliteSessionStoreOptions extends SessionLimits {
   /** File path (relative paths resolve against the working directory) or `:memory:` (SESSION_DB_PATH). */
@@ -36,7 +32,7 @@ export interface SqliteSessionStoreOptions extends SessionLimits {
 }
 
 // Its own name, so that even a SESSION_DB_PATH pointed at the orders file cannot mix the two histories.
-export const MIGRATIONS_TABLE = '__drizzle_session_migrations';
+export { MIGRATIONS_TABLE } from './open.js';
 
 interface SessionRow {
   id: number;
@@ -60,16 +56,7 @@ export function createSqliteSessionStore(options: SqliteSessionStoreOptions) {
   const { ttlMs, maxSessions, maxSessionsPerTenant, maxMessages } = checkLimits(options);
   const now = options.now ?? (() => Date.now());
   const logger = options.logger;
-  const { sqlite, file } = openSqliteFile(options);
-  try {
-    migrate(drizzle(sqlite, { schema }), {
-      migrationsFolder: options.migrationsFolder ?? findMigrationsFolder('sessions'),
-      migrationsTable: MIGRATIONS_TABLE,
-    });
-  } catch (err) {
-    sqlite.close();
-    throw err;
-  }
+  const { sqlite, file } = openSessionsFile(options);
   logger?.info({ path: file }, 'session database opened');
 
   // Prepared once, reused by every call.
