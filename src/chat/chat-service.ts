@@ -387,18 +387,7 @@ export function createChatService(deps: ChatServiceDeps) {
         attributesAfter(),
       );
       const remaining = await countTokens(key.tenantId, result.usage);
-      return {
-        answer: result.answer,
-        messageCount: countConversationMessages(snapshot.messages),
-        toolCalls: result.toolCalls,
-        ...(result.usage
-          ? {
-              usage: remaining === undefined ? result.usage : { ...result.usage, quota_remaining: remaining },
-            }
-          : {}),
-        timestamp,
-        ...(result.paused ? { paused: result.paused } : {}),
-      };
+      return turnResult(result, snapshot?.messages ?? [], remaining, timestamp);
     } catch (err) {
       if (!(err instanceof TurnInterruptedError)) throw err;
       const { partial } = err;
@@ -489,18 +478,7 @@ export function createChatService(deps: ChatServiceDeps) {
             proved,
           );
       const remaining = await countNew(result.usage);
-      return {
-        answer: result.answer,
-        messageCount: countConversationMessages(snapshot?.messages ?? []),
-        toolCalls: result.toolCalls,
-        ...(result.usage
-          ? {
-              usage: remaining === undefined ? result.usage : { ...result.usage, quota_remaining: remaining },
-            }
-          : {}),
-        timestamp,
-        ...(result.paused ? { paused: result.paused } : {}),
-      };
+      return turnResult(result, snapshot?.messages ?? [], remaining, timestamp);
     } catch (err) {
       if (!(err instanceof TurnInterruptedError)) throw err;
       const { partial } = err;
@@ -524,6 +502,25 @@ export function createChatService(deps: ChatServiceDeps) {
   }
 
   return { runTurn, resumeTurn };
+}
+
+/** What a turn that ran (to its end or to a pause) gives back, with the tenant's remaining quota. */
+function turnResult(
+  result: Awaited<ReturnType<Agent['runTurn']>>,
+  messages: readonly StoredMessage[],
+  remaining: number | undefined,
+  timestamp: string,
+): ChatTurnResult {
+  return {
+    answer: result.answer,
+    messageCount: countConversationMessages(messages),
+    toolCalls: result.toolCalls,
+    ...(result.usage
+      ? { usage: remaining === undefined ? result.usage : { ...result.usage, quota_remaining: remaining } }
+      : {}),
+    timestamp,
+    ...(result.paused ? { paused: result.paused } : {}),
+  };
 }
 
 function assistantMessage(
