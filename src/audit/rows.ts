@@ -45,13 +45,23 @@ function parse(text: string): unknown {
   }
 }
 
-export function fromRow(row: RowColumns, timestamp: string): StoredAuditEntry {
-  const actor: AuditActor = {
+/** The actor as a stored row names it (the audit log and the feedback table store it alike). */
+export function actorFromRow(row: {
+  actorRole: string;
+  actorVia: string;
+  actorId: string | null;
+  customerRef: string | null;
+}): AuditActor {
+  return {
     role: row.actorRole as Role,
     via: row.actorVia as AuditActor['via'],
     ...(row.actorId ? { id: row.actorId } : {}),
     ...(row.customerRef ? { customer_ref: row.customerRef } : {}),
   };
+}
+
+export function fromRow(row: RowColumns, timestamp: string): StoredAuditEntry {
+  const actor = actorFromRow(row);
   return {
     id: row.id,
     tenant_id: row.tenantId,

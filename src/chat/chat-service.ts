@@ -361,15 +361,7 @@ export function createChatService(deps: ChatServiceDeps) {
       }
     }
     const ctx = {
-      tenantId: key.tenantId,
-      sessionId: key.sessionId,
-      requestId: request.requestId,
-      ...(request.turnId ? { turnId: request.turnId } : {}),
-      ...(request.customer ? { customer: request.customer } : {}),
-      ...(orderProof ? { orderProof } : {}),
-      ...(request.actor ? { actor: request.actor } : {}),
-      signal,
-      logger: log,
+      ...toolContext(request, key, orderProof, signal, log),
       streaming: request.streaming === true,
     };
     try {
@@ -445,17 +437,7 @@ export function createChatService(deps: ChatServiceDeps) {
     const orderProof = request.customer?.email
       ? undefined
       : createOrderAccessProof(key.tenantId, session.attributes, request.message);
-    const ctx = {
-      tenantId: key.tenantId,
-      sessionId: key.sessionId,
-      requestId: request.requestId,
-      ...(request.turnId ? { turnId: request.turnId } : {}),
-      ...(request.customer ? { customer: request.customer } : {}),
-      ...(orderProof ? { orderProof } : {}),
-      ...(request.actor ? { actor: request.actor } : {}),
-      signal,
-      logger: log,
-    };
+    const ctx = toolContext(request, key, orderProof, signal, log);
     // Tokens spent before the pause were counted then.
     const spentBefore = request.checkpoint.usage?.total_tokens ?? 0;
     const countNew = (usage: Usage | undefined) =>
@@ -502,6 +484,27 @@ export function createChatService(deps: ChatServiceDeps) {
   }
 
   return { runTurn, resumeTurn };
+}
+
+/** What the agent's tools know of the turn they act in. */
+function toolContext(
+  request: Omit<ChatTurnRequest, 'streaming'>,
+  key: SessionKey,
+  orderProof: ReturnType<typeof createOrderAccessProof> | undefined,
+  signal: AbortSignal,
+  logger: Logger,
+) {
+  return {
+    tenantId: key.tenantId,
+    sessionId: key.sessionId,
+    requestId: request.requestId,
+    ...(request.turnId ? { turnId: request.turnId } : {}),
+    ...(request.customer ? { customer: request.customer } : {}),
+    ...(orderProof ? { orderProof } : {}),
+    ...(request.actor ? { actor: request.actor } : {}),
+    signal,
+    logger,
+  };
 }
 
 /** What a turn that ran (to its end or to a pause) gives back, with the tenant's remaining quota. */

@@ -1,5 +1,4 @@
-import type { Role } from '../access/principal.js';
-import type { AuditActor } from '../audit/types.js';
+import { actorFromRow } from '../audit/rows.js';
 import type { FeedbackInput, StoredFeedback } from './types.js';
 
 /** The turn column of a rating for the whole session (a unique index treats NULLs as all different). */
@@ -36,12 +35,7 @@ interface RowColumns {
 }
 
 export function fromRow(row: RowColumns, timestamp: string): StoredFeedback {
-  const actor: AuditActor = {
-    role: row.actorRole as Role,
-    via: row.actorVia as AuditActor['via'],
-    ...(row.actorId ? { id: row.actorId } : {}),
-    ...(row.customerRef ? { customer_ref: row.customerRef } : {}),
-  };
+  const actor = actorFromRow(row);
   return {
     id: row.id,
     tenant_id: row.tenantId,
