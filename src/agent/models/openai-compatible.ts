@@ -18,6 +18,7 @@ import type {
   Usage,
 } from '../types.js';
 import { MalformedReplyError, toModelError } from './model-errors.js';
+import { chatCompletionChunks } from './sse.js';
 import { createToolCallAssembler } from './tool-call-assembler.js';
 
 export interface OpenAICompatibleModelOptions {
@@ -81,22 +82,34 @@ function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
   };
 }
 
+/** Each tool's definition as JSON, written once: the registry hands out the same spec objects. */
+const toolJson = new WeakMap<ModelToolSpec, string>();
+
+function toolsJson(tools: readonly ModelToolSpec[]): string {
+  let out = '[';
+  for (let i = 0; i < tools.length; i++) {
+    const tool = tools[i] as ModelToolSpec;
+    let json = toolJson.get(tool);
+    if (json === undefined) {
+      json = JSON.stringify(toChatTools([tool])[0]);
+      toolJson.set(tool, json);
+    }
+    out += i === 0 ? json : `,${json}`;
+  }
+  return `${out}]`;
+}
+
 /**
- * Rejects as soon as `signal` aborts. The SDK checks the signal only between its own steps: while it
- * sleeps before a retry (Retry-After can be long) an abort would otherwise wait for the sleep to end.
- * A stream that still arrives after the abort is closed at once.
+ * The request body as the SDK would write it for `params`, with the tool definitions (most of its
+ * bytes: a dozen tools with their schemas are about 11 KB) taken from `toolJson` rather than
+ * serialised again on every step.
  */
-function settleOnAbort<T extends { controller: AbortController }>(
-  pending: Promise<T>,
-  signal: AbortSignal,
-): Promise<T> {
-  pending.then(
-    (value) => {
-      if (signal.aborted) value.controller.abort();
-    },
-    () => undefined,
-  );
-  return raceAbort(pending, signal);
+export function requestBodyJson(
+  params: ChatCompletionCreateParamsStreaming,
+  tools: readonly ModelToolSpec[],
+): string {
+  const head = `{"model":${JSON.stringify(params.model)},"messages":${JSON.stringify(params.messages)},"stream":true,"stream_options":{"include_usage":true}`;
+  return tools.length > 0 ? `${head},"tools":${toolsJson(tools)}}` : `${head}}`;
 }
 
 /**
@@ -112,7 +125,8 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
   const { client, model, provider } = options;
   const logger = options.logger.child({ component: 'llm', provider, model });
   const idleTimeoutMs = options.idleTimeoutMs ?? client.timeout;
-  let lastCall: ModelStatus['lastCall'];
+  /** How the last call went; `atMs` is formatted only when the status is read. */
+  let lastCall: { outcome: 'ok' | 'error'; atMs: number; error?: string } | undefined;
 
   function fail(err: unknown, circumstances: { callerAborted: boolean; idleTimedOut: boolean }): ModelError {
     const error = toModelError(err, circumstances);
@@ -120,7 +134,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
       logger.debug('language model request cancelled by the caller');
       return error;
     }
-    lastCall = { outcome: 'error', at: new Date().toISOString(), error: error.message };
+    lastCall = { outcome: 'error', atMs: Date.now(), error: error.message };
     logger.warn({ kind: error.kind, status: error.status }, 'language model call failed');
     // The original error may carry the provider's body and URL: debug only.
     logger.debug({ err }, 'language model call failed: original error');
@@ -158,25 +172,40 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
     let usage: Usage | undefined;
     let finishReason: string | undefined;
     let toolCallCount = 0;
-    /** The SDK's iteration ended by itself: the response was read to its end. */
+    /** The reply's events ended by themselves: the response was read to its end. */
     let drained = false;
 
     try {
-      const body: ChatCompletionCreateParamsStreaming = {
+      const messages = toChatMessages(request.messages);
+      const params: ChatCompletionCreateParamsStreaming = {
         model,
-        messages: toChatMessages(request.messages),
+        messages,
         stream: true,
         stream_options: { include_usage: true },
-        ...(request.tools.length > 0 ? { tools: toChatTools(request.tools) } : {}),
       };
-      const response = await settleOnAbort(
-        client.chat.completions.create(body, {
-          signal: controller.signal,
-          ...(request.headers ? { headers: request.headers } : {}),
-        }),
+      // Azure's client needs the body as an object to route the call to its deployment; any other
+      // provider gets it already written, so the SDK sends it as it is.
+      const encoded = provider !== 'azure';
+      if (!encoded && request.tools.length > 0) params.tools = toChatTools(request.tools);
+      const response = await raceAbort(
+        client.chat.completions
+          .create(params, {
+            signal: controller.signal,
+            ...(encoded
+              ? {
+                  body: requestBodyJson(params, request.tools),
+                  headers: { 'content-type': 'application/json', ...request.headers },
+                }
+              : request.headers
+                ? { headers: request.headers }
+                : {}),
+          })
+          .asResponse(),
         controller.signal,
       );
-      chunks = response[Symbol.asyncIterator]();
+      if (!response.body) throw new MalformedReplyError('the reply has no body');
+      const body = response.body as unknown as AsyncIterable<Uint8Array>;
+      chunks = chatCompletionChunks(body, response.headers);
 
       for (;;) {
         // The timer measures the provider's silence only, not the time our consumer spends on an event.
@@ -206,7 +235,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
         }
       }
 
-      // The SDK ends the iteration quietly when its request is aborted; that is not a finished reply.
+      // A body that ends because its request was aborted is not a finished reply.
       if (controller.signal.aborted) throw controller.signal.reason;
       if (finishReason === undefined)
         throw new MalformedReplyError('the reply ended without a finish_reason');
@@ -217,7 +246,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
       }
       if (usage) yield { type: 'usage', usage };
 
-      lastCall = { outcome: 'ok', at: new Date().toISOString() };
+      lastCall = { outcome: 'ok', atMs: Date.now() };
       if (finishReason !== 'stop' && finishReason !== 'tool_calls') {
         logger.info({ finishReason }, 'language model stopped early');
       }
@@ -243,7 +272,9 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
     model,
     stream,
     status(): ModelStatus {
-      return { provider, model, ...(lastCall ? { lastCall: { ...lastCall } } : {}) };
+      if (!lastCall) return { provider, model };
+      const { atMs, ...call } = lastCall;
+      return { provider, model, lastCall: { ...call, at: new Date(atMs).toISOString() } };
     },
   };
 }
