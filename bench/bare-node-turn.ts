@@ -10,16 +10,28 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const MODEL_URL = `${process.env.BENCH_MODEL_URL ?? 'http://127.0.0.1:1/v1'}/chat/completions`;
-const TOOLS = [
-  {
-    type: 'function',
-    function: {
-      name: 'get_order',
-      description: 'Looks up an order by its id',
-      parameters: { type: 'object', properties: { order_id: { type: 'integer' } }, required: ['order_id'] },
+/**
+ * The service's own system prompt and tool definitions (BENCH_REFERENCE_REQUEST, from the fake's
+ * GET /first-request), so that both send the same model requests; one small tool without it. The
+ * tools are written to JSON once, as any lean implementation would.
+ */
+const SHAPE = JSON.parse(process.env.BENCH_REFERENCE_REQUEST ?? '{}') as {
+  system?: string;
+  tools?: unknown[];
+};
+const SYSTEM = SHAPE.system ?? 'You are a customer-service agent.';
+const TOOLS_JSON = JSON.stringify(
+  SHAPE.tools ?? [
+    {
+      type: 'function',
+      function: {
+        name: 'get_order',
+        description: 'Looks up an order by its id',
+        parameters: { type: 'object', properties: { order_id: { type: 'integer' } }, required: ['order_id'] },
+      },
     },
-  },
-];
+  ],
+);
 
 interface Delta {
   content?: string | null;
@@ -31,7 +43,7 @@ async function complete(messages: unknown[]) {
   const res = await fetch(MODEL_URL, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: 'Bearer bench-key' },
-    body: JSON.stringify({ model: 'bench', messages, tools: TOOLS, stream: true }),
+    body: `{"model":"bench","messages":${JSON.stringify(messages)},"stream":true,"stream_options":{"include_usage":true},"tools":${TOOLS_JSON}}`,
   });
   if (!res.ok || !res.body) throw new Error(`model answered ${res.status}`);
   let text = '';
@@ -74,7 +86,7 @@ const server = createServer(async (req, res) => {
   try {
     const body = JSON.parse(await readBody(req)) as { session_id: string; message: string };
     const messages: unknown[] = [
-      { role: 'system', content: 'You are a customer-service agent.' },
+      { role: 'system', content: SYSTEM },
       { role: 'user', content: body.message },
     ];
     const first = await complete(messages);

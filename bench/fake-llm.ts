@@ -11,6 +11,9 @@
  * A user message containing `[hold]` has its text reply held after that first chunk until
  * POST /release, so that a thousand streams can be held open at once.
  *
+ * GET /first-request answers the system prompt and the tools of the first request that had tools, so
+ * that the bare reference (bench/bare-node-turn.ts) can send the service's own request.
+ *
  * Started by bench/run.ts with fork(); it sends `{ port }` once listening and exits when its parent
  * goes away. Listens on 127.0.0.1 only.
  */
@@ -43,12 +46,19 @@ function usage(id: string): string {
 
 interface Body {
   messages?: Array<{ role?: string; content?: unknown }>;
+  tools?: unknown[];
 }
+
+/** The system prompt and tools of the first request that had tools. */
+let firstRequest: { system: unknown; tools: unknown[] } | undefined;
 
 let calls = 0;
 
 function answer(body: Body, res: ServerResponse): void {
   const messages = body.messages ?? [];
+  if (!firstRequest && body.tools && body.tools.length > 0) {
+    firstRequest = { system: messages.find((m) => m.role === 'system')?.content ?? '', tools: body.tools };
+  }
   const last = messages[messages.length - 1];
   const id = `chatcmpl-${++calls}`;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -110,6 +120,11 @@ const server = createServer(async (req, res) => {
     const text = await readBody(req);
     if (req.method === 'GET' && req.url === '/held') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end(String(held.size));
+      return;
+    }
+    if (req.method === 'GET' && req.url === '/first-request') {
+      res.writeHead(firstRequest ? 200 : 404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(firstRequest ?? {}));
       return;
     }
     if (req.method === 'POST' && req.url === '/release') {

@@ -3,9 +3,10 @@
  * the service (the real entry point from the shared compiled build), the zero-latency fake model
  * (bench/fake-llm.ts: a turn = 1 tool call + 2 streamed model calls) and, one after the other, the
  * references: a bare Fastify app of the same version for /health (bench/bare-fastify.ts) and the same
- * chat turn on bare node:http + fetch (bench/bare-node-turn.ts). This process is only the load
- * generator (node:http with keep-alive sockets, one per connection). CPU figures are the service
- * process's own CPU time from /proc/<pid>/stat, divided by the turns it served in that window.
+ * chat turn on bare node:http + fetch (bench/bare-node-turn.ts), which sends the service's own system
+ * prompt and tool definitions. This process is only the load generator (node:http with keep-alive
+ * sockets, one per connection). CPU figures are the service process's own CPU time from
+ * /proc/<pid>/stat, divided by the turns it served in that window.
  *
  *   npm run bench                                # about 2–3 minutes
  *   BENCH_SECONDS=10 npm run bench               # every timed scenario 10 s (default 5)
@@ -400,8 +401,11 @@ async function main(): Promise<void> {
     // The same turn on bare node:http + fetch (no framework, SDK, validation or store), 16
     // connections each, alternating short rounds as for /health; CPU is each server's own.
     if (wants('reference')) {
+      // The service's own system prompt and tools, as the fake saw them, so both send the same requests.
+      const shape = await send(new Agent(), fake.port, 'GET', '/first-request');
       const ref = await startChild('bare-node-turn.ts', {
         BENCH_MODEL_URL: `http://127.0.0.1:${fake.port}/v1`,
+        ...(shape.status === 200 ? { BENCH_REFERENCE_REQUEST: shape.body } : {}),
       });
       children.push(ref.child);
       const refTurn = async (i: number, agent: Agent) => {
