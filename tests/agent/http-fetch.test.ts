@@ -99,4 +99,25 @@ describe('the model SDK’s fetch over node:http', () => {
     })();
     await expect(reading).rejects.toMatchObject({ name: 'AbortError' });
   });
+
+  it('reads response headers like Headers: any case, repeated ones joined, all of them when iterated', async () => {
+    const { url } = await serve((_req, res) => {
+      res.setHeader('X-Request-Id', 'r-9');
+      res.setHeader('Retry-After', '2');
+      res.setHeader('Set-Cookie', ['a=1', 'b=2']);
+      res.end('ok');
+    });
+    const res = await createHttpFetch()(`${url}/`, {});
+    expect(res.headers.get('x-request-id')).toBe('r-9');
+    expect(res.headers.get('RETRY-AFTER')).toBe('2');
+    expect(res.headers.get('set-cookie')).toBe('a=1, b=2');
+    expect(res.headers.has('x-missing')).toBe(false);
+    expect(res.headers.get('x-missing')).toBeNull();
+    expect(Object.fromEntries(res.headers.entries())).toMatchObject({
+      'x-request-id': 'r-9',
+      'retry-after': '2',
+    });
+    expect([...res.headers].length).toBeGreaterThanOrEqual(4);
+    expect(await res.text()).toBe('ok');
+  });
 });

@@ -7,7 +7,7 @@ import zlib from 'node:zlib';
  * A `fetch` for the model SDK over node:http(s) with keep-alive agents: the calls the SDK makes
  * (a string body, a JSON or server-sent-events reply) without the WHATWG machinery of the global
  * fetch, whose Request, body extraction and web-stream plumbing cost more per model call than the
- * SDK itself. What the SDK reads is there: `status`, `ok`, `headers`, `url`, `body` as an async
+ * SDK itself. What the SDK reads is there: `status`, `ok`, `headers` (reading like `Headers`), `url`, `body` as an async
  * iterable of bytes (the SDK iterates it as it is), `text()` and `json()`.
  *
  * Behaves like fetch where the SDK depends on it: it rejects with a TypeError whose `cause` is the
@@ -107,10 +107,43 @@ function decoded(res: IncomingMessage): Readable {
   return res.pipe(decoder);
 }
 
+/**
+ * The response headers as the SDK reads them (`get`, `has`, iteration), straight over Node's parsed
+ * headers instead of copied into a WHATWG `Headers` per response. Names are lower case; repeated
+ * headers read joined with ", " as in `Headers`.
+ */
+class ResponseHeaders {
+  readonly #headers: IncomingMessage['headers'];
+  constructor(headers: IncomingMessage['headers']) {
+    this.#headers = headers;
+  }
+  get(name: string): string | null {
+    const value = this.#headers[name.toLowerCase()];
+    if (value === undefined) return null;
+    return typeof value === 'string' ? value : value.join(', ');
+  }
+  has(name: string): boolean {
+    return this.#headers[name.toLowerCase()] !== undefined;
+  }
+  *entries(): IterableIterator<[string, string]> {
+    for (const name of Object.keys(this.#headers)) yield [name, this.get(name) as string];
+  }
+  *keys(): IterableIterator<string> {
+    yield* Object.keys(this.#headers);
+  }
+  *values(): IterableIterator<string> {
+    for (const [, value] of this.entries()) yield value;
+  }
+  forEach(callback: (value: string, name: string, headers: this) => void): void {
+    for (const [name, value] of this.entries()) callback(value, name, this);
+  }
+  [Symbol.iterator](): IterableIterator<[string, string]> {
+    return this.entries();
+  }
+}
+
 function toResponse(url: string, res: IncomingMessage, stream: Readable): Response {
-  const headers = new Headers();
-  const raw = res.rawHeaders;
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
+  const headers = new ResponseHeaders(res.headers);
   const status = res.statusCode ?? 0;
   let used = false;
   const bytes = async (): Promise<Buffer> => {
