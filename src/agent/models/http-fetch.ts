@@ -19,14 +19,15 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): typeof f
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? Number.POSITIVE_INFINITY };
   const httpAgent = new http.Agent(agentOptions);
   const httpsAgent = new https.Agent(agentOptions);
+  const targets = new Map<string, Target | null>();
 
   const httpFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const body = init.body;
     if (input instanceof Request || (body !== undefined && body !== null && typeof body !== 'string')) {
       return fetch(input, init);
     }
-    const url = typeof input === 'string' ? new URL(input) : input;
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') return fetch(input, init);
+    const target = targetOf(targets, input);
+    if (!target) return fetch(input, init);
     const signal = init.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(signal.reason);
 
@@ -35,11 +36,11 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): typeof f
       if (typeof body === 'string' && headers['content-length'] === undefined) {
         headers['content-length'] = String(Buffer.byteLength(body));
       }
-      const secure = url.protocol === 'https:';
-      const req = (secure ? https : http).request(url, {
+      const req = (target.secure ? https : http).request({
+        ...target.options,
         method: init.method ?? 'GET',
         headers,
-        agent: secure ? httpsAgent : httpAgent,
+        agent: target.secure ? httpsAgent : httpAgent,
       });
       let settled = false;
       let stream: Readable | undefined;
@@ -69,12 +70,48 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): typeof f
         settled = true;
         stream = decoded(res);
         stream.once('close', cleanup);
-        resolve(toResponse(url.href, res, stream));
+        resolve(toResponse(target.href, res, stream));
       });
       req.end(body ?? undefined);
     });
   };
   return httpFetch as typeof fetch;
+}
+
+interface Target {
+  href: string;
+  secure: boolean;
+  options: { protocol: string; hostname: string; port: string; path: string; auth?: string };
+}
+
+/** Endpoints remembered by one fetch: a process calls a few, parsed once each; a new one evicts the oldest. */
+const MAX_TARGETS = 64;
+
+function targetOf(targets: Map<string, Target | null>, input: string | URL): Target | undefined {
+  const key = typeof input === 'string' ? input : input.href;
+  let target = targets.get(key);
+  if (target === undefined) {
+    const url = typeof input === 'string' ? new URL(input) : input;
+    target =
+      url.protocol === 'http:' || url.protocol === 'https:'
+        ? {
+            href: url.href,
+            secure: url.protocol === 'https:',
+            options: {
+              protocol: url.protocol,
+              hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+              port: url.port,
+              path: `${url.pathname}${url.search}`,
+              ...(url.username || url.password
+                ? { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }
+                : {}),
+            },
+          }
+        : null;
+    if (targets.size >= MAX_TARGETS) targets.delete(targets.keys().next().value as string);
+    targets.set(key, target);
+  }
+  return target ?? undefined;
 }
 
 function plainHeaders(headers: RequestInit['headers']): Record<string, string> {
