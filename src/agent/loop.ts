@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { abortReason, childAbort, raceAbort } from '../lib/abort.js';
+import { lazyChild } from '../lib/lazy-logger.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { ToolContext, ToolRegistry, ToolSet } from '../tools/registry.js';
 import { historyToModelMessages, toolCallIds } from './history-window.js';
@@ -337,7 +338,7 @@ export function createAgent(deps: AgentDeps) {
         ...(ctx.customer ? { customer: ctx.customer } : {}),
         ...(ctx.orderProof ? { orderProof: ctx.orderProof } : {}),
         signal: ctx.signal,
-        logger: ctx.logger.child({ tool: call.name }),
+        logger: lazyChild(ctx.logger, { tool: call.name }),
       };
       const run = () =>
         runToolCall(call, args, toolSet, toolCtx, { timeoutMs: config.TOOL_TIMEOUT_MS, maxResultChars });

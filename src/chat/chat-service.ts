@@ -8,6 +8,7 @@ import { ModelError, type Usage } from '../agent/types.js';
 import type { AuditActor } from '../audit/types.js';
 import { ServiceError } from '../errors.js';
 import { abortReason, childAbort } from '../lib/abort.js';
+import { lazyChild } from '../lib/lazy-logger.js';
 import { countConversationMessages } from '../sessions/index.js';
 import { sessionStatus } from '../sessions/status.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
@@ -164,8 +165,8 @@ export function createChatService(deps: ChatServiceDeps) {
   ): Promise<ChatTurnResult> {
     // The request's logger already carries request_id; only the service's own needs it added.
     const log = request.logger
-      ? request.logger.child({ tenant_id: request.tenantId, session_id: request.sessionId })
-      : deps.logger.child({
+      ? lazyChild(request.logger, { tenant_id: request.tenantId, session_id: request.sessionId })
+      : lazyChild(deps.logger, {
           request_id: request.requestId,
           tenant_id: request.tenantId,
           session_id: request.sessionId,
