@@ -168,7 +168,9 @@ export function createTurnService(deps: TurnServiceDeps) {
       stopped ??= new TurnCancelledError(reason);
       turn.abort(stopped);
     });
-    const { signal } = turn;
+    // The turn's signal is its own: the chat service and the agent abort it (deadline, failure)
+    // rather than children of it.
+    const { signal, abort } = turn;
 
     const record: TurnRecord = {
       turnId: request.turnId,
@@ -218,13 +220,14 @@ export function createTurnService(deps: TurnServiceDeps) {
             { tenantId: request.tenantId, sessionId: request.sessionId, turnId },
             'interrupted',
           );
-        return chat.runTurn({ ...request, signal, logger: log, interrupt }, onEvent);
+        return chat.runTurn({ ...request, signal, abort, logger: log, interrupt }, onEvent);
       }
       if (!chat.resumeTurn) throw new ServiceError('AGENT_UNAVAILABLE', INTERNAL_MESSAGE);
       return chat.resumeTurn(
         {
           ...request,
           signal,
+          abort,
           logger: log,
           checkpoint: resumed.state.agent,
           decisions: resumed.decisions,

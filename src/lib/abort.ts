@@ -51,30 +51,51 @@ export interface ChildAbort {
  * dependants for every composite signal, which such a parent keeps for as long as it lives.
  */
 export function childAbort(...parents: AbortSignal[]): ChildAbort {
-  const controller = new AbortController();
-  const listening: Array<[AbortSignal, () => void]> = [];
-  const dispose = () => {
-    for (const [parent, onAbort] of listening) parent.removeEventListener('abort', onAbort);
-    listening.length = 0;
-  };
-  for (const parent of parents) {
-    if (parent.aborted) {
-      controller.abort(parent.reason);
-      break;
+  return new Child(parents);
+}
+
+const NO_PARENTS: AbortSignal[] = [];
+
+/** One object listens to every parent (`handleEvent`): no closure or tuple per parent and child. */
+class Child implements ChildAbort {
+  private readonly controller = new AbortController();
+  /** The parents still listened to; emptied by `dispose`. */
+  private parents: AbortSignal[];
+
+  constructor(parents: AbortSignal[]) {
+    this.parents = parents;
+    for (let i = 0; i < parents.length; i++) {
+      const parent = parents[i] as AbortSignal;
+      if (parent.aborted) {
+        this.parents = parents.slice(0, i);
+        this.controller.abort(parent.reason);
+        this.dispose();
+        return;
+      }
+      parent.addEventListener('abort', this, { once: true });
     }
-    const onAbort = () => {
-      controller.abort(parent.reason);
-      dispose();
-    };
-    parent.addEventListener('abort', onAbort, { once: true });
-    listening.push([parent, onAbort]);
   }
-  if (controller.signal.aborted) dispose();
-  return {
-    signal: controller.signal,
-    abort: (reason?: unknown) => controller.abort(reason),
-    dispose,
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  handleEvent(event: Event): void {
+    this.controller.abort((event.target as AbortSignal).reason);
+    this.dispose();
+  }
+
+  /** Bound: callers pass it around on its own. */
+  readonly abort = (reason?: unknown): void => {
+    this.controller.abort(reason);
   };
+
+  dispose(): void {
+    const { parents } = this;
+    if (parents.length === 0) return;
+    this.parents = NO_PARENTS;
+    for (const parent of parents) parent.removeEventListener('abort', this);
+  }
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts (it never rejects): a wait that a cancel cuts short. */
