@@ -1,5 +1,5 @@
 import Fastify, { LogController } from 'fastify';
-import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import type { ChildLoggerOptions, Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
@@ -30,6 +30,7 @@ import sessionEventRoutes from './http/routes/session-events.js';
 import sessionRoutes from './http/routes/sessions.js';
 import turnRoutes from './http/routes/turns.js';
 import { responseSerializerCompiler } from './http/serializer.js';
+import { validatorCompiler } from './http/validator.js';
 import { lazyRequestLogger } from './lib/lazy-logger.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionEventBus } from './sessions/events.js';
