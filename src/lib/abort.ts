@@ -59,6 +59,7 @@ const NO_PARENTS: AbortSignal[] = [];
 /** One object listens to every parent (`handleEvent`): no closure or tuple per parent and child. */
 class Child implements ChildAbort {
   private readonly controller = new AbortController();
+  readonly signal: AbortSignal = this.controller.signal;
   /** The parents still listened to; emptied by `dispose`. */
   private parents: AbortSignal[];
 
@@ -74,10 +75,6 @@ class Child implements ChildAbort {
       }
       parent.addEventListener('abort', this, { once: true });
     }
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
   }
 
   handleEvent(event: Event): void {
