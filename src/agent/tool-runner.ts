@@ -61,7 +61,7 @@ export async function runToolCall(
   if (!args.ok) {
     return errorOutcome({ error: `The arguments for ${call.name} are not valid JSON.` });
   }
-  const parsed = tool.parameters.safeParse(args.value);
+  const parsed = tool.quickParse?.(args.value) ?? tool.parameters.safeParse(args.value);
   if (!parsed.success) {
     return errorOutcome({
       error: `Invalid arguments for ${call.name}.`,

@@ -24,6 +24,11 @@ export interface Tool<S extends z.ZodType = z.ZodType> {
   parameters: S;
   /** Overrides the schema derived from `parameters` (tools discovered over MCP bring their own). */
   jsonSchema?: JsonSchema;
+  /**
+   * The usual arguments, accepted without a zod parse: what `parameters` outputs for them, or
+   * undefined to let `parameters` decide. It must never accept what `parameters` refuses.
+   */
+  quickParse?(args: unknown): { success: true; data: z.output<S> } | undefined;
   /** Returns a JSON-serialisable result, or throws ToolError with a message the model may read. */
   execute(args: z.output<S>, ctx: ToolContext): Promise<unknown>;
 }
