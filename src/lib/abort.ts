@@ -40,6 +40,11 @@ export interface ChildAbort {
   /** Aborted with a parent's reason when a parent aborts, or by `abort`. */
   readonly signal: AbortSignal;
   abort(reason?: unknown): void;
+  /**
+   * `raceAbort(promise, signal)` without a listener of its own: settles like `promise`, or rejects
+   * with the abort reason as soon as the child aborts.
+   */
+  race<T>(promise: Promise<T>): Promise<T>;
   /** Removes the listeners from the parents; call it when the child's work is over. */
   dispose(): void;
 }
@@ -62,6 +67,8 @@ class Child implements ChildAbort {
   readonly signal: AbortSignal = this.controller.signal;
   /** The parents still listened to; emptied by `dispose`. */
   private parents: AbortSignal[];
+  /** Rejects the pending `race` promises when the child aborts. */
+  private stopRaces: (() => void) | undefined;
 
   constructor(parents: AbortSignal[]) {
     this.parents = parents;
@@ -80,12 +87,38 @@ class Child implements ChildAbort {
   handleEvent(event: Event): void {
     this.controller.abort((event.target as AbortSignal).reason);
     this.dispose();
+    this.settleRaces();
   }
 
   /** Bound: callers pass it around on its own. */
   readonly abort = (reason?: unknown): void => {
     this.controller.abort(reason);
+    this.settleRaces();
   };
+
+  race<T>(promise: Promise<T>): Promise<T> {
+    if (this.signal.aborted) return raceAbort(promise, this.signal);
+    return new Promise<T>((resolve, reject) => {
+      const stop = () => {
+        promise.catch(() => undefined);
+        reject(abortReason(this.signal));
+      };
+      const earlier = this.stopRaces;
+      this.stopRaces = earlier
+        ? () => {
+            earlier();
+            stop();
+          }
+        : stop;
+      promise.then(resolve, reject);
+    });
+  }
+
+  private settleRaces(): void {
+    const stop = this.stopRaces;
+    this.stopRaces = undefined;
+    stop?.();
+  }
 
   dispose(): void {
     const { parents } = this;
