@@ -1,7 +1,7 @@
 import Fastify, { LogController } from 'fastify';
-import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
+import type { ChildLoggerOptions, Logger } from 'pino';
 import { createApiKeyVerifier } from './access/api-keys.js';
 import type { AuditStore } from './audit/types.js';
 import { type ApprovalService, createApprovalService } from './chat/approval-service.js';
@@ -30,6 +30,8 @@ import sessionEventRoutes from './http/routes/session-events.js';
 import sessionRoutes from './http/routes/sessions.js';
 import turnRoutes from './http/routes/turns.js';
 import { responseSerializerCompiler } from './http/serializer.js';
+import { validatorCompiler } from './http/validator.js';
+import { lazyRequestLogger } from './lib/lazy-logger.js';
 import { SERVICE_VERSION } from './project.js';
 import type { SessionEventBus } from './sessions/events.js';
 import type { SessionStore } from './sessions/types.js';
@@ -107,6 +109,9 @@ export async function buildApp(deps: AppDeps) {
     // One completion line per request is written by the request-context plugin instead.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     genReqId: requestIdFor,
+    // The request's logger (request_id) is built only if the request logs a line.
+    childLoggerFactory: (logger, bindings, options) =>
+      lazyRequestLogger(logger as Logger, bindings, options as ChildLoggerOptions),
     bodyLimit: config.BODY_LIMIT_BYTES,
     trustProxy: typeof config.TRUST_PROXY === 'number' ? trustHops(config.TRUST_PROXY) : config.TRUST_PROXY,
     // Socket inactivity: a JSON chat turn may stay silent until its deadline.

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { abortReason, childAbort, raceAbort } from '../lib/abort.js';
+import { lazyChild } from '../lib/lazy-logger.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { ToolContext, ToolRegistry, ToolSet } from '../tools/registry.js';
 import { historyToModelMessages, toolCallIds } from './history-window.js';
@@ -167,9 +168,11 @@ export function createAgent(deps: AgentDeps) {
     // The turn's calls are stored together and replayed as one group later, so their ids must be
     // unique over the whole turn (and distinct from the replayed ones), not only within one step.
     const usedIds = toolCallIds(messages);
-    // Aborted by the caller, or by the loop itself when it fails so that nothing keeps running.
-    const stop = childAbort(ctx.signal);
-    const { signal } = stop;
+    // Aborted by the caller, or by the loop itself when it fails so that nothing keeps running: the
+    // turn's own signal when the caller lets the loop abort it, else a child of the caller's.
+    const stop = ctx.abort ? undefined : childAbort(ctx.signal);
+    const signal = stop ? stop.signal : ctx.signal;
+    const stopAll = stop ? stop.abort : (ctx.abort as (reason: unknown) => void);
     const inFlight = new Map<ToolCallRecord, number>();
     const emitText = (text: string) => {
       state.answer += text;
@@ -284,10 +287,10 @@ export function createAgent(deps: AgentDeps) {
         notifyDone(ctx, record, new Date(Date.now() - record.duration_ms));
       }
       const cause = ctx.signal.aborted ? abortReason(ctx.signal) : err;
-      stop.abort(cause);
+      stopAll(cause);
       throw new TurnInterruptedError(cause, { ...state, toolCalls: [...state.toolCalls] });
     } finally {
-      stop.dispose();
+      stop?.dispose();
     }
 
     return finalResult(state);
@@ -337,7 +340,7 @@ export function createAgent(deps: AgentDeps) {
         ...(ctx.customer ? { customer: ctx.customer } : {}),
         ...(ctx.orderProof ? { orderProof: ctx.orderProof } : {}),
         signal: ctx.signal,
-        logger: ctx.logger.child({ tool: call.name }),
+        logger: lazyChild(ctx.logger, { tool: call.name }),
       };
       const run = () =>
         runToolCall(call, args, toolSet, toolCtx, { timeoutMs: config.TOOL_TIMEOUT_MS, maxResultChars });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { abortReason, raceAbort } from '../lib/abort.js';
+import { abortReason } from '../lib/abort.js';
 import { claimCallId } from './call-ids.js';
 import type { ChatModel, ModelRequest, ModelToolCall, Usage } from './types.js';
 
@@ -25,9 +25,17 @@ export async function runModelStep(
   if (signal.aborted) throw abortReason(signal);
   const iterator = model.stream(request)[Symbol.asyncIterator]();
   const output: StepOutput = { text: '', calls: [] };
+  // One listener for the whole call (not one per streamed chunk): every wait for the next event
+  // races this promise, which rejects with the abort reason as soon as the signal aborts.
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_resolve, reject) => {
+    onAbort = () => reject(abortReason(signal));
+  });
+  aborted.catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
-      const next = await raceAbort(iterator.next(), signal);
+      const next = await Promise.race([iterator.next(), aborted]);
       if (next.done) break;
       const event = next.value;
       if (event.type === 'text') {
@@ -48,6 +56,8 @@ export async function runModelStep(
       .then(() => iterator.return?.())
       .catch(() => undefined);
     throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
   return output;
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { abortReason, childAbort, raceAbort } from '../lib/abort.js';
+import { abortReason, childAbort } from '../lib/abort.js';
 import { type ToolContext, ToolError, type ToolSet } from '../tools/registry.js';
 import type { ModelToolCall } from './types.js';
 
@@ -61,7 +61,7 @@ export async function runToolCall(
   if (!args.ok) {
     return errorOutcome({ error: `The arguments for ${call.name} are not valid JSON.` });
   }
-  const parsed = tool.parameters.safeParse(args.value);
+  const parsed = tool.quickParse?.(args.value) ?? tool.parameters.safeParse(args.value);
   if (!parsed.success) {
     return errorOutcome({
       error: `Invalid arguments for ${call.name}.`,
@@ -74,9 +74,8 @@ export async function runToolCall(
   const timer = setTimeout(() => child.abort(), options.timeoutMs);
   const { signal } = child;
   try {
-    const value = await raceAbort(
+    const value = await child.race(
       Promise.resolve().then(() => tool.execute(parsed.data, { ...ctx, signal })),
-      signal,
     );
     return { status: 'ok', content: truncate(serialise(value), options.maxResultChars) };
   } catch (err) {

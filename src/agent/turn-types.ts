@@ -35,6 +35,11 @@ export interface TurnContext {
   orderProof?: OrderAccessProof;
   /** Aborting it stops the model call and the running tools at once. */
   signal: AbortSignal;
+  /**
+   * Aborts `signal`, when it is the turn's own: the agent stops its work through it when it fails,
+   * instead of through a child signal of its own.
+   */
+  abort?: (reason: unknown) => void;
   logger: Logger;
   /** The client reads the answer as it is produced (SSE) rather than as one JSON reply. */
   streaming?: boolean;

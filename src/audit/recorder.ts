@@ -6,8 +6,13 @@ export interface AuditRecorderOptions {
   logger: Logger;
   /** Entries waiting to be written; beyond it new entries are refused (and logged). */
   maxQueue?: number;
-  /** Entries per write. */
+  /** Entries per write (one transaction); a full batch is written at once. */
   batchSize?: number;
+  /**
+   * How long the first queued entry waits for others to share its write (default 20 ms): one
+   * transaction, and one WAL commit, for every entry recorded meanwhile instead of one each.
+   */
+  flushDelayMs?: number;
   /** AUDIT_RETENTION_DAYS: older entries are deleted by the sweeper. */
   retentionDays: number;
   /** How often the sweeper runs; it never keeps the process alive. */
@@ -17,16 +22,22 @@ export interface AuditRecorderOptions {
 
 /**
  * Writes audit entries off the hot path: `record` only queues (bounded), a background drain writes
- * batches, and `close` waits for everything queued. Nothing is lost silently: an entry refused by a
- * full queue and a batch the store could not write are logged at error level with their count.
+ * batches — what was recorded within `flushDelayMs` of the first waiting entry, or a full batch at
+ * once — and `flush`/`close` write everything queued without waiting for the delay. Nothing is lost
+ * silently: an entry refused by a full queue and a batch the store could not write are logged at
+ * error level with their count. A crash (no `close`) loses what was still queued: at most the
+ * entries of the last `flushDelayMs` (and of a write under way).
  */
 export function createAuditRecorder(options: AuditRecorderOptions) {
   const { store, logger } = options;
   const maxQueue = options.maxQueue ?? 10_000;
   const batchSize = options.batchSize ?? 200;
+  const flushDelayMs = options.flushDelayMs ?? 20;
   const now = options.now ?? Date.now;
   const queue: AuditEntry[] = [];
   let draining: Promise<void> | undefined;
+  /** While the next drain waits for its delay: starts it at once. */
+  let hurry: (() => void) | undefined;
   let closed = false;
   let dropped = 0;
   let failed = 0;
@@ -50,10 +61,25 @@ export function createAuditRecorder(options: AuditRecorderOptions) {
 
   function schedule(): void {
     if (draining) return;
-    draining = new Promise<void>((resolve) => setImmediate(resolve)).then(drain).finally(() => {
-      draining = undefined;
-      if (queue.length > 0) schedule();
-    });
+    draining = new Promise<void>((resolve) => {
+      if (closed || queue.length >= batchSize) {
+        setImmediate(resolve);
+        return;
+      }
+      const timer = setTimeout(resolve, flushDelayMs);
+      hurry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    })
+      .then(() => {
+        hurry = undefined;
+        return drain();
+      })
+      .finally(() => {
+        draining = undefined;
+        if (queue.length > 0) schedule();
+      });
   }
 
   async function sweep(): Promise<number> {
@@ -78,6 +104,7 @@ export function createAuditRecorder(options: AuditRecorderOptions) {
   async function flush(): Promise<void> {
     while (draining || queue.length > 0) {
       if (!draining) schedule();
+      hurry?.();
       await draining;
     }
   }
@@ -99,6 +126,7 @@ export function createAuditRecorder(options: AuditRecorderOptions) {
       }
       queue.push(entry);
       schedule();
+      if (queue.length >= batchSize) hurry?.();
     },
     /** Resolves once everything queued so far is written (or its failure logged). */
     flush,

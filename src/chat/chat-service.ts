@@ -7,12 +7,13 @@ import { type AgentCheckpoint, type CallDecision, TurnInterruptedError } from '.
 import { ModelError, type Usage } from '../agent/types.js';
 import type { AuditActor } from '../audit/types.js';
 import { ServiceError } from '../errors.js';
-import { abortReason, childAbort } from '../lib/abort.js';
+import { abortReason, type ChildAbort, childAbort } from '../lib/abort.js';
+import { lazyChild } from '../lib/lazy-logger.js';
 import { countConversationMessages } from '../sessions/index.js';
 import { sessionStatus } from '../sessions/status.js';
 import type { SessionKey, SessionStore, StoredMessage, ToolCallRecord } from '../sessions/types.js';
 import type { ApprovalStore } from '../turns/approvals.js';
-import type { TurnLease, TurnLock } from '../turns/turn-lock.js';
+import { NEVER_LOST, type TurnLease, type TurnLock } from '../turns/turn-lock.js';
 import {
   ClientDisconnectedError,
   INTERRUPT_FAILED_MESSAGE,
@@ -68,6 +69,12 @@ export interface ChatTurnRequest {
   turnId?: string;
   /** Aborts when the client disconnects. */
   signal: AbortSignal;
+  /**
+   * Aborts `signal`, when the caller owns it for this turn alone (the turn service does): the turn's
+   * deadline, a lost lock and a failing agent then stop the turn through it instead of through child
+   * signals of their own. Without it they abort a child of `signal`.
+   */
+  abort?: (reason: unknown) => void;
   /** The answer goes out as SSE tokens (models that pace their output only do so then). */
   streaming?: boolean;
   /** The request's logger (carries request id etc.); the service's logger otherwise. */
@@ -125,6 +132,12 @@ export const PAUSED_SESSION_HANDED_OFF =
 export const HANDOFF_NOTICE =
   'Thank you, your message has been passed on. A person from our team will reply here as soon as they can.';
 
+/** The signal a turn's agent runs under, and what stops it (the agent aborts it when it fails). */
+interface TurnScope {
+  readonly signal: AbortSignal;
+  abort(reason: unknown): void;
+}
+
 /** The abort reason of the turn deadline, told apart from the client's own abort by identity. */
 class TurnDeadlineReached extends Error {
   constructor(ms: number) {
@@ -142,8 +155,8 @@ export function createChatService(deps: ChatServiceDeps) {
    * ClientDisconnectedError when the client left, or with an unexpected error (→ INTERNAL_ERROR).
    */
   async function runTurn(request: ChatTurnRequest, onEvent: AgentEventListener): Promise<ChatTurnResult> {
-    return guarded(request, true, (key, receivedAt, signal, log) =>
-      runLocked(agent, request, key, receivedAt, signal, log, onEvent),
+    return guarded(request, true, (key, receivedAt, scope, log) =>
+      runLocked(agent, request, key, receivedAt, scope, log, onEvent),
     );
   }
 
@@ -152,20 +165,20 @@ export function createChatService(deps: ChatServiceDeps) {
     request: ChatResumeRequest,
     onEvent: AgentEventListener,
   ): Promise<ChatTurnResult> {
-    return guarded(request, false, (key, _receivedAt, signal, log) =>
-      resumeLocked(request, key, signal, log, onEvent),
+    return guarded(request, false, (key, _receivedAt, scope, log) =>
+      resumeLocked(request, key, scope, log, onEvent),
     );
   }
 
   async function guarded(
     request: Omit<ChatTurnRequest, 'message'> & { message?: string },
     checkQuota: boolean,
-    inner: (key: SessionKey, receivedAt: string, signal: AbortSignal, log: Logger) => Promise<ChatTurnResult>,
+    inner: (key: SessionKey, receivedAt: string, scope: TurnScope, log: Logger) => Promise<ChatTurnResult>,
   ): Promise<ChatTurnResult> {
     // The request's logger already carries request_id; only the service's own needs it added.
     const log = request.logger
-      ? request.logger.child({ tenant_id: request.tenantId, session_id: request.sessionId })
-      : deps.logger.child({
+      ? lazyChild(request.logger, { tenant_id: request.tenantId, session_id: request.sessionId })
+      : lazyChild(deps.logger, {
           request_id: request.requestId,
           tenant_id: request.tenantId,
           session_id: request.sessionId,
@@ -185,13 +198,18 @@ export function createChatService(deps: ChatServiceDeps) {
     const key: SessionKey = { tenantId: request.tenantId, sessionId: request.sessionId };
     const receivedAt = new Date().toISOString();
     // The deadline starts on arrival: time spent waiting behind earlier turns counts for the client.
-    const turn = childAbort(request.signal);
+    // A signal the caller owns for this turn is aborted directly; otherwise a child of it is.
+    const own: ChildAbort | undefined = request.abort ? undefined : childAbort(request.signal);
+    const signal = own ? own.signal : request.signal;
+    const abortTurn = own ? own.abort : (request.abort as (reason: unknown) => void);
+    // Set when the turn stopped itself (its agent failed): not the caller's abort, though it is seen
+    // on the caller's signal when that is shared.
+    let stoppedInside = false;
     // The reason (an Error, with its stack) is made only if the deadline is reached.
     const timer = setTimeout(
-      () => turn.abort(new TurnDeadlineReached(config.TURN_TIMEOUT_MS)),
+      () => abortTurn(new TurnDeadlineReached(config.TURN_TIMEOUT_MS)),
       config.TURN_TIMEOUT_MS,
     );
-    const { signal } = turn;
     const startedAt = performance.now();
     log.debug({ message: request.message }, 'chat turn received');
 
@@ -203,12 +221,22 @@ export function createChatService(deps: ChatServiceDeps) {
       try {
         if (signal.aborted) throw abortReason(signal);
         if (lease.lost.aborted) throw abortReason(lease.lost);
-        // A shared lock that can no longer be renewed stops the turn: another may start soon.
-        const locked = childAbort(signal, lease.lost);
+        // A shared lock that can no longer be renewed stops the turn: another may start soon. The
+        // in-process lock is never lost, so there is nothing to listen to then.
+        const locked = lease.lost === NEVER_LOST ? undefined : childAbort(signal, lease.lost);
+        const scope: TurnScope = locked
+          ? locked
+          : {
+              signal,
+              abort: (reason: unknown) => {
+                if (!signal.aborted) stoppedInside = true;
+                abortTurn(reason);
+              },
+            };
         try {
-          result = await inner(key, receivedAt, locked.signal, log);
+          result = await inner(key, receivedAt, scope, log);
         } finally {
-          locked.dispose();
+          locked?.dispose();
         }
       } finally {
         await lease.release();
@@ -226,13 +254,13 @@ export function createChatService(deps: ChatServiceDeps) {
     } catch (err) {
       throw classify(err, {
         timedOut: signal.aborted && signal.reason instanceof TurnDeadlineReached,
-        clientGone: request.signal.aborted,
+        clientGone: request.signal.aborted && !(stoppedInside && request.signal === signal),
         log,
         durationMs: Math.round(performance.now() - startedAt),
       });
     } finally {
       clearTimeout(timer);
-      turn.dispose();
+      own?.dispose();
     }
   }
 
@@ -313,7 +341,7 @@ export function createChatService(deps: ChatServiceDeps) {
     request: ChatTurnRequest,
     key: SessionKey,
     receivedAt: string,
-    signal: AbortSignal,
+    scope: TurnScope,
     log: Logger,
     onEvent: AgentEventListener,
   ): Promise<ChatTurnResult> {
@@ -361,7 +389,7 @@ export function createChatService(deps: ChatServiceDeps) {
       }
     }
     const ctx = {
-      ...toolContext(request, key, orderProof, signal, log),
+      ...toolContext(request, key, orderProof, scope, log),
       streaming: request.streaming === true,
     };
     try {
@@ -412,7 +440,7 @@ export function createChatService(deps: ChatServiceDeps) {
   async function resumeLocked(
     request: ChatResumeRequest,
     key: SessionKey,
-    signal: AbortSignal,
+    scope: TurnScope,
     log: Logger,
     onEvent: AgentEventListener,
   ): Promise<ChatTurnResult> {
@@ -437,7 +465,7 @@ export function createChatService(deps: ChatServiceDeps) {
     const orderProof = request.customer?.email
       ? undefined
       : createOrderAccessProof(key.tenantId, session.attributes, request.message);
-    const ctx = toolContext(request, key, orderProof, signal, log);
+    const ctx = toolContext(request, key, orderProof, scope, log);
     // Tokens spent before the pause were counted then.
     const spentBefore = request.checkpoint.usage?.total_tokens ?? 0;
     const countNew = (usage: Usage | undefined) =>
@@ -491,7 +519,7 @@ function toolContext(
   request: Omit<ChatTurnRequest, 'streaming'>,
   key: SessionKey,
   orderProof: ReturnType<typeof createOrderAccessProof> | undefined,
-  signal: AbortSignal,
+  scope: TurnScope,
   logger: Logger,
 ) {
   return {
@@ -502,7 +530,8 @@ function toolContext(
     ...(request.customer ? { customer: request.customer } : {}),
     ...(orderProof ? { orderProof } : {}),
     ...(request.actor ? { actor: request.actor } : {}),
-    signal,
+    signal: scope.signal,
+    abort: scope.abort,
     logger,
   };
 }

@@ -3,6 +3,7 @@ import type { AgentEvent, CallDecision } from '../agent/turn-types.js';
 import type { Usage } from '../agent/types.js';
 import { ServiceError } from '../errors.js';
 import { childAbort, pause } from '../lib/abort.js';
+import { lazyChild } from '../lib/lazy-logger.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import type { ApprovalStore, PausedTurnState } from '../turns/approvals.js';
 import type { TurnCancellation } from '../turns/cancel-signals.js';
@@ -152,10 +153,11 @@ export function createTurnService(deps: TurnServiceDeps) {
     resumed?: { state: PausedTurnState; decisions: Record<string, CallDecision> },
   ): StartedTurn {
     const key: TurnKey = { tenantId: request.tenantId, sessionId: request.sessionId, turnId: request.turnId };
-    // The turn's logger, handed down to the chat service and the agent: one child per turn.
+    // The turn's logger, handed down to the chat service and the agent: one child per turn, built
+    // only if something logs.
     const log = request.logger
-      ? request.logger.child({ turn_id: request.turnId })
-      : deps.logger.child({ request_id: request.requestId, turn_id: request.turnId });
+      ? lazyChild(request.logger, { turn_id: request.turnId })
+      : lazyChild(deps.logger, { request_id: request.requestId, turn_id: request.turnId });
     // Why someone else stopped the turn (cancel from any instance), told apart from its signals.
     let stopped: TurnCancelledError | undefined;
     const turn =
@@ -166,7 +168,9 @@ export function createTurnService(deps: TurnServiceDeps) {
       stopped ??= new TurnCancelledError(reason);
       turn.abort(stopped);
     });
-    const { signal } = turn;
+    // The turn's signal is its own: the chat service and the agent abort it (deadline, failure)
+    // rather than children of it.
+    const { signal, abort } = turn;
 
     const record: TurnRecord = {
       turnId: request.turnId,
@@ -216,13 +220,14 @@ export function createTurnService(deps: TurnServiceDeps) {
             { tenantId: request.tenantId, sessionId: request.sessionId, turnId },
             'interrupted',
           );
-        return chat.runTurn({ ...request, signal, logger: log, interrupt }, onEvent);
+        return chat.runTurn({ ...request, signal, abort, logger: log, interrupt }, onEvent);
       }
       if (!chat.resumeTurn) throw new ServiceError('AGENT_UNAVAILABLE', INTERNAL_MESSAGE);
       return chat.resumeTurn(
         {
           ...request,
           signal,
+          abort,
           logger: log,
           checkpoint: resumed.state.agent,
           decisions: resumed.decisions,

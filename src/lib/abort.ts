@@ -40,6 +40,11 @@ export interface ChildAbort {
   /** Aborted with a parent's reason when a parent aborts, or by `abort`. */
   readonly signal: AbortSignal;
   abort(reason?: unknown): void;
+  /**
+   * `raceAbort(promise, signal)` without a listener of its own: settles like `promise`, or rejects
+   * with the abort reason as soon as the child aborts.
+   */
+  race<T>(promise: Promise<T>): Promise<T>;
   /** Removes the listeners from the parents; call it when the child's work is over. */
   dispose(): void;
 }
@@ -51,30 +56,76 @@ export interface ChildAbort {
  * dependants for every composite signal, which such a parent keeps for as long as it lives.
  */
 export function childAbort(...parents: AbortSignal[]): ChildAbort {
-  const controller = new AbortController();
-  const listening: Array<[AbortSignal, () => void]> = [];
-  const dispose = () => {
-    for (const [parent, onAbort] of listening) parent.removeEventListener('abort', onAbort);
-    listening.length = 0;
-  };
-  for (const parent of parents) {
-    if (parent.aborted) {
-      controller.abort(parent.reason);
-      break;
+  return new Child(parents);
+}
+
+const NO_PARENTS: AbortSignal[] = [];
+
+/** One object listens to every parent (`handleEvent`): no closure or tuple per parent and child. */
+class Child implements ChildAbort {
+  private readonly controller = new AbortController();
+  readonly signal: AbortSignal = this.controller.signal;
+  /** The parents still listened to; emptied by `dispose`. */
+  private parents: AbortSignal[];
+  /** Rejects the pending `race` promises when the child aborts. */
+  private stopRaces: (() => void) | undefined;
+
+  constructor(parents: AbortSignal[]) {
+    this.parents = parents;
+    for (let i = 0; i < parents.length; i++) {
+      const parent = parents[i] as AbortSignal;
+      if (parent.aborted) {
+        this.parents = parents.slice(0, i);
+        this.controller.abort(parent.reason);
+        this.dispose();
+        return;
+      }
+      parent.addEventListener('abort', this, { once: true });
     }
-    const onAbort = () => {
-      controller.abort(parent.reason);
-      dispose();
-    };
-    parent.addEventListener('abort', onAbort, { once: true });
-    listening.push([parent, onAbort]);
   }
-  if (controller.signal.aborted) dispose();
-  return {
-    signal: controller.signal,
-    abort: (reason?: unknown) => controller.abort(reason),
-    dispose,
+
+  handleEvent(event: Event): void {
+    this.controller.abort((event.target as AbortSignal).reason);
+    this.dispose();
+    this.settleRaces();
+  }
+
+  /** Bound: callers pass it around on its own. */
+  readonly abort = (reason?: unknown): void => {
+    this.controller.abort(reason);
+    this.settleRaces();
   };
+
+  race<T>(promise: Promise<T>): Promise<T> {
+    if (this.signal.aborted) return raceAbort(promise, this.signal);
+    return new Promise<T>((resolve, reject) => {
+      const stop = () => {
+        promise.catch(() => undefined);
+        reject(abortReason(this.signal));
+      };
+      const earlier = this.stopRaces;
+      this.stopRaces = earlier
+        ? () => {
+            earlier();
+            stop();
+          }
+        : stop;
+      promise.then(resolve, reject);
+    });
+  }
+
+  private settleRaces(): void {
+    const stop = this.stopRaces;
+    this.stopRaces = undefined;
+    stop?.();
+  }
+
+  dispose(): void {
+    const { parents } = this;
+    if (parents.length === 0) return;
+    this.parents = NO_PARENTS;
+    for (const parent of parents) parent.removeEventListener('abort', this);
+  }
 }
 
 /** Resolves after `ms`, or as soon as `signal` aborts (it never rejects): a wait that a cancel cuts short. */

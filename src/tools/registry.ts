@@ -24,6 +24,11 @@ export interface Tool<S extends z.ZodType = z.ZodType> {
   parameters: S;
   /** Overrides the schema derived from `parameters` (tools discovered over MCP bring their own). */
   jsonSchema?: JsonSchema;
+  /**
+   * The usual arguments, accepted without a zod parse: what `parameters` outputs for them, or
+   * undefined to let `parameters` decide. It must never accept what `parameters` refuses.
+   */
+  quickParse?(args: unknown): { success: true; data: z.output<S> } | undefined;
   /** Returns a JSON-serialisable result, or throws ToolError with a message the model may read. */
   execute(args: z.output<S>, ctx: ToolContext): Promise<unknown>;
 }
@@ -31,14 +36,23 @@ export interface Tool<S extends z.ZodType = z.ZodType> {
 /**
  * A failure the model should see and explain (not found, invalid transition, SMTP down…).
  * `details` must be safe to hand to the model: no secrets, hosts or stack traces.
+ *
+ * An expected result rather than a fault, so it carries no stack frames (capturing them was most of
+ * its cost): `stack` is just `ToolError: <message>`.
  */
 export class ToolError extends Error {
-  constructor(
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
+  readonly details?: Record<string, unknown>;
+
+  constructor(message: string, details?: Record<string, unknown>) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      super(message);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
     this.name = 'ToolError';
+    this.details = details;
   }
 }
 

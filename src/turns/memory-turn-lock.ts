@@ -4,6 +4,7 @@ import { TurnQueueFullError } from './errors.js';
 import {
   type AcquireOptions,
   DEFAULT_MAX_WAITING_PER_SESSION,
+  NEVER_LOST,
   type TryAcquireOptions,
   type TurnLease,
   type TurnLock,
@@ -28,7 +29,7 @@ interface Queue {
 }
 
 /** A lease of the in-process lock is never lost: nothing else can take the session. */
-const NEVER = new AbortController().signal;
+const NEVER = NEVER_LOST;
 
 /**
  * In-process FIFO per session, for a single instance. Sessions without a holder or waiter hold no

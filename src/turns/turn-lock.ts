@@ -1,5 +1,11 @@
 import type { SessionKey } from '../sessions/types.js';
 
+/**
+ * The `lost` of a lease that can never be lost (the in-process lock): holders need not listen to it.
+ * It never aborts.
+ */
+export const NEVER_LOST: AbortSignal = new AbortController().signal;
+
 /** Held while one turn (or a session delete) runs; every other holder of the same session waits. */
 export interface TurnLease {
   /**

@@ -154,3 +154,55 @@ describe('audit recorder failures are never silent', () => {
     expect(recorder.stats()).toMatchObject({ failed: 2, dropped: 2 });
   });
 });
+
+describe('audit writes are grouped', () => {
+  /** A store that only counts its writes (one write is one transaction on a real engine). */
+  function countingStore() {
+    const writes: number[] = [];
+    const store: AuditStore = {
+      insert: async (entries) => {
+        writes.push(entries.length);
+      },
+      query: async () => ({ total: 0, entries: [] }),
+      deleteOlderThan: async () => 0,
+    };
+    return { store, writes };
+  }
+
+  it('calls recorded over several event-loop turns within the delay share one write', async () => {
+    const { store, writes } = countingStore();
+    // Long enough that the test's own awaits never outlast it.
+    const recorder = createAuditRecorder({
+      store,
+      logger: captureLogger().logger,
+      retentionDays: 90,
+      flushDelayMs: 60_000,
+    });
+    for (let i = 0; i < 5; i++) {
+      recorder.record(entry({ request_id: `r${i}` }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(writes).toEqual([]);
+    // flush() does not wait out the delay.
+    await recorder.flush();
+    expect(writes).toEqual([5]);
+    recorder.record(entry());
+    await recorder.close();
+    expect(writes).toEqual([5, 1]);
+    expect(recorder.stats()).toMatchObject({ written: 6, queued: 0 });
+  });
+
+  it('a full batch is written without waiting for the delay', async () => {
+    const { store, writes } = countingStore();
+    const recorder = createAuditRecorder({
+      store,
+      logger: captureLogger().logger,
+      retentionDays: 90,
+      batchSize: 3,
+      flushDelayMs: 60_000,
+    });
+    for (let i = 0; i < 3; i++) recorder.record(entry({ request_id: `r${i}` }));
+    await expect.poll(() => writes).toEqual([3]);
+    await recorder.close();
+  });
+});

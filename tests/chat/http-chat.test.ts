@@ -215,6 +215,32 @@ describe('POST /api/v1/chat/stream (SSE)', () => {
     }
   });
 
+  it("names the request, turn, tenant and session on every line a turn's tool call writes", async () => {
+    const capture = captureLogger('info');
+    const service = await llm.start({}, { logger: capture.logger });
+    llm.fake.script(
+      step.toolCalls([{ name: 'get_order', arguments: { order_id: 5 } }]),
+      step.text('short answer'),
+    );
+    const res = await service.app.inject({
+      method: 'POST',
+      url: '/api/v1/chat',
+      headers: { 'x-request-id': 'bound-ids' },
+      payload: { session_id: 'bound', message: 'where is order 5', tenant_id: 'acme' },
+    });
+    expect(res.statusCode).toBe(200);
+    const ids = {
+      request_id: 'bound-ids',
+      turn_id: res.headers['x-turn-id'],
+      tenant_id: 'acme',
+      session_id: 'bound',
+    };
+    const lines = capture.lines();
+    expect(lines.find((l) => l.msg === 'tool call finished')).toMatchObject({ ...ids, tool: 'get_order' });
+    expect(lines.find((l) => l.msg === 'chat turn completed')).toMatchObject(ids);
+    expect(lines.find((l) => l.msg === 'request completed')).toMatchObject({ request_id: 'bound-ids' });
+  });
+
   it('forwards each token before the model has finished', async () => {
     const service = await llm.start({}, { listen: true });
     llm.fake.script(step.text('one two three four', { chunkSize: 4, delayMs: 150 }));

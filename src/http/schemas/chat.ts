@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BUSY_POLICIES } from '../../chat/chat-service.js';
+import { withQuickCheck } from '../validator.js';
 import { countSchema } from './common.js';
 import { sessionIdSchema, tenantIdSchema, toolCallRecordSchema } from './session.js';
 
@@ -42,6 +43,40 @@ export const chatRequestSchema = z
 
 export type ChatRequest = z.infer<typeof chatRequestSchema>;
 
+const MAX_ID_LENGTH = 255;
+const MAX_MESSAGE_LENGTH = 10_000;
+const DISCONNECT_VALUES: readonly unknown[] = ['cancel', 'continue'];
+const BUSY_VALUES: readonly unknown[] = BUSY_POLICIES;
+const isId = (value: unknown) =>
+  typeof value === 'string' && value.length >= 1 && value.length <= MAX_ID_LENGTH;
+
+// The usual chat request (no `customer`), accepted without a zod parse; anything else goes to zod.
+// tests/http/validator.test.ts holds it to the schema's answers.
+withQuickCheck(chatRequestSchema, (data) => {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return undefined;
+  const body = data as Record<string, unknown>;
+  const { session_id, message, tenant_id, on_disconnect, on_busy } = body;
+  if (!isId(session_id)) return undefined;
+  if (
+    typeof message !== 'string' ||
+    message.length < 1 ||
+    message.length > MAX_MESSAGE_LENGTH ||
+    message.trim().length === 0
+  ) {
+    return undefined;
+  }
+  if (tenant_id !== undefined && !isId(tenant_id)) return undefined;
+  if (body.customer !== undefined) return undefined;
+  if (on_disconnect !== undefined && !DISCONNECT_VALUES.includes(on_disconnect)) return undefined;
+  if (on_busy !== undefined && !BUSY_VALUES.includes(on_busy)) return undefined;
+  // What zod outputs: the known keys only.
+  const value: Record<string, unknown> = { session_id, message };
+  if (tenant_id !== undefined) value.tenant_id = tenant_id;
+  if (on_disconnect !== undefined) value.on_disconnect = on_disconnect;
+  if (on_busy !== undefined) value.on_busy = on_busy;
+  return { value };
+});
+
 /** Headers of the chat routes the API reads (others pass through untouched). */
 export const chatHeadersSchema = z.looseObject({
   'idempotency-key': z
@@ -51,6 +86,16 @@ export const chatHeadersSchema = z.looseObject({
     .describe(
       'Makes retries safe: the same key with the same body returns the first turn (its reply, or its events replayed) instead of running it again; another body → 422 IDEMPOTENCY_KEY_REUSED. Per tenant, kept IDEMPOTENCY_TTL_HOURS.',
     ),
+});
+
+const IDEMPOTENCY_KEY = /^[\x20-\x7e]{1,255}$/;
+
+// Headers pass through as they are; only a malformed Idempotency-Key needs zod's answer.
+withQuickCheck(chatHeadersSchema, (data) => {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const key = (data as Record<string, unknown>)['idempotency-key'];
+  if (key === undefined || (typeof key === 'string' && IDEMPOTENCY_KEY.test(key))) return { value: data };
+  return undefined;
 });
 
 export const usageSchema = z

@@ -147,6 +147,16 @@ export const createOrderArgs = z.strictObject({
 
 export const getOrderArgs = z.strictObject({ order_id: orderId });
 
+/** `{ order_id: <positive whole number> }`, as models usually send it, without a zod parse. */
+export function quickOrderIdArgs(args: unknown): { success: true; data: { order_id: number } } | undefined {
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) return undefined;
+  const keys = Object.keys(args);
+  if (keys.length !== 1 || keys[0] !== 'order_id') return undefined;
+  const id = (args as { order_id: unknown }).order_id;
+  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id < 1) return undefined;
+  return { success: true, data: { order_id: id } };
+}
+
 export const listOrdersArgs = z.strictObject({
   customer_name: optional(customerName).describe(
     "Only this customer's orders (exact full name, case-insensitive).",

@@ -10,6 +10,7 @@ import {
   getOrderArgs,
   listOrdersArgs,
   MAX_LIST_LIMIT,
+  quickOrderIdArgs,
   UPDATABLE_FIELDS,
   updateOrderArgs,
   updateOrderStatusArgs,
@@ -110,6 +111,7 @@ export function createOrderTools(repo: OrdersRepository, options: OrderToolsOpti
       description:
         'Look up one order by its order_id: customer, product, quantity, amount, status and timestamps.',
       parameters: getOrderArgs,
+      quickParse: quickOrderIdArgs,
       async execute(args, ctx) {
         return { order: await visibleOrder(ctx, args.order_id, 'get_order') };
       },
