@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOpenAICompatibleModel, requestBodyJson } from '../../src/agent/models/openai-compatible.js';
+import { createOpenAICompatibleModel } from '../../src/agent/models/openai-compatible.js';
+import { requestBody } from '../../src/agent/models/request-body.js';
 import { chatCompletionChunks, MAX_EVENT_CHARS } from '../../src/agent/models/sse.js';
 import { ModelError } from '../../src/agent/types.js';
 import type { ModelToolSpec } from '../../src/tools/registry.js';
@@ -131,7 +132,7 @@ describe('the model over a raw server-sent-events server', () => {
     };
     expect(sent).toEqual(expected);
     expect(bodies[0]).toBe(JSON.stringify(expected));
-    expect(requestBodyJson({ ...expected, tools: undefined } as never, [tool])).toBe(
+    expect(requestBody({ ...expected, tools: undefined } as never, [tool]).toString('utf8')).toBe(
       JSON.stringify(expected),
     );
   });

@@ -4,16 +4,16 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 
 /**
- * A `fetch` for the model SDK over node:http(s) with keep-alive agents: the calls the SDK makes
- * (a string body, a JSON or server-sent-events reply) without the WHATWG machinery of the global
- * fetch, whose Request, body extraction and web-stream plumbing cost more per model call than the
- * SDK itself. What the SDK reads is there: `status`, `ok`, `headers` (reading like `Headers`), `url`, `body` as an async
- * iterable of bytes (the SDK iterates it as it is), `text()` and `json()`.
+ * A `fetch` for the model SDK over node:http(s) with keep-alive agents: the calls the SDK makes (a
+ * string or byte body, a JSON or server-sent-events reply) without the WHATWG machinery of the
+ * global fetch, whose Request, body extraction and web-stream plumbing cost more per model call than
+ * the SDK itself. What the SDK reads is there: `status`, `ok`, `headers` (reading like `Headers`),
+ * `url`, `body` as an async iterable of bytes (the SDK iterates it as it is), `text()` and `json()`.
  *
  * Behaves like fetch where the SDK depends on it: it rejects with a TypeError whose `cause` is the
  * socket error when no response comes, with the signal's reason when the signal aborts first; an
  * abort during the body ends the body's iteration with that reason. Any call it does not cover (a
- * body that is not a string, a Request object) goes to the global fetch.
+ * body that is neither a string nor bytes, a Request object) goes to the global fetch.
  */
 export function createHttpFetch(options: { maxSockets?: number } = {}): typeof fetch {
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? Number.POSITIVE_INFINITY };
@@ -23,7 +23,10 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): typeof f
 
   const httpFetch = (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const body = init.body;
-    if (input instanceof Request || (body !== undefined && body !== null && typeof body !== 'string')) {
+    if (
+      input instanceof Request ||
+      (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array))
+    ) {
       return fetch(input, init);
     }
     const target = targetOf(targets, input);
@@ -33,8 +36,10 @@ export function createHttpFetch(options: { maxSockets?: number } = {}): typeof f
 
     return new Promise<Response>((resolve, reject) => {
       const headers = plainHeaders(init.headers);
-      if (typeof body === 'string' && headers['content-length'] === undefined) {
-        headers['content-length'] = String(Buffer.byteLength(body));
+      if (body !== undefined && body !== null && headers['content-length'] === undefined) {
+        headers['content-length'] = String(
+          typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength,
+        );
       }
       const req = (target.secure ? https : http).request({
         ...target.options,

@@ -3,11 +3,9 @@ import type {
   ChatCompletionChunk,
   ChatCompletionCreateParamsStreaming,
   ChatCompletionMessageParam,
-  ChatCompletionTool,
 } from 'openai/resources/chat/completions';
 import type { Logger } from 'pino';
 import { raceAbort } from '../../lib/abort.js';
-import type { ModelToolSpec } from '../../tools/registry.js';
 import type {
   ChatModel,
   ModelError,
@@ -18,6 +16,7 @@ import type {
   Usage,
 } from '../types.js';
 import { MalformedReplyError, toModelError } from './model-errors.js';
+import { requestBody, toChatTools } from './request-body.js';
 import { chatCompletionChunks } from './sse.js';
 import { createToolCallAssembler } from './tool-call-assembler.js';
 
@@ -63,13 +62,6 @@ export function toChatMessages(messages: readonly ModelMessage[]): ChatCompletio
   return messages.map(toChatMessage);
 }
 
-export function toChatTools(tools: readonly ModelToolSpec[]): ChatCompletionTool[] {
-  return tools.map((tool) => ({
-    type: 'function',
-    function: { name: tool.name, description: tool.description, parameters: tool.parameters },
-  }));
-}
-
 const STEP_ENDED = new DOMException('The model step has ended', 'AbortError');
 
 function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
@@ -80,36 +72,6 @@ function toUsage(usage: NonNullable<ChatCompletionChunk['usage']>): Usage {
     completion_tokens: completion,
     total_tokens: Number(usage.total_tokens) || prompt + completion,
   };
-}
-
-/** Each tool's definition as JSON, written once: the registry hands out the same spec objects. */
-const toolJson = new WeakMap<ModelToolSpec, string>();
-
-function toolsJson(tools: readonly ModelToolSpec[]): string {
-  let out = '[';
-  for (let i = 0; i < tools.length; i++) {
-    const tool = tools[i] as ModelToolSpec;
-    let json = toolJson.get(tool);
-    if (json === undefined) {
-      json = JSON.stringify(toChatTools([tool])[0]);
-      toolJson.set(tool, json);
-    }
-    out += i === 0 ? json : `,${json}`;
-  }
-  return `${out}]`;
-}
-
-/**
- * The request body as the SDK would write it for `params`, with the tool definitions (most of its
- * bytes: a dozen tools with their schemas are about 11 KB) taken from `toolJson` rather than
- * serialised again on every step.
- */
-export function requestBodyJson(
-  params: ChatCompletionCreateParamsStreaming,
-  tools: readonly ModelToolSpec[],
-): string {
-  const head = `{"model":${JSON.stringify(params.model)},"messages":${JSON.stringify(params.messages)},"stream":true,"stream_options":{"include_usage":true}`;
-  return tools.length > 0 ? `${head},"tools":${toolsJson(tools)}}` : `${head}}`;
 }
 
 /**
@@ -193,7 +155,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
             signal: controller.signal,
             ...(encoded
               ? {
-                  body: requestBodyJson(params, request.tools),
+                  body: requestBody(params, request.tools),
                   headers: { 'content-type': 'application/json', ...request.headers },
                 }
               : request.headers
