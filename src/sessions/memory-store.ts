@@ -37,6 +37,12 @@ export interface MemorySessionStoreOptions {
   now?: () => number;
   /** How often expired sessions are released; defaults to min(60 s, TTL). */
   sweepIntervalMs?: number;
+  /**
+   * How long a session goes unused (no read, no write) before its messages are packed into one string
+   * (SESSION_PACK_IDLE_SECONDS, in ms here). A session in use keeps its objects, so a conversation
+   * never pays for packing and unpacking on each of its turns. Defaults to 60 s.
+   */
+  packIdleMs?: number;
   /** Told whenever the store drops a session on its own (not on delete), e.g. to log or count it. */
   onRemove?: (key: SessionKey, reason: SessionRemovalReason) => void;
 }
@@ -52,6 +58,7 @@ export function memorySessionStoreOptions(
     | 'MAX_SESSIONS_PER_TENANT'
     | 'SESSION_MAX_MESSAGES'
     | 'SESSION_STORE_MAX_MB'
+    | 'SESSION_PACK_IDLE_SECONDS'
   >,
 ): MemorySessionStoreOptions {
   return {
@@ -60,19 +67,26 @@ export function memorySessionStoreOptions(
     maxSessionsPerTenant: config.MAX_SESSIONS_PER_TENANT,
     maxMessages: config.SESSION_MAX_MESSAGES,
     maxBytes: config.SESSION_STORE_MAX_MB * 1024 * 1024,
+    packIdleMs: config.SESSION_PACK_IDLE_SECONDS * 1000,
   };
 }
 
+/**
+ * Times are milliseconds since the store's `epoch`: small integers, which V8 keeps inside the entry,
+ * where epoch milliseconds would each take a separate 16-byte box.
+ */
 interface Entry {
   readonly tenantId: string;
   readonly sessionId: string;
-  readonly createdAtMs: number;
-  lastActivityMs: number;
+  readonly createdAt: number;
+  lastActivity: number;
+  /** Last read or write (not listing): what tells a session in use from an idle one. */
+  usedAt: number;
   /**
    * Frozen, and replaced rather than changed when messages come or go, so that a snapshot hands it
-   * out as it is. Exactly as long as it needs to be: an idle session keeps no spare slots. Held only
-   * while the session is among the recently used (`hot`); otherwise `undefined` and `packed` holds
-   * the messages.
+   * out as it is. Exactly as long as it needs to be: an idle session keeps no spare slots. Held
+   * while the session is in use (`hot`); once it has been idle for `packIdleMs`, `undefined` and
+   * `packed` holds the messages.
    */
   messages: readonly StoredMessage[] | undefined;
   /** The messages as one flat JSON string of tuples (`packMessages`), while not `hot`. */
@@ -96,9 +110,11 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     2_147_483_647,
     positive('sweepIntervalMs', options.sweepIntervalMs ?? Math.min(60_000, ttlMs)),
   );
+  const packIdleMs = positive('packIdleMs', options.packIdleMs ?? DEFAULT_PACK_IDLE_MS);
   // Read Date.now at call time so that fake timers installed after creation still apply.
   const now = options.now ?? (() => Date.now());
   const onRemove = options.onRemove;
+  const epoch = Math.floor(now());
 
   // Nested maps keep tenant and session ids apart without ever joining them into one string.
   // Each inner map, and `byActivity`, is kept in activity order (oldest first) by re-inserting on
@@ -107,8 +123,9 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   const byActivity = new Set<Entry>();
   // Sum of every held entry's `bytes`; kept exact by changing it only where messages come and go.
   let totalBytes = 0;
-  // Sessions whose messages are held as objects, least recently used first. Any other session keeps
-  // them as one packed string (a fraction of the objects' size), decoded when it is next read.
+  // Sessions used lately, whose messages are held as objects, least recently used first. The sweep
+  // packs those idle for `packIdleMs` into one string each (a fraction of the objects' size), decoded
+  // when the session is next used; past MAX_UNPACKED, the least recently used is packed at once.
   const hot = new Set<Entry>();
 
   function messagesOf(entry: Entry, keep = true): readonly StoredMessage[] {
@@ -120,15 +137,41 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       entry.packed = undefined;
     }
     if (keep) {
+      entry.usedAt = Math.max(entry.usedAt, now() - epoch);
       hot.delete(entry);
       hot.add(entry);
       for (const coldest of hot) {
-        if (hot.size <= HOT_SESSIONS) break;
+        if (hot.size <= MAX_UNPACKED) break;
         hot.delete(coldest);
         pack(coldest);
       }
     }
     return messages;
+  }
+
+  /**
+   * Packs the sessions idle for `packIdleMs`, oldest use first, a batch at a time: a batch never holds
+   * the event loop for long, and the next one follows once other work has had its turn.
+   */
+  let packing = false;
+  function packIdle(): void {
+    if (packing || closed) return;
+    const before = now() - epoch - packIdleMs;
+    let done = 0;
+    for (const entry of hot) {
+      if (entry.usedAt > before) return;
+      if (done === PACK_BATCH) {
+        packing = true;
+        setImmediate(() => {
+          packing = false;
+          packIdle();
+        });
+        return;
+      }
+      hot.delete(entry);
+      pack(entry);
+      done += 1;
+    }
   }
 
   function pack(entry: Entry): void {
@@ -149,7 +192,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   }
 
   function isExpired(entry: Entry, at: number): boolean {
-    return at - entry.lastActivityMs >= ttlMs;
+    return at - epoch - entry.lastActivity >= ttlMs;
   }
 
   function unlink(entry: Entry): void {
@@ -186,7 +229,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   }
 
   function touch(entry: Entry, at: number): void {
-    entry.lastActivityMs = at;
+    entry.lastActivity = at - epoch;
     byActivity.delete(entry);
     byActivity.add(entry);
     const sessions = byTenant.get(entry.tenantId);
@@ -210,8 +253,9 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     const entry: Entry = {
       tenantId: key.tenantId,
       sessionId: key.sessionId,
-      createdAtMs: at,
-      lastActivityMs: at,
+      createdAt: at - epoch,
+      lastActivity: at - epoch,
+      usedAt: at - epoch,
       messages: NO_MESSAGES,
       packed: undefined,
       bytes: 0,
@@ -283,8 +327,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     return {
       tenantId: entry.tenantId,
       sessionId: entry.sessionId,
-      createdAt: new Date(entry.createdAtMs).toISOString(),
-      lastActivity: new Date(entry.lastActivityMs).toISOString(),
+      createdAt: new Date(epoch + entry.createdAt).toISOString(),
+      lastActivity: new Date(epoch + entry.lastActivity).toISOString(),
       messages: messagesOf(entry),
       attributes: entry.attributes,
     };
@@ -294,13 +338,19 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     return {
       session_id: entry.sessionId,
       message_count: countConversationMessages(messagesOf(entry, false)),
-      created_at: new Date(entry.createdAtMs).toISOString(),
-      last_activity: new Date(entry.lastActivityMs).toISOString(),
+      created_at: new Date(epoch + entry.createdAt).toISOString(),
+      last_activity: new Date(epoch + entry.lastActivity).toISOString(),
       attributes: entry.attributes,
     };
   }
 
-  const sweeper = setInterval(() => sweepExpired(now()), sweepIntervalMs);
+  // One timer for both sweeps, at the finer of their periods: an idle session is packed within a
+  // quarter of `packIdleMs` (at least 1 s) after it became idle.
+  const tickMs = Math.min(sweepIntervalMs, Math.max(1_000, packIdleMs / 4));
+  const sweeper = setInterval(() => {
+    sweepExpired(now());
+    packIdle();
+  }, tickMs);
   // Housekeeping only: it must never be what keeps the process from exiting.
   sweeper.unref();
   let closed = false;
@@ -384,6 +434,13 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       return totalBytes;
     },
 
+    /** Sessions whose messages are held as objects (in use lately, or too long to pack). */
+    unpackedCount(): number {
+      let count = 0;
+      for (const entry of byActivity) if (entry.messages !== undefined && entry.messages.length > 0) count++;
+      return count;
+    },
+
     async count(): Promise<number> {
       sweepExpired(now());
       return byActivity.size;
@@ -406,8 +463,21 @@ export type MemorySessionStore = ReturnType<typeof createMemorySessionStore>;
 
 const NO_MESSAGES: readonly StoredMessage[] = Object.freeze([]);
 
-/** Sessions whose messages stay objects (the ones in use by a turn); the others are packed. */
-const HOT_SESSIONS = 16;
+/**
+ * A chat's turns come seconds to a minute or two apart (the customer reads and types): a minute
+ * without use keeps a conversation's messages as objects between most of its turns, while sessions
+ * that went quiet are packed soon enough to bound what idle ones hold.
+ */
+const DEFAULT_PACK_IDLE_MS = 60_000;
+
+/**
+ * Most sessions held unpacked at once, however many are in use within `packIdleMs`: past it, the
+ * least recently used is packed at once, so memory stays bounded under any load.
+ */
+const MAX_UNPACKED = 4_096;
+
+/** Idle sessions packed per sweep step before the event loop gets its turn again (~1-2 ms). */
+const PACK_BATCH = 256;
 
 /**
  * Longer conversations keep their objects: decoding and re-encoding them on every turn costs more
