@@ -487,19 +487,42 @@ const PACK_BATCH = 256;
 const PACK_MAX_MESSAGES = 8;
 
 /**
- * A message as a tuple: [role, content, time, turn_id, interrupted, tool_calls] with `null` for an
- * absent optional and trailing absent ones left off; a time is epoch milliseconds when that turns
- * back into the same ISO string. A tool call is [id, name, arguments, status, duration_ms, result?].
+ * A message as a tuple: [role, content, time, turn_id, tool_calls, interrupted] with `null` for an
+ * absent optional and trailing absent ones left off. The role is 0 for user and 1 for assistant (any
+ * other as it is). A time is, when that turns back into the same ISO string, epoch milliseconds
+ * minus those of the message before (of the first: minus 0). A tool call is [id, name, arguments,
+ * status, duration_ms, result?], where a result that is the JSON text of an object or array is held
+ * as that value (no escaped quotes) when stringifying it gives back the same text.
  */
-type PackedCall = [string, string, unknown, ToolCallRecord['status'], number, string?];
+type PackedCall = [string, string, unknown, ToolCallRecord['status'], number, unknown?];
 type PackedMessage = [
-  StoredMessage['role'],
+  StoredMessage['role'] | 0 | 1,
   string,
   string | number,
   (string | null)?,
-  (boolean | null)?,
-  PackedCall[]?,
+  (PackedCall[] | null)?,
+  boolean?,
 ];
+
+const packRole = (role: StoredMessage['role']) => (role === 'user' ? 0 : role === 'assistant' ? 1 : role);
+const unpackRole = (role: PackedMessage[0]): StoredMessage['role'] =>
+  role === 0 ? 'user' : role === 1 ? 'assistant' : role;
+
+/** A tool result as the value its JSON text holds, when that text is exactly how it stringifies. */
+function packResult(result: string): unknown {
+  const first = result.charCodeAt(0);
+  // Only `{` or `[`: a string, number or null result would not be told apart from the text itself.
+  if (first !== 0x7b && first !== 0x5b) return result;
+  try {
+    const value: unknown = JSON.parse(result);
+    return JSON.stringify(value) === result ? value : result;
+  } catch {
+    return result;
+  }
+}
+
+const unpackResult = (result: unknown): string =>
+  typeof result === 'string' ? result : JSON.stringify(result);
 
 /**
  * The messages as one flat JSON string, or `undefined` when something in them would not come back
@@ -507,23 +530,33 @@ type PackedMessage = [
  */
 function packMessages(messages: readonly StoredMessage[]): string | undefined {
   const tuples: PackedMessage[] = [];
+  let previous = 0;
   for (const m of messages) {
     if (typeof m.content !== 'string' || typeof m.timestamp !== 'string') return undefined;
-    const tuple: PackedMessage = [m.role, m.content, packTime(m.timestamp)];
+    let time = packTime(m.timestamp);
+    if (typeof time === 'number') {
+      const ms = time;
+      time -= previous;
+      previous = ms;
+    }
+    const tuple: PackedMessage = [packRole(m.role), m.content, time];
     const { turn_id, interrupted, tool_calls } = m;
     if (turn_id !== undefined && typeof turn_id !== 'string') return undefined;
     if (interrupted !== undefined && typeof interrupted !== 'boolean') return undefined;
+    let calls: PackedCall[] | null = null;
     if (tool_calls !== undefined) {
-      const calls: PackedCall[] = [];
+      calls = [];
       for (const c of tool_calls) {
         if (!Number.isFinite(c.duration_ms) || Object.is(c.duration_ms, -0) || !jsonExact(c.arguments))
           return undefined;
+        if (c.result !== undefined && typeof c.result !== 'string') return undefined;
         const call: PackedCall = [c.id, c.name, c.arguments, c.status, c.duration_ms];
-        if (c.result !== undefined) call.push(c.result);
+        if (c.result !== undefined) call.push(packResult(c.result));
         calls.push(call);
       }
-      tuple.push(turn_id ?? null, interrupted ?? null, calls);
-    } else if (interrupted !== undefined) tuple.push(turn_id ?? null, interrupted);
+    }
+    if (interrupted !== undefined) tuple.push(turn_id ?? null, calls, interrupted);
+    else if (calls !== null) tuple.push(turn_id ?? null, calls);
     else if (turn_id !== undefined) tuple.push(turn_id);
     tuples.push(tuple);
   }
@@ -539,21 +572,26 @@ function packMessages(messages: readonly StoredMessage[]): string | undefined {
 function unpackMessages(packed: string): readonly StoredMessage[] {
   const tuples = JSON.parse(packed) as PackedMessage[];
   const messages: StoredMessage[] = [];
-  for (const [role, content, time, turnId, interrupted, calls] of tuples) {
-    const timestamp = typeof time === 'number' ? new Date(time).toISOString() : time;
-    const message: StoredMessage = { role, content, timestamp };
+  let previous = 0;
+  for (const [role, content, time, turnId, calls, interrupted] of tuples) {
+    let timestamp: string;
+    if (typeof time === 'number') {
+      previous += time;
+      timestamp = new Date(previous).toISOString();
+    } else timestamp = time;
+    const message: StoredMessage = { role: unpackRole(role), content, timestamp };
     if (calls != null) {
       message.tool_calls = Object.freeze(
         calls.map(([id, name, args, status, duration_ms, result]) =>
           Object.freeze(
             result === undefined
               ? { id, name, arguments: deepFreeze(args), status, duration_ms }
-              : { id, name, arguments: deepFreeze(args), status, duration_ms, result },
+              : { id, name, arguments: deepFreeze(args), status, duration_ms, result: unpackResult(result) },
           ),
         ),
       ) as ToolCallRecord[];
     }
-    if (interrupted != null) message.interrupted = interrupted;
+    if (interrupted !== undefined) message.interrupted = interrupted;
     if (turnId != null) message.turn_id = turnId;
     messages.push(Object.freeze(message));
   }

@@ -519,6 +519,50 @@ describe('memory session store: packing idle sessions', () => {
     expect(next.messages).toEqual([...before.messages, ...turn(2)]);
   });
 
+  it('gives back every kind of message exactly, field order included, once packed', async () => {
+    vi.useFakeTimers({ now: START });
+    const store = createMemorySessionStore({
+      ttlMinutes: 30,
+      maxSessions: 10,
+      maxMessages: 20,
+      packIdleMs: 1_000,
+    });
+    stores.push(store);
+    const call = (result?: string) => ({
+      id: 'c',
+      name: 'get_order',
+      arguments: { order_id: 1 },
+      status: 'error' as const,
+      duration_ms: 0,
+      ...(result === undefined ? {} : { result }),
+    });
+    const messages: StoredMessage[] = [
+      { role: 'user', content: 'hi', timestamp: '2025-03-01T10:00:00Z' },
+      { role: 'operator', content: 'an operator', timestamp: new Date(START - 50).toISOString() },
+      { role: 'assistant', content: 'cut', timestamp: new Date(START).toISOString(), interrupted: true },
+      {
+        role: 'assistant',
+        content: 'x',
+        timestamp: new Date(START + 1).toISOString(),
+        tool_calls: [
+          call('{ "spaced": true }'),
+          call('null'),
+          call('[1,2]'),
+          call('{"a":"\\u00e9"}'),
+          call(),
+        ],
+        interrupted: false,
+        turn_id: 't1',
+      },
+      { role: 'assistant', content: 'y', timestamp: new Date(START + 2).toISOString(), turn_id: 't2' },
+    ];
+    await store.append(key('t', 's'), messages);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(store.unpackedCount()).toBe(0);
+    const back = (await store.get(key('t', 's')))?.messages;
+    expect(JSON.stringify(back)).toBe(JSON.stringify(messages));
+  });
+
   it('packs idle sessions in bounded batches without holding the event loop, all of them in the end', async () => {
     vi.useFakeTimers({ now: START });
     const store = createMemorySessionStore({
