@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/index.js';
+import { offsetMs } from '../lib/time-offset.js';
 import { applyAttributesPatch, checkAttributesPatch, EMPTY_ATTRIBUTES } from './attributes.js';
 import { countConversationMessages } from './count.js';
 import { deepFreeze, trimStart } from './store-support.js';
@@ -72,8 +73,8 @@ export function memorySessionStoreOptions(
 }
 
 /**
- * Times are milliseconds since the store's `epoch`: small integers, which V8 keeps inside the entry,
- * where epoch milliseconds would each take a separate 16-byte box.
+ * Times are milliseconds since the store's `epoch` (`offsetMs`): small integers, which V8 keeps
+ * inside the entry, where epoch milliseconds would each take a separate 16-byte box.
  */
 interface Entry {
   readonly tenantId: string;
@@ -137,7 +138,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       entry.packed = undefined;
     }
     if (keep) {
-      entry.usedAt = Math.max(entry.usedAt, now() - epoch);
+      entry.usedAt = Math.max(entry.usedAt, offsetMs(now(), epoch));
       hot.delete(entry);
       hot.add(entry);
       for (const coldest of hot) {
@@ -229,7 +230,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   }
 
   function touch(entry: Entry, at: number): void {
-    entry.lastActivity = at - epoch;
+    entry.lastActivity = offsetMs(at, epoch);
     byActivity.delete(entry);
     byActivity.add(entry);
     const sessions = byTenant.get(entry.tenantId);
@@ -253,9 +254,9 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     const entry: Entry = {
       tenantId: key.tenantId,
       sessionId: key.sessionId,
-      createdAt: at - epoch,
-      lastActivity: at - epoch,
-      usedAt: at - epoch,
+      createdAt: offsetMs(at, epoch),
+      lastActivity: offsetMs(at, epoch),
+      usedAt: offsetMs(at, epoch),
       messages: NO_MESSAGES,
       packed: undefined,
       bytes: 0,

@@ -1,4 +1,5 @@
 import type { Usage } from '../agent/types.js';
+import { offsetMs } from '../lib/time-offset.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import {
   MAX_EVENTS_PER_TURN,
@@ -50,7 +51,7 @@ interface Finished extends TurnKey {
   removed: boolean;
   readonly packed: string;
   readonly eventCount: number;
-  /** Milliseconds since the store's `epoch` (a small integer, which V8 keeps inside the object). */
+  /** Milliseconds since the store's `epoch` (`offsetMs`: a small integer, kept inside the object). */
   readonly expiresAt: number;
 }
 
@@ -426,7 +427,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
       removed: false,
       packed,
       eventCount: slot.events.length,
-      expiresAt: now() - epoch + ttlMs,
+      expiresAt: offsetMs(now() + ttlMs, epoch),
     };
     replace(slot, finished);
     finishedQueue.push(finished);
