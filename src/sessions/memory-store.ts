@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/index.js';
+import { flatString } from '../lib/flat-string.js';
 import { offsetMs } from '../lib/time-offset.js';
 import { applyAttributesPatch, checkAttributesPatch, EMPTY_ATTRIBUTES } from './attributes.js';
 import { countConversationMessages } from './count.js';
@@ -561,13 +562,7 @@ function packMessages(messages: readonly StoredMessage[]): string | undefined {
     else if (turn_id !== undefined) tuple.push(turn_id);
     tuples.push(tuple);
   }
-  const text = JSON.stringify(tuples);
-  // V8 builds a JSON.stringify result as a rope, and flattening it in place leaves a wrapper in front
-  // of the flat text: a one-byte text is copied into a fresh flat string instead, any other is
-  // flattened in place by converting it to a number (NaN here).
-  if (!/[\u0100-\uffff]/.test(text)) return Buffer.from(text, 'latin1').toString('latin1');
-  void Number(text);
-  return text;
+  return flatString(JSON.stringify(tuples));
 }
 
 function unpackMessages(packed: string): readonly StoredMessage[] {

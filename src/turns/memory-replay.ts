@@ -1,4 +1,5 @@
 import type { Usage } from '../agent/types.js';
+import { flatString } from '../lib/flat-string.js';
 import { offsetMs } from '../lib/time-offset.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import {
@@ -109,18 +110,6 @@ function hasKeys(data: Record<string, unknown>, keys: readonly string[]): boolea
   return i === keys.length;
 }
 
-/**
- * V8 builds a JSON.stringify result as a rope of parts, and flattening one in place still leaves a
- * 32-byte wrapper in front of the flat text. A one-byte text (what JSON of ASCII and Latin-1 is) is
- * copied into a fresh flat string instead; any other is flattened in place (converting it to a
- * number, NaN here, does that), after which the collector drops the parts.
- */
-function flat(text: string): string {
-  if (!/[\u0100-\uffff]/.test(text)) return Buffer.from(text, 'latin1').toString('latin1');
-  void Number(text);
-  return text;
-}
-
 const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 /** An ISO time as epoch milliseconds, when that is exactly what it turns back into. */
@@ -212,7 +201,7 @@ function pack(record: TurnRecord, events: readonly ReplayEvent[]): string {
     text === (message ?? '') ? null : text,
     message ?? null,
   ];
-  return flat(JSON.stringify(packed));
+  return flatString(JSON.stringify(packed));
 }
 
 function unpack(slot: Finished): { record: TurnRecord; events: ReplayEvent[] } {
