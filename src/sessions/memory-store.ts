@@ -85,15 +85,13 @@ interface Entry {
   /** Last read or write (not listing): what tells a session in use from an idle one. */
   usedAt: number;
   /**
-   * Frozen, and replaced rather than changed when messages come or go, so that a snapshot hands it
-   * out as it is. Exactly as long as it needs to be: an idle session keeps no spare slots. Held
-   * while the session is in use (`hot`); once it has been idle for `packIdleMs`, `undefined` and
-   * `packed` holds the messages.
+   * The messages. As an array: frozen, and replaced rather than changed when messages come or go, so
+   * that a snapshot hands it out as it is; exactly as long as it needs to be, so an idle session
+   * keeps no spare slots. Held so while the session is in use (`hot`); once it has been idle for
+   * `packIdleMs`, one flat JSON string of tuples instead (`packMessages`).
    */
-  messages: readonly StoredMessage[] | undefined;
-  /** The messages as one flat JSON string of tuples (`packMessages`), while not `hot`. */
-  packed: string | undefined;
-  /** Sum of `messageBytes` over `messages`. */
+  messages: readonly StoredMessage[] | string;
+  /** Sum of `messageBytes` over the messages. */
   bytes: number;
   attributes: SessionAttributes;
 }
@@ -132,11 +130,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 
   function messagesOf(entry: Entry, keep = true): readonly StoredMessage[] {
     let messages = entry.messages;
-    if (messages === undefined) {
-      messages = unpackMessages(entry.packed ?? '[]');
+    if (typeof messages === 'string') {
+      messages = unpackMessages(messages);
       if (!keep) return messages;
       entry.messages = messages;
-      entry.packed = undefined;
     }
     if (keep) {
       entry.usedAt = Math.max(entry.usedAt, offsetMs(now(), epoch));
@@ -178,11 +175,9 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
 
   function pack(entry: Entry): void {
     const messages = entry.messages;
-    if (messages === undefined || messages.length === 0 || messages.length > PACK_MAX_MESSAGES) return;
+    if (typeof messages === 'string' || messages.length === 0 || messages.length > PACK_MAX_MESSAGES) return;
     const packed = packMessages(messages);
-    if (packed === undefined) return;
-    entry.packed = packed;
-    entry.messages = undefined;
+    if (packed !== undefined) entry.messages = packed;
   }
 
   // Activity stamps never go backwards, even if the wall clock does, so `byActivity` stays sorted by
@@ -259,7 +254,6 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       lastActivity: offsetMs(at, epoch),
       usedAt: offsetMs(at, epoch),
       messages: NO_MESSAGES,
-      packed: undefined,
       bytes: 0,
       attributes: EMPTY_ATTRIBUTES,
     };
@@ -439,7 +433,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     /** Sessions whose messages are held as objects (in use lately, or too long to pack). */
     unpackedCount(): number {
       let count = 0;
-      for (const entry of byActivity) if (entry.messages !== undefined && entry.messages.length > 0) count++;
+      for (const entry of byActivity)
+        if (typeof entry.messages !== 'string' && entry.messages.length > 0) count++;
       return count;
     },
 
