@@ -56,6 +56,43 @@ interface Finished extends TurnKey {
   readonly expiresAt: number;
 }
 
+/**
+ * Many thousands are held (one per turn of the last TURN_REPLAY_TTL_SECONDS), so `finished` and
+ * `removed` live on the prototype rather than in each: a removed turn lets go of its text at once,
+ * and no kept one has an empty text.
+ */
+class FinishedSlot implements Finished {
+  readonly tenantId: string;
+  readonly sessionId: string;
+  readonly turnId: string;
+  next: Slot | undefined = undefined;
+  packed: string;
+  readonly eventCount: number;
+  readonly expiresAt: number;
+
+  constructor(key: TurnKey, packed: string, eventCount: number, expiresAt: number) {
+    this.tenantId = key.tenantId;
+    this.sessionId = key.sessionId;
+    this.turnId = key.turnId;
+    this.packed = packed;
+    this.eventCount = eventCount;
+    this.expiresAt = expiresAt;
+  }
+
+  get finished(): true {
+    return true;
+  }
+
+  get removed(): boolean {
+    return this.packed === '';
+  }
+
+  /** Once removed, for good. */
+  set removed(removed: boolean) {
+    if (removed) this.packed = '';
+  }
+}
+
 type Slot = Running | Finished;
 
 /**
@@ -407,17 +444,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
 
   function finishSlot(slot: Running, record: TurnRecord): void {
     const packed = pack(record, slot.events);
-    const finished: Finished = {
-      finished: true,
-      tenantId: slot.tenantId,
-      sessionId: slot.sessionId,
-      turnId: slot.turnId,
-      next: undefined,
-      removed: false,
-      packed,
-      eventCount: slot.events.length,
-      expiresAt: offsetMs(now() + ttlMs, epoch),
-    };
+    const finished = new FinishedSlot(slot, packed, slot.events.length, offsetMs(now() + ttlMs, epoch));
     replace(slot, finished);
     finishedQueue.push(finished);
     wake(slot);
