@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config/index.js';
+import { packId, unpackId } from '../lib/compact-id.js';
 import { flatString } from '../lib/flat-string.js';
 import { offsetMs } from '../lib/time-offset.js';
 import { applyAttributesPatch, checkAttributesPatch, EMPTY_ATTRIBUTES } from './attributes.js';
@@ -486,7 +487,7 @@ const PACK_MAX_MESSAGES = 8;
 /**
  * A message as a tuple: [role, content, time, turn_id, tool_calls, interrupted] with `null` for an
  * absent optional and trailing absent ones left off. The role is 0 for user and 1 for assistant (any
- * other as it is). A time is, when that turns back into the same ISO string, epoch milliseconds
+ * other as it is), a turn id as `packId` gives it. A time is, when that turns back into the same ISO string, epoch milliseconds
  * minus those of the message before (of the first: minus 0). A tool call is [id, name, arguments,
  * status, duration_ms, result?], where a result that is the JSON text of an object or array is held
  * as that value (no escaped quotes) when stringifying it gives back the same text.
@@ -552,9 +553,10 @@ function packMessages(messages: readonly StoredMessage[]): string | undefined {
         calls.push(call);
       }
     }
-    if (interrupted !== undefined) tuple.push(turn_id ?? null, calls, interrupted);
-    else if (calls !== null) tuple.push(turn_id ?? null, calls);
-    else if (turn_id !== undefined) tuple.push(turn_id);
+    const turn = turn_id === undefined ? null : packId(turn_id);
+    if (interrupted !== undefined) tuple.push(turn, calls, interrupted);
+    else if (calls !== null) tuple.push(turn, calls);
+    else if (turn !== null) tuple.push(turn);
     tuples.push(tuple);
   }
   return flatString(JSON.stringify(tuples));
@@ -583,7 +585,7 @@ function unpackMessages(packed: string): readonly StoredMessage[] {
       ) as ToolCallRecord[];
     }
     if (interrupted !== undefined) message.interrupted = interrupted;
-    if (turnId != null) message.turn_id = turnId;
+    if (turnId != null) message.turn_id = unpackId(turnId);
     messages.push(Object.freeze(message));
   }
   return Object.freeze(messages);

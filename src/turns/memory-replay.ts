@@ -1,4 +1,5 @@
 import type { Usage } from '../agent/types.js';
+import { packId, unpackId } from '../lib/compact-id.js';
 import { flatString } from '../lib/flat-string.js';
 import { offsetMs } from '../lib/time-offset.js';
 import type { ToolCallRecord } from '../sessions/types.js';
@@ -98,7 +99,7 @@ type Slot = Running | Finished;
 /**
  * `packed`: [status, requestId, owner, startedAt, endedAt, usage, toolCalls, firstSeq, items, text,
  * message]
- * where the status is its index in STATUSES, a time is epoch milliseconds when that gives back the
+ * where the status is its index in STATUSES, the request id as `packId` gives it, a time is epoch milliseconds when that gives back the
  * same ISO string (`endedAt` then as milliseconds after `startedAt`), usage is
  * [prompt_tokens, completion_tokens, total_tokens] when it has just those (else as it is), a tool call
  * is [id, name, arguments, status, duration_ms], `text` is null when the tokens spell the answer, and
@@ -227,7 +228,7 @@ function pack(record: TurnRecord, events: readonly ReplayEvent[]): string {
   const status = STATUSES.indexOf(record.status);
   const packed: Packed = [
     status < 0 ? record.status : status,
-    record.requestId,
+    packId(record.requestId),
     record.owner ?? null,
     startedAt,
     endedAt,
@@ -244,7 +245,7 @@ function pack(record: TurnRecord, events: readonly ReplayEvent[]): string {
 function unpack(slot: Finished): { record: TurnRecord; events: ReplayEvent[] } {
   const [
     statusIndex,
-    requestId,
+    packedRequestId,
     owner,
     startedAt,
     endedAt,
@@ -255,6 +256,7 @@ function unpack(slot: Finished): { record: TurnRecord; events: ReplayEvent[] } {
     stored,
     message,
   ] = JSON.parse(slot.packed) as Packed;
+  const requestId = unpackId(packedRequestId);
   const status = typeof statusIndex === 'number' ? (STATUSES[statusIndex] as TurnStatus) : statusIndex;
   const usage = packedUsage === null ? null : unpackUsage(packedUsage);
   const { tenantId, sessionId, turnId } = slot;

@@ -556,11 +556,28 @@ describe('memory session store: packing idle sessions', () => {
       },
       { role: 'assistant', content: 'y', timestamp: new Date(START + 2).toISOString(), turn_id: 't2' },
     ];
+    // Turn ids that are UUIDs, and others that look like a packed one.
+    const ids = [
+      '0f8e2c1a-93b4-4d6e-8a7f-1b2c3d4e5f60',
+      '0F8E2C1A-93B4-4D6E-8A7F-1B2C3D4E5F60',
+      '~',
+      '~~x',
+      '~Dy4sGpO0TW6KfxssPU5fYA',
+    ].map(
+      (turn_id, i): StoredMessage => ({
+        role: 'assistant',
+        content: `id ${i}`,
+        timestamp: new Date(START + 3).toISOString(),
+        turn_id,
+      }),
+    );
     await store.append(key('t', 's'), messages);
+    await store.append(key('t', 'ids'), ids);
     await vi.advanceTimersByTimeAsync(2_000);
     expect(store.unpackedCount()).toBe(0);
     const back = (await store.get(key('t', 's')))?.messages;
     expect(JSON.stringify(back)).toBe(JSON.stringify(messages));
+    expect(JSON.stringify((await store.get(key('t', 'ids')))?.messages)).toBe(JSON.stringify(ids));
   });
 
   it('packs idle sessions in bounded batches without holding the event loop, all of them in the end', async () => {

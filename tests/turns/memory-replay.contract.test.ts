@@ -138,13 +138,14 @@ describe('memory replay store: finished turns', () => {
       { prompt_tokens: 0.5, completion_tokens: 2, total_tokens: 2.5 },
       undefined,
     ];
+    const requestIds = ['9b2f6a1e-4c3d-4e5f-8a6b-7c8d9e0f1a2b', '~req', 'req-1', '~~'];
     for (const [i, status] of statuses.entries()) {
       for (const [j, usage] of usages.entries()) {
         const k = { ...key, turnId: `turn-${i}-${j}` };
         await store.begin({
           ...k,
           status: 'running',
-          requestId: `req-${i}`,
+          requestId: requestIds[j] as string,
           // Not the canonical ISO form: kept as a string.
           startedAt: j === 3 ? '2026-01-02T03:04:05Z' : '2026-01-02T03:04:05.678Z',
           toolCalls: [],
@@ -158,7 +159,7 @@ describe('memory replay store: finished turns', () => {
             tenantId: k.tenantId,
             sessionId: k.sessionId,
             status,
-            requestId: `req-${i}`,
+            requestId: requestIds[j],
             startedAt: j === 3 ? '2026-01-02T03:04:05Z' : '2026-01-02T03:04:05.678Z',
             endedAt: new Date(clock.t).toISOString(),
             toolCalls: [],
