@@ -247,6 +247,7 @@ export const envVariables = z.object({
   MAX_SESSIONS: int(10_000, 1, 10_000_000),
   SESSION_MAX_MESSAGES: int(200, 2, 100_000),
   SESSION_STORE_MAX_MB: int(256, 1, 65_536),
+  SESSION_PACK_IDLE_SECONDS: int(60, 1, 86_400),
 
   // Session stores (DESIGN §9): which engine holds conversations, and how much one tenant may hold.
   SESSION_STORE: enumOf(['auto', 'memory', 'sqlite', 'redis'] as const, 'auto'),

@@ -18,6 +18,7 @@ export interface CreateSessionStoreDeps {
     | 'MAX_SESSIONS_PER_TENANT'
     | 'SESSION_MAX_MESSAGES'
     | 'SESSION_STORE_MAX_MB'
+    | 'SESSION_PACK_IDLE_SECONDS'
     | 'REDIS_KEY_PREFIX'
   >;
   logger: Logger;

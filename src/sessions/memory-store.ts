@@ -1,4 +1,7 @@
 import type { AppConfig } from '../config/index.js';
+import { packId, unpackId } from '../lib/compact-id.js';
+import { flatString } from '../lib/flat-string.js';
+import { offsetMs } from '../lib/time-offset.js';
 import { applyAttributesPatch, checkAttributesPatch, EMPTY_ATTRIBUTES } from './attributes.js';
 import { countConversationMessages } from './count.js';
 import { deepFreeze, trimStart } from './store-support.js';
@@ -37,6 +40,12 @@ export interface MemorySessionStoreOptions {
   now?: () => number;
   /** How often expired sessions are released; defaults to min(60 s, TTL). */
   sweepIntervalMs?: number;
+  /**
+   * How long a session goes unused (no read, no write) before its messages are packed into one string
+   * (SESSION_PACK_IDLE_SECONDS, in ms here). A session in use keeps its objects, so a conversation
+   * never pays for packing and unpacking on each of its turns. Defaults to 60 s.
+   */
+  packIdleMs?: number;
   /** Told whenever the store drops a session on its own (not on delete), e.g. to log or count it. */
   onRemove?: (key: SessionKey, reason: SessionRemovalReason) => void;
 }
@@ -52,6 +61,7 @@ export function memorySessionStoreOptions(
     | 'MAX_SESSIONS_PER_TENANT'
     | 'SESSION_MAX_MESSAGES'
     | 'SESSION_STORE_MAX_MB'
+    | 'SESSION_PACK_IDLE_SECONDS'
   >,
 ): MemorySessionStoreOptions {
   return {
@@ -60,24 +70,29 @@ export function memorySessionStoreOptions(
     maxSessionsPerTenant: config.MAX_SESSIONS_PER_TENANT,
     maxMessages: config.SESSION_MAX_MESSAGES,
     maxBytes: config.SESSION_STORE_MAX_MB * 1024 * 1024,
+    packIdleMs: config.SESSION_PACK_IDLE_SECONDS * 1000,
   };
 }
 
+/**
+ * Times are milliseconds since the store's `epoch` (`offsetMs`): small integers, which V8 keeps
+ * inside the entry, where epoch milliseconds would each take a separate 16-byte box.
+ */
 interface Entry {
   readonly tenantId: string;
   readonly sessionId: string;
-  readonly createdAtMs: number;
-  lastActivityMs: number;
+  readonly createdAt: number;
+  lastActivity: number;
+  /** Last read or write (not listing): what tells a session in use from an idle one. */
+  usedAt: number;
   /**
-   * Frozen, and replaced rather than changed when messages come or go, so that a snapshot hands it
-   * out as it is. Exactly as long as it needs to be: an idle session keeps no spare slots. Held only
-   * while the session is among the recently used (`hot`); otherwise `undefined` and `packed` holds
-   * the messages.
+   * The messages. As an array: frozen, and replaced rather than changed when messages come or go, so
+   * that a snapshot hands it out as it is; exactly as long as it needs to be, so an idle session
+   * keeps no spare slots. Held so while the session is in use (`hot`); once it has been idle for
+   * `packIdleMs`, one flat JSON string of tuples instead (`packMessages`).
    */
-  messages: readonly StoredMessage[] | undefined;
-  /** The messages as one flat JSON string of tuples (`packMessages`), while not `hot`. */
-  packed: string | undefined;
-  /** Sum of `messageBytes` over `messages`. */
+  messages: readonly StoredMessage[] | string;
+  /** Sum of `messageBytes` over the messages. */
   bytes: number;
   attributes: SessionAttributes;
 }
@@ -96,9 +111,11 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     2_147_483_647,
     positive('sweepIntervalMs', options.sweepIntervalMs ?? Math.min(60_000, ttlMs)),
   );
+  const packIdleMs = positive('packIdleMs', options.packIdleMs ?? DEFAULT_PACK_IDLE_MS);
   // Read Date.now at call time so that fake timers installed after creation still apply.
   const now = options.now ?? (() => Date.now());
   const onRemove = options.onRemove;
+  const epoch = Math.floor(now());
 
   // Nested maps keep tenant and session ids apart without ever joining them into one string.
   // Each inner map, and `byActivity`, is kept in activity order (oldest first) by re-inserting on
@@ -107,23 +124,24 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   const byActivity = new Set<Entry>();
   // Sum of every held entry's `bytes`; kept exact by changing it only where messages come and go.
   let totalBytes = 0;
-  // Sessions whose messages are held as objects, least recently used first. Any other session keeps
-  // them as one packed string (a fraction of the objects' size), decoded when it is next read.
+  // Sessions used lately, whose messages are held as objects, least recently used first. The sweep
+  // packs those idle for `packIdleMs` into one string each (a fraction of the objects' size), decoded
+  // when the session is next used; past MAX_UNPACKED, the least recently used is packed at once.
   const hot = new Set<Entry>();
 
   function messagesOf(entry: Entry, keep = true): readonly StoredMessage[] {
     let messages = entry.messages;
-    if (messages === undefined) {
-      messages = unpackMessages(entry.packed ?? '[]');
+    if (typeof messages === 'string') {
+      messages = unpackMessages(messages);
       if (!keep) return messages;
       entry.messages = messages;
-      entry.packed = undefined;
     }
     if (keep) {
+      entry.usedAt = Math.max(entry.usedAt, offsetMs(now(), epoch));
       hot.delete(entry);
       hot.add(entry);
       for (const coldest of hot) {
-        if (hot.size <= HOT_SESSIONS) break;
+        if (hot.size <= MAX_UNPACKED) break;
         hot.delete(coldest);
         pack(coldest);
       }
@@ -131,13 +149,36 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     return messages;
   }
 
+  /**
+   * Packs the sessions idle for `packIdleMs`, oldest use first, a batch at a time: a batch never holds
+   * the event loop for long, and the next one follows once other work has had its turn.
+   */
+  let packing = false;
+  function packIdle(): void {
+    if (packing || closed) return;
+    const before = now() - epoch - packIdleMs;
+    let done = 0;
+    for (const entry of hot) {
+      if (entry.usedAt > before) return;
+      if (done === PACK_BATCH) {
+        packing = true;
+        setImmediate(() => {
+          packing = false;
+          packIdle();
+        });
+        return;
+      }
+      hot.delete(entry);
+      pack(entry);
+      done += 1;
+    }
+  }
+
   function pack(entry: Entry): void {
     const messages = entry.messages;
-    if (messages === undefined || messages.length === 0 || messages.length > PACK_MAX_MESSAGES) return;
+    if (typeof messages === 'string' || messages.length === 0 || messages.length > PACK_MAX_MESSAGES) return;
     const packed = packMessages(messages);
-    if (packed === undefined) return;
-    entry.packed = packed;
-    entry.messages = undefined;
+    if (packed !== undefined) entry.messages = packed;
   }
 
   // Activity stamps never go backwards, even if the wall clock does, so `byActivity` stays sorted by
@@ -149,7 +190,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   }
 
   function isExpired(entry: Entry, at: number): boolean {
-    return at - entry.lastActivityMs >= ttlMs;
+    return at - epoch - entry.lastActivity >= ttlMs;
   }
 
   function unlink(entry: Entry): void {
@@ -186,7 +227,7 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
   }
 
   function touch(entry: Entry, at: number): void {
-    entry.lastActivityMs = at;
+    entry.lastActivity = offsetMs(at, epoch);
     byActivity.delete(entry);
     byActivity.add(entry);
     const sessions = byTenant.get(entry.tenantId);
@@ -210,10 +251,10 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     const entry: Entry = {
       tenantId: key.tenantId,
       sessionId: key.sessionId,
-      createdAtMs: at,
-      lastActivityMs: at,
+      createdAt: offsetMs(at, epoch),
+      lastActivity: offsetMs(at, epoch),
+      usedAt: offsetMs(at, epoch),
       messages: NO_MESSAGES,
-      packed: undefined,
       bytes: 0,
       attributes: EMPTY_ATTRIBUTES,
     };
@@ -283,8 +324,8 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     return {
       tenantId: entry.tenantId,
       sessionId: entry.sessionId,
-      createdAt: new Date(entry.createdAtMs).toISOString(),
-      lastActivity: new Date(entry.lastActivityMs).toISOString(),
+      createdAt: new Date(epoch + entry.createdAt).toISOString(),
+      lastActivity: new Date(epoch + entry.lastActivity).toISOString(),
       messages: messagesOf(entry),
       attributes: entry.attributes,
     };
@@ -294,13 +335,19 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
     return {
       session_id: entry.sessionId,
       message_count: countConversationMessages(messagesOf(entry, false)),
-      created_at: new Date(entry.createdAtMs).toISOString(),
-      last_activity: new Date(entry.lastActivityMs).toISOString(),
+      created_at: new Date(epoch + entry.createdAt).toISOString(),
+      last_activity: new Date(epoch + entry.lastActivity).toISOString(),
       attributes: entry.attributes,
     };
   }
 
-  const sweeper = setInterval(() => sweepExpired(now()), sweepIntervalMs);
+  // One timer for both sweeps, at the finer of their periods: an idle session is packed within a
+  // quarter of `packIdleMs` (at least 1 s) after it became idle.
+  const tickMs = Math.min(sweepIntervalMs, Math.max(1_000, packIdleMs / 4));
+  const sweeper = setInterval(() => {
+    sweepExpired(now());
+    packIdle();
+  }, tickMs);
   // Housekeeping only: it must never be what keeps the process from exiting.
   sweeper.unref();
   let closed = false;
@@ -384,6 +431,14 @@ export function createMemorySessionStore(options: MemorySessionStoreOptions) {
       return totalBytes;
     },
 
+    /** Sessions whose messages are held as objects (in use lately, or too long to pack). */
+    unpackedCount(): number {
+      let count = 0;
+      for (const entry of byActivity)
+        if (typeof entry.messages !== 'string' && entry.messages.length > 0) count++;
+      return count;
+    },
+
     async count(): Promise<number> {
       sweepExpired(now());
       return byActivity.size;
@@ -406,8 +461,21 @@ export type MemorySessionStore = ReturnType<typeof createMemorySessionStore>;
 
 const NO_MESSAGES: readonly StoredMessage[] = Object.freeze([]);
 
-/** Sessions whose messages stay objects (the ones in use by a turn); the others are packed. */
-const HOT_SESSIONS = 16;
+/**
+ * A chat's turns come seconds to a minute or two apart (the customer reads and types): a minute
+ * without use keeps a conversation's messages as objects between most of its turns, while sessions
+ * that went quiet are packed soon enough to bound what idle ones hold.
+ */
+const DEFAULT_PACK_IDLE_MS = 60_000;
+
+/**
+ * Most sessions held unpacked at once, however many are in use within `packIdleMs`: past it, the
+ * least recently used is packed at once, so memory stays bounded under any load.
+ */
+const MAX_UNPACKED = 4_096;
+
+/** Idle sessions packed per sweep step before the event loop gets its turn again (~1-2 ms). */
+const PACK_BATCH = 256;
 
 /**
  * Longer conversations keep their objects: decoding and re-encoding them on every turn costs more
@@ -417,19 +485,42 @@ const HOT_SESSIONS = 16;
 const PACK_MAX_MESSAGES = 8;
 
 /**
- * A message as a tuple: [role, content, time, turn_id, interrupted, tool_calls] with `null` for an
- * absent optional and trailing absent ones left off; a time is epoch milliseconds when that turns
- * back into the same ISO string. A tool call is [id, name, arguments, status, duration_ms, result?].
+ * A message as a tuple: [role, content, time, turn_id, tool_calls, interrupted] with `null` for an
+ * absent optional and trailing absent ones left off. The role is 0 for user and 1 for assistant (any
+ * other as it is), a turn id as `packId` gives it. A time is, when that turns back into the same ISO string, epoch milliseconds
+ * minus those of the message before (of the first: minus 0). A tool call is [id, name, arguments,
+ * status, duration_ms, result?], where a result that is the JSON text of an object or array is held
+ * as that value (no escaped quotes) when stringifying it gives back the same text.
  */
-type PackedCall = [string, string, unknown, ToolCallRecord['status'], number, string?];
+type PackedCall = [string, string, unknown, ToolCallRecord['status'], number, unknown?];
 type PackedMessage = [
-  StoredMessage['role'],
+  StoredMessage['role'] | 0 | 1,
   string,
   string | number,
   (string | null)?,
-  (boolean | null)?,
-  PackedCall[]?,
+  (PackedCall[] | null)?,
+  boolean?,
 ];
+
+const packRole = (role: StoredMessage['role']) => (role === 'user' ? 0 : role === 'assistant' ? 1 : role);
+const unpackRole = (role: PackedMessage[0]): StoredMessage['role'] =>
+  role === 0 ? 'user' : role === 1 ? 'assistant' : role;
+
+/** A tool result as the value its JSON text holds, when that text is exactly how it stringifies. */
+function packResult(result: string): unknown {
+  const first = result.charCodeAt(0);
+  // Only `{` or `[`: a string, number or null result would not be told apart from the text itself.
+  if (first !== 0x7b && first !== 0x5b) return result;
+  try {
+    const value: unknown = JSON.parse(result);
+    return JSON.stringify(value) === result ? value : result;
+  } catch {
+    return result;
+  }
+}
+
+const unpackResult = (result: unknown): string =>
+  typeof result === 'string' ? result : JSON.stringify(result);
 
 /**
  * The messages as one flat JSON string, or `undefined` when something in them would not come back
@@ -437,54 +528,64 @@ type PackedMessage = [
  */
 function packMessages(messages: readonly StoredMessage[]): string | undefined {
   const tuples: PackedMessage[] = [];
+  let previous = 0;
   for (const m of messages) {
     if (typeof m.content !== 'string' || typeof m.timestamp !== 'string') return undefined;
-    const tuple: PackedMessage = [m.role, m.content, packTime(m.timestamp)];
+    let time = packTime(m.timestamp);
+    if (typeof time === 'number') {
+      const ms = time;
+      time -= previous;
+      previous = ms;
+    }
+    const tuple: PackedMessage = [packRole(m.role), m.content, time];
     const { turn_id, interrupted, tool_calls } = m;
     if (turn_id !== undefined && typeof turn_id !== 'string') return undefined;
     if (interrupted !== undefined && typeof interrupted !== 'boolean') return undefined;
+    let calls: PackedCall[] | null = null;
     if (tool_calls !== undefined) {
-      const calls: PackedCall[] = [];
+      calls = [];
       for (const c of tool_calls) {
         if (!Number.isFinite(c.duration_ms) || Object.is(c.duration_ms, -0) || !jsonExact(c.arguments))
           return undefined;
+        if (c.result !== undefined && typeof c.result !== 'string') return undefined;
         const call: PackedCall = [c.id, c.name, c.arguments, c.status, c.duration_ms];
-        if (c.result !== undefined) call.push(c.result);
+        if (c.result !== undefined) call.push(packResult(c.result));
         calls.push(call);
       }
-      tuple.push(turn_id ?? null, interrupted ?? null, calls);
-    } else if (interrupted !== undefined) tuple.push(turn_id ?? null, interrupted);
-    else if (turn_id !== undefined) tuple.push(turn_id);
+    }
+    const turn = turn_id === undefined ? null : packId(turn_id);
+    if (interrupted !== undefined) tuple.push(turn, calls, interrupted);
+    else if (calls !== null) tuple.push(turn, calls);
+    else if (turn !== null) tuple.push(turn);
     tuples.push(tuple);
   }
-  const text = JSON.stringify(tuples);
-  // V8 builds a JSON.stringify result as a rope, and flattening it in place leaves a wrapper in front
-  // of the flat text: a one-byte text is copied into a fresh flat string instead, any other is
-  // flattened in place by converting it to a number (NaN here).
-  if (!/[\u0100-\uffff]/.test(text)) return Buffer.from(text, 'latin1').toString('latin1');
-  void Number(text);
-  return text;
+  return flatString(JSON.stringify(tuples));
 }
 
 function unpackMessages(packed: string): readonly StoredMessage[] {
   const tuples = JSON.parse(packed) as PackedMessage[];
   const messages: StoredMessage[] = [];
-  for (const [role, content, time, turnId, interrupted, calls] of tuples) {
-    const timestamp = typeof time === 'number' ? new Date(time).toISOString() : time;
-    const message: StoredMessage = { role, content, timestamp };
+  let previous = 0;
+  for (const [role, content, time, turnId, calls, interrupted] of tuples) {
+    let timestamp: string;
+    if (typeof time === 'number') {
+      previous += time;
+      timestamp = new Date(previous).toISOString();
+    } else timestamp = time;
+    const message: StoredMessage = { role: unpackRole(role), content, timestamp };
     if (calls != null) {
       message.tool_calls = Object.freeze(
         calls.map(([id, name, args, status, duration_ms, result]) =>
           Object.freeze(
             result === undefined
               ? { id, name, arguments: deepFreeze(args), status, duration_ms }
-              : { id, name, arguments: deepFreeze(args), status, duration_ms, result },
+              : { id, name, arguments: deepFreeze(args), status, duration_ms, result: unpackResult(result) },
           ),
         ),
       ) as ToolCallRecord[];
     }
-    if (interrupted != null) message.interrupted = interrupted;
-    if (turnId != null) message.turn_id = turnId;
+    if (interrupted !== undefined) message.interrupted = interrupted;
+    if (turnId != null) message.turn_id = unpackId(turnId);
     messages.push(Object.freeze(message));
   }
   return Object.freeze(messages);

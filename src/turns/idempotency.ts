@@ -1,4 +1,6 @@
 import type { Usage } from '../agent/types.js';
+import { flatString } from '../lib/flat-string.js';
+import { offsetMs } from '../lib/time-offset.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 
 /** How the first turn of a key ended, as a repeated request returns it. */
@@ -58,8 +60,10 @@ export interface IdempotencyStore {
   close(): Promise<void>;
 }
 
+/** A record as its JSON text (what the other engines store too), and when it expires. */
 interface Entry {
-  record: IdempotencyRecord;
+  packed: string;
+  /** Milliseconds since the store's `epoch` (`offsetMs`: a small integer, kept inside the entry). */
   expiresAt: number;
 }
 
@@ -70,17 +74,24 @@ export interface MemoryIdempotencyOptions {
   now?: () => number;
 }
 
-/** One instance: a map in insertion order, so the oldest keys are dropped first when it is full. */
+/**
+ * One instance: a map in insertion order, so the oldest keys are dropped first when it is full. A
+ * record is kept as one flat JSON string, a fraction of its objects' size for the day it is kept, and
+ * every read gets a fresh copy of it, as from the other engines.
+ */
 export function createMemoryIdempotencyStore(options: MemoryIdempotencyOptions) {
   const now = options.now ?? Date.now;
   const maxKeys = options.maxKeys ?? 100_000;
+  const epoch = Math.floor(now());
   // JSON of the pair keeps tenant and key apart whatever characters they contain.
   const entries = new Map<string, Entry>();
   const id = (tenantId: string, key: string) => JSON.stringify([tenantId, key]);
+  const pack = (record: IdempotencyRecord) => flatString(JSON.stringify(record));
+  const unpack = (entry: Entry) => JSON.parse(entry.packed) as IdempotencyRecord;
 
   function live(tenantId: string, key: string): Entry | undefined {
     const entry = entries.get(id(tenantId, key));
-    if (entry && entry.expiresAt <= now()) {
+    if (entry && entry.expiresAt <= now() - epoch) {
       entries.delete(id(tenantId, key));
       return undefined;
     }
@@ -90,8 +101,11 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyOptions) 
   const store = {
     async claim(tenantId: string, key: string, record: IdempotencyRecord, runningTtlSeconds: number) {
       const existing = live(tenantId, key);
-      if (existing) return { claimed: false as const, record: { ...existing.record } };
-      entries.set(id(tenantId, key), { record: { ...record }, expiresAt: now() + runningTtlSeconds * 1000 });
+      if (existing) return { claimed: false as const, record: unpack(existing) };
+      entries.set(id(tenantId, key), {
+        packed: pack(record),
+        expiresAt: offsetMs(now() + runningTtlSeconds * 1000, epoch),
+      });
       while (entries.size > maxKeys) {
         const oldest = entries.keys().next().value;
         if (oldest === undefined) break;
@@ -102,15 +116,15 @@ export function createMemoryIdempotencyStore(options: MemoryIdempotencyOptions) 
     async complete(tenantId: string, key: string, outcome: IdempotentOutcome) {
       const entry = live(tenantId, key);
       if (!entry) return;
-      entry.record = { ...entry.record, outcome };
-      entry.expiresAt = now() + options.ttlSeconds * 1000;
+      entry.packed = pack({ ...unpack(entry), outcome });
+      entry.expiresAt = offsetMs(now() + options.ttlSeconds * 1000, epoch);
     },
     async release(tenantId: string, key: string) {
       entries.delete(id(tenantId, key));
     },
     async get(tenantId: string, key: string) {
       const entry = live(tenantId, key);
-      return entry ? { ...entry.record } : undefined;
+      return entry ? unpack(entry) : undefined;
     },
     async close() {
       entries.clear();

@@ -1,4 +1,7 @@
 import type { Usage } from '../agent/types.js';
+import { packId, unpackId } from '../lib/compact-id.js';
+import { flatString } from '../lib/flat-string.js';
+import { offsetMs } from '../lib/time-offset.js';
 import type { ToolCallRecord } from '../sessions/types.js';
 import {
   MAX_EVENTS_PER_TURN,
@@ -50,7 +53,45 @@ interface Finished extends TurnKey {
   removed: boolean;
   readonly packed: string;
   readonly eventCount: number;
+  /** Milliseconds since the store's `epoch` (`offsetMs`: a small integer, kept inside the object). */
   readonly expiresAt: number;
+}
+
+/**
+ * Many thousands are held (one per turn of the last TURN_REPLAY_TTL_SECONDS), so `finished` and
+ * `removed` live on the prototype rather than in each: a removed turn lets go of its text at once,
+ * and no kept one has an empty text.
+ */
+class FinishedSlot implements Finished {
+  readonly tenantId: string;
+  readonly sessionId: string;
+  readonly turnId: string;
+  next: Slot | undefined = undefined;
+  packed: string;
+  readonly eventCount: number;
+  readonly expiresAt: number;
+
+  constructor(key: TurnKey, packed: string, eventCount: number, expiresAt: number) {
+    this.tenantId = key.tenantId;
+    this.sessionId = key.sessionId;
+    this.turnId = key.turnId;
+    this.packed = packed;
+    this.eventCount = eventCount;
+    this.expiresAt = expiresAt;
+  }
+
+  get finished(): true {
+    return true;
+  }
+
+  get removed(): boolean {
+    return this.packed === '';
+  }
+
+  /** Once removed, for good. */
+  set removed(removed: boolean) {
+    if (removed) this.packed = '';
+  }
 }
 
 type Slot = Running | Finished;
@@ -58,20 +99,23 @@ type Slot = Running | Finished;
 /**
  * `packed`: [status, requestId, owner, startedAt, endedAt, usage, toolCalls, firstSeq, items, text,
  * message]
- * where a time is epoch milliseconds when that gives back the same ISO string, a tool call is [id, name, arguments, status, duration_ms], `text` is null when the tokens
- * spell the answer, and an item is one event: a number (a token of that many characters of the
- * text), "c<k>" / "r<k>" (tool_call / tool_result of tool call k), ["d", message_count] (`done`),
- * or the event's data as it was.
+ * where the status is its index in STATUSES, the request id as `packId` gives it, a time is epoch milliseconds when that gives back the
+ * same ISO string (`endedAt` then as milliseconds after `startedAt`), usage is
+ * [prompt_tokens, completion_tokens, total_tokens] when it has just those (else as it is), a tool call
+ * is [id, name, arguments, status, duration_ms], `text` is null when the tokens spell the answer, and
+ * an item is one event: a number (a token of that many characters of the text), "c<k>" / "r<k>"
+ * (tool_call / tool_result of tool call k), ["d", message_count] (`done`), or the event's data as it
+ * was.
  */
 type PackedCall = [string, string, unknown, ToolCallRecord['status'], number];
 type PackedItem = number | string | ['d', number] | Record<string, unknown>;
 type Packed = [
-  TurnStatus,
+  number | TurnStatus,
   string,
   string | null,
   string | number,
   string | number | null,
-  Usage | null,
+  [number, number, number] | Usage | null,
   PackedCall[],
   number,
   PackedItem[],
@@ -79,6 +123,15 @@ type Packed = [
   string | null,
 ];
 
+const STATUSES: readonly TurnStatus[] = [
+  'running',
+  'awaiting_approval',
+  'completed',
+  'failed',
+  'cancelled',
+  'interrupted',
+];
+const USAGE_KEYS = ['prompt_tokens', 'completion_tokens', 'total_tokens'];
 const TOKEN_KEYS = ['type', 'content', 'session_id'];
 const TOOL_CALL_KEYS = ['type', 'id', 'name', 'arguments', 'session_id'];
 const TOOL_RESULT_KEYS = ['type', 'id', 'name', 'status', 'session_id'];
@@ -95,18 +148,6 @@ function hasKeys(data: Record<string, unknown>, keys: readonly string[]): boolea
   return i === keys.length;
 }
 
-/**
- * V8 builds a JSON.stringify result as a rope of parts, and flattening one in place still leaves a
- * 32-byte wrapper in front of the flat text. A one-byte text (what JSON of ASCII and Latin-1 is) is
- * copied into a fresh flat string instead; any other is flattened in place (converting it to a
- * number, NaN here, does that), after which the collector drops the parts.
- */
-function flat(text: string): string {
-  if (!/[\u0100-\uffff]/.test(text)) return Buffer.from(text, 'latin1').toString('latin1');
-  void Number(text);
-  return text;
-}
-
 const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
 
 /** An ISO time as epoch milliseconds, when that is exactly what it turns back into. */
@@ -117,6 +158,24 @@ function packTime(iso: string): string | number {
 
 const unpackTime = (time: string | number) =>
   typeof time === 'number' ? new Date(time).toISOString() : time;
+
+const smallInteger = (n: unknown) => typeof n === 'number' && Number.isSafeInteger(n) && !Object.is(n, -0);
+
+function packUsage(usage: Usage): [number, number, number] | Usage {
+  const { prompt_tokens, completion_tokens, total_tokens } = usage;
+  return hasKeys(usage as unknown as Record<string, unknown>, USAGE_KEYS) &&
+    smallInteger(prompt_tokens) &&
+    smallInteger(completion_tokens) &&
+    smallInteger(total_tokens)
+    ? [prompt_tokens, completion_tokens, total_tokens]
+    : usage;
+}
+
+function unpackUsage(usage: [number, number, number] | Usage): Usage {
+  if (!Array.isArray(usage)) return usage;
+  const [prompt_tokens, completion_tokens, total_tokens] = usage;
+  return { prompt_tokens, completion_tokens, total_tokens };
+}
 
 /** Encodes a finished turn; every event decodes to what was appended (checked field by field). */
 function pack(record: TurnRecord, events: readonly ReplayEvent[]): string {
@@ -162,25 +221,44 @@ function pack(record: TurnRecord, events: readonly ReplayEvent[]): string {
     items.push(data);
   }
   const message = record.message;
+  const startedAt = packTime(record.startedAt);
+  let endedAt = record.endedAt === undefined ? null : packTime(record.endedAt);
+  if (typeof endedAt === 'number')
+    endedAt = typeof startedAt === 'number' ? endedAt - startedAt : (record.endedAt as string);
+  const status = STATUSES.indexOf(record.status);
   const packed: Packed = [
-    record.status,
-    record.requestId,
+    status < 0 ? record.status : status,
+    packId(record.requestId),
     record.owner ?? null,
-    packTime(record.startedAt),
-    record.endedAt === undefined ? null : packTime(record.endedAt),
-    record.usage ?? null,
+    startedAt,
+    endedAt,
+    record.usage === undefined ? null : packUsage(record.usage),
     calls.map((c) => [c.id, c.name, c.arguments, c.status, c.duration_ms]),
     events[0]?.seq ?? 1,
     items,
     text === (message ?? '') ? null : text,
     message ?? null,
   ];
-  return flat(JSON.stringify(packed));
+  return flatString(JSON.stringify(packed));
 }
 
 function unpack(slot: Finished): { record: TurnRecord; events: ReplayEvent[] } {
-  const [status, requestId, owner, startedAt, endedAt, usage, packedCalls, firstSeq, items, stored, message] =
-    JSON.parse(slot.packed) as Packed;
+  const [
+    statusIndex,
+    packedRequestId,
+    owner,
+    startedAt,
+    endedAt,
+    packedUsage,
+    packedCalls,
+    firstSeq,
+    items,
+    stored,
+    message,
+  ] = JSON.parse(slot.packed) as Packed;
+  const requestId = unpackId(packedRequestId);
+  const status = typeof statusIndex === 'number' ? (STATUSES[statusIndex] as TurnStatus) : statusIndex;
+  const usage = packedUsage === null ? null : unpackUsage(packedUsage);
   const { tenantId, sessionId, turnId } = slot;
   const toolCalls: ToolCallRecord[] = packedCalls.map(([id, name, args, callStatus, durationMs]) => ({
     id,
@@ -197,7 +275,9 @@ function unpack(slot: Finished): { record: TurnRecord; events: ReplayEvent[] } {
     requestId,
     ...(owner !== null ? { owner } : {}),
     startedAt: unpackTime(startedAt),
-    ...(endedAt !== null ? { endedAt: unpackTime(endedAt) } : {}),
+    ...(endedAt !== null
+      ? { endedAt: unpackTime(typeof endedAt === 'number' ? (startedAt as number) + endedAt : endedAt) }
+      : {}),
     ...(message !== null ? { message } : {}),
     toolCalls,
     ...(usage !== null ? { usage } : {}),
@@ -261,6 +341,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
   const total = options.maxEventsTotal ?? 200_000;
   const ttlMs = options.ttlSeconds * 1000;
   const now = options.now ?? (() => Date.now());
+  const epoch = Math.floor(now());
   // Turn ids are UUIDs: keyed by them alone, with the rare clash of two keys chained in the slot.
   const turns = new Map<string, Slot>();
   /** Finished turns in the order they finished (so by expiry); removed ones are skipped. */
@@ -275,7 +356,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
   function find(key: TurnKey): Slot | undefined {
     let slot = turns.get(key.turnId);
     while (slot && !sameKey(slot, key)) slot = slot.next;
-    if (slot?.finished && slot.expiresAt <= now()) {
+    if (slot?.finished && slot.expiresAt <= now() - epoch) {
       remove(slot);
       return undefined;
     }
@@ -330,7 +411,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
   function sweep(at: number): void {
     while (head < finishedQueue.length) {
       const slot = finishedQueue[head] as Finished;
-      if (!slot.removed && slot.expiresAt > at) break;
+      if (!slot.removed && slot.expiresAt > at - epoch) break;
       remove(slot);
       head += 1;
     }
@@ -365,17 +446,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
 
   function finishSlot(slot: Running, record: TurnRecord): void {
     const packed = pack(record, slot.events);
-    const finished: Finished = {
-      finished: true,
-      tenantId: slot.tenantId,
-      sessionId: slot.sessionId,
-      turnId: slot.turnId,
-      next: undefined,
-      removed: false,
-      packed,
-      eventCount: slot.events.length,
-      expiresAt: now() + ttlMs,
-    };
+    const finished = new FinishedSlot(slot, packed, slot.events.length, offsetMs(now() + ttlMs, epoch));
     replace(slot, finished);
     finishedQueue.push(finished);
     wake(slot);

@@ -467,6 +467,147 @@ describe('memory session store: memory budget', () => {
   });
 });
 
+describe('memory session store: packing idle sessions', () => {
+  const turn = (i: number): StoredMessage[] => [
+    { role: 'user', content: `where is order ${i}?`, timestamp: new Date(START + i).toISOString() },
+    {
+      role: 'assistant',
+      content: `order ${i} shipped`,
+      timestamp: new Date(START + i + 5).toISOString(),
+      turn_id: `turn-${i}`,
+      tool_calls: [
+        {
+          id: `call-${i}`,
+          name: 'get_order',
+          arguments: { order_id: i, note: null, tags: ['a', 'é'] },
+          status: 'ok',
+          duration_ms: 3,
+          result: '{"status":"shipped"}',
+        },
+      ],
+    },
+  ];
+
+  it('keeps a session in use as it is, packs it once idle, and gives back the same history', async () => {
+    vi.useFakeTimers({ now: START });
+    const store = createMemorySessionStore({
+      ttlMinutes: 30,
+      maxSessions: 10,
+      maxMessages: 10,
+      packIdleMs: 10_000,
+    });
+    stores.push(store);
+    const written = await store.append(key('t', 's'), turn(1));
+    const before = structuredClone(written);
+
+    // Read every 8 s, within the idle window: never packed.
+    for (let i = 0; i < 3; i++) {
+      await vi.advanceTimersByTimeAsync(8_000);
+      expect((await store.get(key('t', 's')))?.messages).toBe(written.messages);
+    }
+    expect(store.unpackedCount()).toBe(1);
+
+    // Idle for the window and one sweep: packed, and read back unchanged.
+    await vi.advanceTimersByTimeAsync(10_000 + 2_500);
+    expect(store.unpackedCount()).toBe(0);
+    expect(await store.get(key('t', 's'))).toEqual(before);
+    expect(store.unpackedCount()).toBe(1);
+
+    // A later turn goes on from the unpacked history.
+    await vi.advanceTimersByTimeAsync(30_000);
+    const next = await store.append(key('t', 's'), turn(2));
+    expect(next.messages).toEqual([...before.messages, ...turn(2)]);
+  });
+
+  it('gives back every kind of message exactly, field order included, once packed', async () => {
+    vi.useFakeTimers({ now: START });
+    const store = createMemorySessionStore({
+      ttlMinutes: 30,
+      maxSessions: 10,
+      maxMessages: 20,
+      packIdleMs: 1_000,
+    });
+    stores.push(store);
+    const call = (result?: string) => ({
+      id: 'c',
+      name: 'get_order',
+      arguments: { order_id: 1 },
+      status: 'error' as const,
+      duration_ms: 0,
+      ...(result === undefined ? {} : { result }),
+    });
+    const messages: StoredMessage[] = [
+      { role: 'user', content: 'hi', timestamp: '2025-03-01T10:00:00Z' },
+      { role: 'operator', content: 'an operator', timestamp: new Date(START - 50).toISOString() },
+      { role: 'assistant', content: 'cut', timestamp: new Date(START).toISOString(), interrupted: true },
+      {
+        role: 'assistant',
+        content: 'x',
+        timestamp: new Date(START + 1).toISOString(),
+        tool_calls: [
+          call('{ "spaced": true }'),
+          call('null'),
+          call('[1,2]'),
+          call('{"a":"\\u00e9"}'),
+          call(),
+        ],
+        interrupted: false,
+        turn_id: 't1',
+      },
+      { role: 'assistant', content: 'y', timestamp: new Date(START + 2).toISOString(), turn_id: 't2' },
+    ];
+    // Turn ids that are UUIDs, and others that look like a packed one.
+    const ids = [
+      '0f8e2c1a-93b4-4d6e-8a7f-1b2c3d4e5f60',
+      '0F8E2C1A-93B4-4D6E-8A7F-1B2C3D4E5F60',
+      '~',
+      '~~x',
+      '~Dy4sGpO0TW6KfxssPU5fYA',
+    ].map(
+      (turn_id, i): StoredMessage => ({
+        role: 'assistant',
+        content: `id ${i}`,
+        timestamp: new Date(START + 3).toISOString(),
+        turn_id,
+      }),
+    );
+    await store.append(key('t', 's'), messages);
+    await store.append(key('t', 'ids'), ids);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(store.unpackedCount()).toBe(0);
+    const back = (await store.get(key('t', 's')))?.messages;
+    expect(JSON.stringify(back)).toBe(JSON.stringify(messages));
+    expect(JSON.stringify((await store.get(key('t', 'ids')))?.messages)).toBe(JSON.stringify(ids));
+  });
+
+  it('packs idle sessions in bounded batches without holding the event loop, all of them in the end', async () => {
+    vi.useFakeTimers({ now: START });
+    const store = createMemorySessionStore({
+      ttlMinutes: 30,
+      maxSessions: 2_000,
+      maxMessages: 10,
+      packIdleMs: 1_000,
+    });
+    stores.push(store);
+    for (let i = 0; i < 1_000; i++) await store.append(key('t', `s${i}`), turn(i));
+    expect(store.unpackedCount()).toBe(1_000);
+    await vi.advanceTimersByTimeAsync(1_000);
+    // The first batch ran on the tick; the rest follow one event-loop turn after another.
+    expect(store.unpackedCount()).toBeLessThan(1_000);
+    await vi.advanceTimersByTimeAsync(10);
+    expect(store.unpackedCount()).toBe(0);
+    expect((await store.get(key('t', 's999')))?.messages).toEqual(turn(999));
+  });
+
+  it('holds at most 4,096 sessions unpacked however many are in use', async () => {
+    const { store } = makeStore({ maxSessions: 5_000, packIdleMs: 3_600_000 });
+    for (let i = 0; i < 4_200; i++) await store.append(key('t', `s${i}`), turn(i));
+    expect(store.unpackedCount()).toBe(4_096);
+    expect((await store.get(key('t', 's0')))?.messages).toEqual(turn(0));
+    expect((await store.get(key('t', 's4199')))?.messages).toEqual(turn(4_199));
+  });
+});
+
 describe('memory session store: list', () => {
   it('pages sessions most recent activity first with the total', async () => {
     const { store, clock } = makeStore();
@@ -517,6 +658,7 @@ describe('session helpers and options', () => {
         MAX_SESSIONS_PER_TENANT: 4,
         SESSION_MAX_MESSAGES: 9,
         SESSION_STORE_MAX_MB: 3,
+        SESSION_PACK_IDLE_SECONDS: 20,
       }),
     ).toEqual({
       ttlMinutes: 5,
@@ -524,6 +666,7 @@ describe('session helpers and options', () => {
       maxSessionsPerTenant: 4,
       maxMessages: 9,
       maxBytes: 3 * 1024 * 1024,
+      packIdleMs: 20_000,
     });
   });
 

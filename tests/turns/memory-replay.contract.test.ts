@@ -127,6 +127,50 @@ describe('memory replay store: finished turns', () => {
     await store.close();
   });
 
+  it('reads back each status, end time and usage of a finished turn exactly, field order included', async () => {
+    const clock = { t: Date.parse('2026-01-02T03:04:06.000Z') };
+    const store = createMemoryReplayStore({ ttlSeconds: 600, now: () => clock.t });
+    const statuses = ['completed', 'failed', 'cancelled', 'interrupted', 'awaiting_approval'] as const;
+    const usages = [
+      { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 },
+      // Not the usual shape: kept as it was given.
+      { completion_tokens: 2, prompt_tokens: 3, total_tokens: 5 },
+      { prompt_tokens: 0.5, completion_tokens: 2, total_tokens: 2.5 },
+      undefined,
+    ];
+    const requestIds = ['9b2f6a1e-4c3d-4e5f-8a6b-7c8d9e0f1a2b', '~req', 'req-1', '~~'];
+    for (const [i, status] of statuses.entries()) {
+      for (const [j, usage] of usages.entries()) {
+        const k = { ...key, turnId: `turn-${i}-${j}` };
+        await store.begin({
+          ...k,
+          status: 'running',
+          requestId: requestIds[j] as string,
+          // Not the canonical ISO form: kept as a string.
+          startedAt: j === 3 ? '2026-01-02T03:04:05Z' : '2026-01-02T03:04:05.678Z',
+          toolCalls: [],
+        });
+        clock.t += 7;
+        await store.finish(k, { status, toolCalls: [], ...(usage ? { usage } : {}) });
+        const record = await store.get(k);
+        expect(JSON.stringify(record)).toBe(
+          JSON.stringify({
+            turnId: k.turnId,
+            tenantId: k.tenantId,
+            sessionId: k.sessionId,
+            status,
+            requestId: requestIds[j],
+            startedAt: j === 3 ? '2026-01-02T03:04:05Z' : '2026-01-02T03:04:05.678Z',
+            endedAt: new Date(clock.t).toISOString(),
+            toolCalls: [],
+            ...(usage ? { usage } : {}),
+          }),
+        );
+      }
+    }
+    await store.close();
+  });
+
   it('keeps two turns with one turn id apart when both run, under other tenants or sessions', async () => {
     const store = createMemoryReplayStore({ ttlSeconds: 600 });
     const a = { tenantId: 'a', sessionId: 's', turnId: 't' };
