@@ -24,21 +24,55 @@ export function historyToModelMessages(history: readonly StoredMessage[], max: n
   // Turns stored before ids were made unique per turn may repeat one; a provider rejects that.
   const usedIds = new Set<string>();
   for (const stored of window) {
-    if (stored.role === 'user') {
-      messages.push({ role: 'user', content: stored.content });
+    const kept = replays.get(stored);
+    if (kept && claimAsTheyAre(stored.tool_calls, usedIds)) {
+      for (const message of kept) messages.push(message);
       continue;
     }
-    if (stored.role === 'operator') {
-      messages.push({ role: 'assistant', content: `${OPERATOR_MESSAGE_PREFIX}${stored.content}` });
-      continue;
-    }
-    const calls = stored.tool_calls ?? [];
-    if (calls.length > 0) messages.push(...replayToolCalls(calls, usedIds));
-    // An interrupted turn may have produced tool calls but no text; an empty reply adds nothing.
-    if (stored.content !== '' || calls.length === 0)
-      messages.push({ role: 'assistant', content: stored.content });
+    const start = messages.length;
+    const renamed = replay(stored, usedIds, messages);
+    if (!renamed) replays.set(stored, messages.slice(start));
   }
   return messages;
+}
+
+/**
+ * Each stored message's model messages while the stored message lives (a session in use keeps the
+ * same frozen objects from turn to turn), so that a turn reuses them and the model client their
+ * encoding. Only a replay whose call ids needed no renaming is kept: it is the same in any window.
+ */
+const replays = new WeakMap<StoredMessage, readonly ModelMessage[]>();
+
+/** Claims the calls' ids as they are, when none is taken yet and none repeats; else claims nothing. */
+function claimAsTheyAre(calls: readonly ToolCallRecord[] | undefined, usedIds: Set<string>): boolean {
+  if (!calls || calls.length === 0) return true;
+  const ids = calls.map((call) => call.id || 'call');
+  if (ids.some((id, i) => usedIds.has(id) || ids.indexOf(id) !== i)) return false;
+  for (const id of ids) usedIds.add(id);
+  return true;
+}
+
+/** Appends `stored` as model messages; whether a call id had to be renamed. */
+function replay(stored: StoredMessage, usedIds: Set<string>, messages: ModelMessage[]): boolean {
+  if (stored.role === 'user') {
+    messages.push({ role: 'user', content: stored.content });
+    return false;
+  }
+  if (stored.role === 'operator') {
+    messages.push({ role: 'assistant', content: `${OPERATOR_MESSAGE_PREFIX}${stored.content}` });
+    return false;
+  }
+  const calls = stored.tool_calls ?? [];
+  let renamed = false;
+  if (calls.length > 0) {
+    const replayed = replayToolCalls(calls, usedIds);
+    renamed = replayed.renamed;
+    messages.push(...replayed.messages);
+  }
+  // An interrupted turn may have produced tool calls but no text; an empty reply adds nothing.
+  if (stored.content !== '' || calls.length === 0)
+    messages.push({ role: 'assistant', content: stored.content });
+  return renamed;
 }
 
 /** The ids of every tool call in `messages`. */
@@ -51,9 +85,12 @@ export function toolCallIds(messages: readonly ModelMessage[]): Set<string> {
 }
 
 /** A call and its result keep the same (possibly renamed) id, so each result still answers its call. */
-function replayToolCalls(calls: readonly ToolCallRecord[], usedIds: Set<string>): ModelMessage[] {
+function replayToolCalls(
+  calls: readonly ToolCallRecord[],
+  usedIds: Set<string>,
+): { messages: ModelMessage[]; renamed: boolean } {
   const ids = calls.map((call) => claimCallId(call.id || 'call', usedIds));
-  const replay: ModelMessage[] = [
+  const messages: ModelMessage[] = [
     {
       role: 'assistant',
       content: null,
@@ -65,7 +102,7 @@ function replayToolCalls(calls: readonly ToolCallRecord[], usedIds: Set<string>)
     },
   ];
   calls.forEach((call, i) => {
-    replay.push({ role: 'tool', toolCallId: ids[i] ?? call.id, content: call.result ?? MISSING_RESULT });
+    messages.push({ role: 'tool', toolCallId: ids[i] ?? call.id, content: call.result ?? MISSING_RESULT });
   });
-  return replay;
+  return { messages, renamed: calls.some((call, i) => ids[i] !== call.id) };
 }

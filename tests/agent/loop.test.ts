@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { historyToModelMessages } from '../../src/agent/history-window.js';
 import { AGENT_INSTRUCTIONS } from '../../src/agent/instructions.js';
 import { type AgentConfig, createAgent, EMPTY_ANSWER, STEP_LIMIT_ANSWER } from '../../src/agent/loop.js';
 import { type AgentEvent, type TurnInput, TurnInterruptedError } from '../../src/agent/turn-types.js';
@@ -417,6 +418,34 @@ describe('agent loop', () => {
       { role: 'tool', toolCallId: 'call_0', content: JSON.stringify(orders[42]) },
       { role: 'tool', toolCallId: 'call_0_2', content: JSON.stringify(orders[7]) },
     ]);
+  });
+
+  it('renames a repeated id in a later window even when that message was replayed before', () => {
+    const stored = (content: string, orderId: number): StoredMessage => ({
+      role: 'assistant',
+      content,
+      timestamp: 't',
+      tool_calls: [
+        {
+          id: 'call_0',
+          name: 'get_order',
+          arguments: { order_id: orderId },
+          status: 'ok',
+          duration_ms: 1,
+          result: '{}',
+        },
+      ],
+    });
+    const earlier = stored('Order 7 shipped.', 7);
+    const later = stored('Order 42 shipped.', 42);
+    const ids = (messages: ModelMessage[]) =>
+      messages.flatMap((m) => (m.role === 'assistant' ? (m.toolCalls ?? []).map((c) => c.id) : []));
+    // The same stored objects, first alone, then behind an earlier message with the same call id.
+    expect(ids(historyToModelMessages([later], 50))).toEqual(['call_0']);
+    expect(ids(historyToModelMessages([earlier, later], 50))).toEqual(['call_0', 'call_0_2']);
+    expect(ids(historyToModelMessages([later], 50))).toEqual(['call_0']);
+    const again = historyToModelMessages([earlier, later], 50);
+    expect(again.filter((m) => m.role === 'tool').map((m) => m.toolCallId)).toEqual(['call_0', 'call_0_2']);
   });
 
   it('sends no history when HISTORY_MAX_MESSAGES is 0', async () => {

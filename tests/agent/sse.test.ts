@@ -132,9 +132,16 @@ describe('the model over a raw server-sent-events server', () => {
     };
     expect(sent).toEqual(expected);
     expect(bodies[0]).toBe(JSON.stringify(expected));
-    expect(requestBody({ ...expected, tools: undefined } as never, [tool]).toString('utf8')).toBe(
-      JSON.stringify(expected),
-    );
+    expect(
+      requestBody(
+        'gpt-test',
+        [
+          { role: 'system', content: 'You are a customer-service agent.' },
+          { role: 'user', content: 'Hi' },
+        ],
+        [tool],
+      ).toString('utf8'),
+    ).toBe(JSON.stringify(expected));
   });
 
   it('turns an error event inside the stream into a provider error', async () => {

@@ -2,21 +2,12 @@ import type OpenAI from 'openai';
 import type {
   ChatCompletionChunk,
   ChatCompletionCreateParamsStreaming,
-  ChatCompletionMessageParam,
 } from 'openai/resources/chat/completions';
 import type { Logger } from 'pino';
 import { raceAbort } from '../../lib/abort.js';
-import type {
-  ChatModel,
-  ModelError,
-  ModelEvent,
-  ModelMessage,
-  ModelRequest,
-  ModelStatus,
-  Usage,
-} from '../types.js';
+import type { ChatModel, ModelError, ModelEvent, ModelRequest, ModelStatus, Usage } from '../types.js';
 import { MalformedReplyError, toModelError } from './model-errors.js';
-import { requestBody, toChatTools } from './request-body.js';
+import { requestBody, toChatMessages, toChatTools } from './request-body.js';
 import { chatCompletionChunks } from './sse.js';
 import { createToolCallAssembler } from './tool-call-assembler.js';
 
@@ -33,33 +24,6 @@ export interface OpenAICompatibleModelOptions {
    * Defaults to the client's timeout.
    */
   idleTimeoutMs?: number;
-}
-
-function toChatMessage(message: ModelMessage): ChatCompletionMessageParam {
-  switch (message.role) {
-    case 'system':
-    case 'user':
-      return { role: message.role, content: message.content };
-    case 'tool':
-      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
-    case 'assistant': {
-      const toolCalls = message.toolCalls ?? [];
-      if (toolCalls.length === 0) return { role: 'assistant', content: message.content ?? '' };
-      return {
-        role: 'assistant',
-        content: message.content,
-        tool_calls: toolCalls.map((call) => ({
-          id: call.id,
-          type: 'function',
-          function: { name: call.name, arguments: call.arguments },
-        })),
-      };
-    }
-  }
-}
-
-export function toChatMessages(messages: readonly ModelMessage[]): ChatCompletionMessageParam[] {
-  return messages.map(toChatMessage);
 }
 
 const STEP_ENDED = new DOMException('The model step has ended', 'AbortError');
@@ -138,16 +102,16 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
     let drained = false;
 
     try {
-      const messages = toChatMessages(request.messages);
+      // Azure's client needs the body as an object to route the call to its deployment; any other
+      // provider gets it already written (`requestBody`), so the SDK sends it as it is and reads
+      // only `stream` from the parameters.
+      const encoded = provider !== 'azure';
       const params: ChatCompletionCreateParamsStreaming = {
         model,
-        messages,
+        messages: encoded ? [] : toChatMessages(request.messages),
         stream: true,
         stream_options: { include_usage: true },
       };
-      // Azure's client needs the body as an object to route the call to its deployment; any other
-      // provider gets it already written, so the SDK sends it as it is.
-      const encoded = provider !== 'azure';
       if (!encoded && request.tools.length > 0) params.tools = toChatTools(request.tools);
       const response = await raceAbort(
         client.chat.completions
@@ -155,7 +119,7 @@ export function createOpenAICompatibleModel(options: OpenAICompatibleModelOption
             signal: controller.signal,
             ...(encoded
               ? {
-                  body: requestBody(params, request.tools),
+                  body: requestBody(model, request.messages, request.tools),
                   headers: { 'content-type': 'application/json', ...request.headers },
                 }
               : request.headers

@@ -1,9 +1,33 @@
-import type {
-  ChatCompletionCreateParamsStreaming,
-  ChatCompletionMessageParam,
-  ChatCompletionTool,
-} from 'openai/resources/chat/completions';
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
 import type { ModelToolSpec } from '../../tools/registry.js';
+import type { ModelMessage } from '../types.js';
+
+function toChatMessage(message: ModelMessage): ChatCompletionMessageParam {
+  switch (message.role) {
+    case 'system':
+    case 'user':
+      return { role: message.role, content: message.content };
+    case 'tool':
+      return { role: 'tool', tool_call_id: message.toolCallId, content: message.content };
+    case 'assistant': {
+      const toolCalls = message.toolCalls ?? [];
+      if (toolCalls.length === 0) return { role: 'assistant', content: message.content ?? '' };
+      return {
+        role: 'assistant',
+        content: message.content,
+        tool_calls: toolCalls.map((call) => ({
+          id: call.id,
+          type: 'function',
+          function: { name: call.name, arguments: call.arguments },
+        })),
+      };
+    }
+  }
+}
+
+export function toChatMessages(messages: readonly ModelMessage[]): ChatCompletionMessageParam[] {
+  return messages.map(toChatMessage);
+}
 
 export function toChatTools(tools: readonly ModelToolSpec[]): ChatCompletionTool[] {
   return tools.map((tool) => ({
@@ -24,14 +48,30 @@ function toolJson(tool: ModelToolSpec): Buffer {
   return bytes;
 }
 
-/** The system prompt is the same on every call: its JSON is kept for the latest one seen. */
-let systemPrompt: { content: string; bytes: Buffer } | undefined;
+/**
+ * Each message's JSON while the message lives. A turn's two model calls send the same conversation
+ * plus the step between them, and the history's messages are the same objects from turn to turn
+ * while their session is in use (`historyToModelMessages`), so most of a request is written once.
+ * Model messages are never changed once made.
+ */
+const messageJson = new WeakMap<ModelMessage, string>();
 
-function systemJson(message: ChatCompletionMessageParam, content: string): Buffer {
-  if (systemPrompt?.content !== content) {
-    systemPrompt = { content, bytes: Buffer.from(JSON.stringify(message)) };
+/** The system prompt is a new object every turn but the same text: the latest one's JSON is kept. */
+let systemPrompt: { content: string; json: string } | undefined;
+
+function jsonOf(message: ModelMessage): string {
+  if (message.role === 'system') {
+    if (systemPrompt?.content !== message.content) {
+      systemPrompt = { content: message.content, json: JSON.stringify(toChatMessage(message)) };
+    }
+    return systemPrompt.json;
   }
-  return systemPrompt.bytes;
+  let json = messageJson.get(message);
+  if (json === undefined) {
+    json = JSON.stringify(toChatMessage(message));
+    messageJson.set(message, json);
+  }
+  return json;
 }
 
 const COMMA = Buffer.from(',');
@@ -40,29 +80,23 @@ const TOOLS_CLOSE = Buffer.from(']}');
 const NO_TOOLS_CLOSE = Buffer.from('],"stream":true,"stream_options":{"include_usage":true}}');
 
 /**
- * The streaming request body, byte for byte what the SDK writes for `params` with `tools` (its own
- * encoder is `JSON.stringify`), as UTF-8 bytes. Most of those bytes never change between calls — a
- * dozen tool definitions with their schemas are about 11 KB, the system prompt about 2 KB — so they
- * are encoded once and copied in; only the conversation is serialised per call. Bytes rather than a
- * string: the HTTP layer then neither measures nor re-encodes 13 KB of text on every call.
+ * The streaming request body for `messages` and `tools`, byte for byte what the SDK writes for the
+ * same parameters (its encoder is `JSON.stringify`), as UTF-8 bytes. Most of those bytes do not
+ * change from call to call — a dozen tool definitions with their schemas are about 11 KB, the system
+ * prompt about 2 KB, the history most of the rest — so each part is encoded once and copied in.
+ * Bytes rather than a string: the HTTP layer then neither measures nor re-encodes the text.
  */
 export function requestBody(
-  params: ChatCompletionCreateParamsStreaming,
+  model: string,
+  messages: readonly ModelMessage[],
   tools: readonly ModelToolSpec[],
 ): Buffer {
-  const parts: Buffer[] = [];
-  let rest = `{"model":${JSON.stringify(params.model)},"messages":[`;
-  let first = true;
-  for (const message of params.messages) {
-    if (message.role === 'system' && typeof message.content === 'string') {
-      parts.push(Buffer.from(first ? rest : `${rest},`), systemJson(message, message.content));
-      rest = '';
-    } else {
-      rest += first ? JSON.stringify(message) : `,${JSON.stringify(message)}`;
-    }
-    first = false;
+  let head = `{"model":${JSON.stringify(model)},"messages":[`;
+  for (let i = 0; i < messages.length; i++) {
+    const json = jsonOf(messages[i] as ModelMessage);
+    head = i === 0 ? head + json : `${head},${json}`;
   }
-  if (rest !== '') parts.push(Buffer.from(rest));
+  const parts: Buffer[] = [Buffer.from(head)];
   if (tools.length === 0) {
     parts.push(NO_TOOLS_CLOSE);
   } else {
