@@ -418,30 +418,54 @@ async function main(): Promise<void> {
         return { ok: r.status === 200 && r.body.includes('arrives tomorrow') };
       };
       await closedLoop(16, ref.child.pid!, refTurn, 300, 2);
-      const ours: Run[] = [];
-      const theirs: Run[] = [];
+      // Two ways to run the service's side: a new session every turn, so that it sends the model
+      // exactly what the reference sends (system prompt, tools, the question); and the 1,000
+      // sessions of the other rows, whose histories (up to HISTORY_MAX_MESSAGES) go with every call
+      // and which the reference, having no store, never sends.
+      let freshSession = 1_000_000;
+      const sides = {
+        fresh: [] as Run[],
+        history: [] as Run[],
+        bare: [] as Run[],
+      };
       for (let round = 0; round < REFERENCE_ROUNDS; round++) {
-        ours.push(
+        const window = SECONDS / 2;
+        sides.fresh.push(
+          await closedLoop(
+            16,
+            svc.pid,
+            jsonTurn(svc.port, () => freshSession++),
+            MAX_REQUESTS,
+            window,
+          ),
+        );
+        sides.bare.push(await closedLoop(16, ref.child.pid!, refTurn, MAX_REQUESTS, window));
+        sides.history.push(
           await closedLoop(
             16,
             svc.pid,
             jsonTurn(svc.port, (i) => i % SESSIONS),
             MAX_REQUESTS,
-            SECONDS / 2,
+            window,
           ),
         );
-        theirs.push(await closedLoop(16, ref.child.pid!, refTurn, MAX_REQUESTS, SECONDS / 2));
       }
       await stopChild(ref.child);
-      const ratios = ours.map((o, k) => o.perSecond / theirs[k]!.perSecond);
       const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuPerOp));
-      const errors = [...ours, ...theirs].reduce((sum, r) => sum + r.errors, 0);
-      progress({
-        figure: 'chat turns/s vs bare node:http (16 conns)',
-        value: f0(median(ours.map((r) => r.perSecond))),
-        reference: `bare node:http + fetch ${f0(median(theirs.map((r) => r.perSecond)))}`,
-        note: `ratio ${f2(median(ratios))} (median of ${REFERENCE_ROUNDS} alternating rounds); CPU ms/turn ${f2(cpu(ours))} vs ${f2(cpu(theirs))}, errors ${errors}`,
-      });
+      const bareRate = f0(median(sides.bare.map((r) => r.perSecond)));
+      for (const [side, label] of [
+        [sides.fresh, 'same model requests'],
+        [sides.history, `${SESSIONS} sessions, history sent`],
+      ] as const) {
+        const ratios = side.map((o, k) => o.perSecond / sides.bare[k]!.perSecond);
+        const errors = [...side, ...sides.bare].reduce((sum, r) => sum + r.errors, 0);
+        progress({
+          figure: `chat turns/s vs bare node:http (16 conns, ${label})`,
+          value: f0(median(side.map((r) => r.perSecond))),
+          reference: `bare node:http + fetch ${bareRate}`,
+          note: `ratio ${f2(median(ratios))} (median of ${REFERENCE_ROUNDS} alternating rounds); CPU ms/turn ${f2(cpu(side))} vs ${f2(cpu(sides.bare))}, errors ${errors}`,
+        });
+      }
     }
 
     // SSE pass-through: the client's clock at the first token minus the model's stamp.
