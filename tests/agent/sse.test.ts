@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createOpenAICompatibleModel } from '../../src/agent/models/openai-compatible.js';
 import { requestBody } from '../../src/agent/models/request-body.js';
 import { chatCompletionChunks, MAX_EVENT_CHARS } from '../../src/agent/models/sse.js';
-import { ModelError } from '../../src/agent/types.js';
+import { ModelError, type ModelMessage } from '../../src/agent/types.js';
 import type { ModelToolSpec } from '../../src/tools/registry.js';
 import { runStep, silentLogger, textOf, userRequest } from './models-harness.js';
 
@@ -59,6 +59,62 @@ describe('reading a streamed reply', () => {
   it('rejects an event larger than the limit instead of buffering without end', async () => {
     const huge = `data: ${'x'.repeat(MAX_EVENT_CHARS)}`;
     await expect(contents([huge.slice(0, 10), huge.slice(10), 'more'])).rejects.toThrow(/more than/);
+  });
+});
+
+describe('the request body', () => {
+  it('is byte for byte the JSON the SDK would write, with non-ASCII text, tool calls and results', () => {
+    const tool: ModelToolSpec = {
+      name: 'get_order',
+      description: 'Look up an order — by id',
+      parameters: {},
+    };
+    const messages: ModelMessage[] = [
+      { role: 'system', content: 'Be kind — always.' },
+      { role: 'user', content: 'Grüße, wo ist Bestellung 42? 📦' },
+      {
+        role: 'assistant',
+        content: null,
+        toolCalls: [{ id: 'c1', name: 'get_order', arguments: '{"order_id":42}' }],
+      },
+      { role: 'tool', toolCallId: 'c1', content: '{"status":"versandt — morgen"}' },
+      { role: 'assistant', content: 'Sie kommt morgen.' },
+    ];
+    const expected = JSON.stringify({
+      model: 'gpt-test',
+      messages: [
+        { role: 'system', content: 'Be kind — always.' },
+        { role: 'user', content: 'Grüße, wo ist Bestellung 42? 📦' },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [
+            { id: 'c1', type: 'function', function: { name: 'get_order', arguments: '{"order_id":42}' } },
+          ],
+        },
+        { role: 'tool', tool_call_id: 'c1', content: '{"status":"versandt — morgen"}' },
+        { role: 'assistant', content: 'Sie kommt morgen.' },
+      ],
+      stream: true,
+      stream_options: { include_usage: true },
+      tools: [
+        { type: 'function', function: { name: tool.name, description: tool.description, parameters: {} } },
+      ],
+    });
+    // Twice: the second call reads every part from what the first encoded.
+    expect(requestBody('gpt-test', messages, [tool]).toString('utf8')).toBe(expected);
+    expect(requestBody('gpt-test', messages, [tool]).equals(Buffer.from(expected))).toBe(true);
+    expect(requestBody('gpt-test', messages.slice(0, 2), []).toString('utf8')).toBe(
+      JSON.stringify({
+        model: 'gpt-test',
+        messages: [
+          { role: 'system', content: 'Be kind — always.' },
+          { role: 'user', content: 'Grüße, wo ist Bestellung 42? 📦' },
+        ],
+        stream: true,
+        stream_options: { include_usage: true },
+      }),
+    );
   });
 });
 

@@ -49,63 +49,84 @@ function toolJson(tool: ModelToolSpec): Buffer {
 }
 
 /**
- * Each message's JSON while the message lives. A turn's two model calls send the same conversation
- * plus the step between them, and the history's messages are the same objects from turn to turn
- * while their session is in use (`historyToModelMessages`), so most of a request is written once.
- * Model messages are never changed once made.
+ * Each message's JSON and its UTF-8 length while the message lives. A turn's two model calls send
+ * the same conversation plus the step between them, and the history's messages are the same objects
+ * from turn to turn while their session is in use (`historyToModelMessages`), so most of a request is
+ * written once. Model messages are never changed once made.
  */
-const messageJson = new WeakMap<ModelMessage, string>();
+interface Encoded {
+  json: string;
+  bytes: number;
+}
+const messageJson = new WeakMap<ModelMessage, Encoded>();
 
-/** The system prompt is a new object every turn but the same text: the latest one's JSON is kept. */
-let systemPrompt: { content: string; json: string } | undefined;
+/** The system prompt is a new object every turn but the same text: the latest one's bytes are kept. */
+let systemPrompt: { content: string; bytes: Buffer } | undefined;
 
-function jsonOf(message: ModelMessage): string {
-  if (message.role === 'system') {
-    if (systemPrompt?.content !== message.content) {
-      systemPrompt = { content: message.content, json: JSON.stringify(toChatMessage(message)) };
-    }
-    return systemPrompt.json;
+function encodedOf(message: ModelMessage): Encoded {
+  let encoded = messageJson.get(message);
+  if (encoded === undefined) {
+    const json = JSON.stringify(toChatMessage(message));
+    encoded = { json, bytes: Buffer.byteLength(json) };
+    messageJson.set(message, encoded);
   }
-  let json = messageJson.get(message);
-  if (json === undefined) {
-    json = JSON.stringify(toChatMessage(message));
-    messageJson.set(message, json);
-  }
-  return json;
+  return encoded;
 }
 
-const COMMA = Buffer.from(',');
+function systemBytes(message: ModelMessage & { role: 'system' }): Buffer {
+  if (systemPrompt?.content !== message.content) {
+    systemPrompt = { content: message.content, bytes: Buffer.from(JSON.stringify(toChatMessage(message))) };
+  }
+  return systemPrompt.bytes;
+}
+
 const TOOLS_OPEN = Buffer.from('],"stream":true,"stream_options":{"include_usage":true},"tools":[');
 const TOOLS_CLOSE = Buffer.from(']}');
 const NO_TOOLS_CLOSE = Buffer.from('],"stream":true,"stream_options":{"include_usage":true}}');
+const COMMA = 0x2c;
 
 /**
  * The streaming request body for `messages` and `tools`, byte for byte what the SDK writes for the
  * same parameters (its encoder is `JSON.stringify`), as UTF-8 bytes. Most of those bytes do not
  * change from call to call — a dozen tool definitions with their schemas are about 11 KB, the system
- * prompt about 2 KB, the history most of the rest — so each part is encoded once and copied in.
- * Bytes rather than a string: the HTTP layer then neither measures nor re-encodes the text.
+ * prompt about 2 KB, the history most of the rest — so each part is encoded once and every call only
+ * copies the parts into one buffer of the right size: no string of the whole body is ever built,
+ * and the HTTP layer neither measures nor re-encodes it.
  */
 export function requestBody(
   model: string,
   messages: readonly ModelMessage[],
   tools: readonly ModelToolSpec[],
 ): Buffer {
-  let head = `{"model":${JSON.stringify(model)},"messages":[`;
-  for (let i = 0; i < messages.length; i++) {
-    const json = jsonOf(messages[i] as ModelMessage);
-    head = i === 0 ? head + json : `${head},${json}`;
+  const head = `{"model":${JSON.stringify(model)},"messages":[`;
+  const headBytes = Buffer.byteLength(head);
+  let total = headBytes + Math.max(0, messages.length - 1);
+  const parts: Array<Buffer | Encoded> = [];
+  for (const message of messages) {
+    const part = message.role === 'system' ? systemBytes(message) : encodedOf(message);
+    parts.push(part);
+    total += 'json' in part ? part.bytes : part.length;
   }
-  const parts: Buffer[] = [Buffer.from(head)];
+  const toolParts = tools.map(toolJson);
+  total +=
+    tools.length === 0 ? NO_TOOLS_CLOSE.length : TOOLS_OPEN.length + TOOLS_CLOSE.length + tools.length - 1;
+  for (const part of toolParts) total += part.length;
+
+  const out = Buffer.allocUnsafe(total);
+  let at = out.write(head, 0, headBytes, 'utf8');
+  parts.forEach((part, i) => {
+    if (i > 0) out[at++] = COMMA;
+    at += 'json' in part ? out.write(part.json, at, part.bytes, 'utf8') : part.copy(out, at);
+  });
   if (tools.length === 0) {
-    parts.push(NO_TOOLS_CLOSE);
+    at += NO_TOOLS_CLOSE.copy(out, at);
   } else {
-    parts.push(TOOLS_OPEN);
-    tools.forEach((tool, i) => {
-      if (i > 0) parts.push(COMMA);
-      parts.push(toolJson(tool));
+    at += TOOLS_OPEN.copy(out, at);
+    toolParts.forEach((part, i) => {
+      if (i > 0) out[at++] = COMMA;
+      at += part.copy(out, at);
     });
-    parts.push(TOOLS_CLOSE);
+    at += TOOLS_CLOSE.copy(out, at);
   }
-  return Buffer.concat(parts);
+  return at === total ? out : out.subarray(0, at);
 }
