@@ -40,6 +40,17 @@ describe('reading a streamed reply', () => {
     }
   });
 
+  it('reads a reply that arrives one character at a time, and a long event in many pieces', async () => {
+    const text = `data: ${chunk('one')}\r\rdata: ${chunk('two')}\r\n\r\ndata: ${chunk('three')}\n\n`;
+    expect(await contents([...text])).toEqual(['one', 'two', 'three']);
+    const long = 'x'.repeat(200_000);
+    const event = `data: ${chunk(long)}\n\n`;
+    const pieces16k = Array.from({ length: Math.ceil(event.length / 16_384) }, (_, i) =>
+      event.slice(i * 16_384, (i + 1) * 16_384),
+    );
+    expect(await contents(pieces16k)).toEqual([long]);
+  });
+
   it('joins multi-line data, skips comments and unknown fields, and reads a last event without a blank line', async () => {
     const multi = chunk('two lines').replace('"choices"', '\n"choices"');
     const lines = multi.split('\n');

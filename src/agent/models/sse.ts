@@ -70,12 +70,31 @@ export async function* chatCompletionChunks(
     return undefined;
   }
 
-  for await (const part of body) {
-    buffered += typeof part === 'string' ? part : decoder.write(part);
+  // Everything in `buffered` before `scanned` is known to hold no line end: each character is looked
+  // at once, however the events are cut into reads.
+  let scanned = 0;
+  // Reads with no line end in them, joined once one comes: appending each to `buffered` would copy
+  // all of a long event again on every read.
+  let held: string[] = [];
+  let heldChars = 0;
+  for await (const raw of body) {
+    const part = typeof raw === 'string' ? raw : decoder.write(raw);
+    if (!buffered.endsWith('\r') && part.indexOf('\n') < 0 && part.indexOf('\r') < 0) {
+      held.push(part);
+      heldChars += part.length;
+      if (buffered.length + heldChars > MAX_EVENT_CHARS) throw tooLong();
+      continue;
+    }
+    if (held.length > 0) {
+      buffered += held.join('');
+      held = [];
+      heldChars = 0;
+    }
+    buffered += part;
     let start = 0;
+    let lf = buffered.indexOf('\n', scanned);
+    let cr = buffered.indexOf('\r', scanned);
     for (;;) {
-      const lf = buffered.indexOf('\n', start);
-      const cr = buffered.indexOf('\r', start);
       let end = lf;
       if (cr >= 0 && (lf < 0 || cr < lf)) {
         // A CR at the very end may be the first half of a CRLF still on its way.
@@ -85,12 +104,15 @@ export async function* chatCompletionChunks(
       if (end < 0) break;
       const chunk = line(buffered.slice(start, end));
       start = end + (end === cr && buffered.charCodeAt(end + 1) === 10 ? 2 : 1);
+      if (lf >= 0 && lf < start) lf = buffered.indexOf('\n', start);
+      if (cr >= 0 && cr < start) cr = buffered.indexOf('\r', start);
       if (chunk) yield chunk;
     }
     buffered = start === 0 ? buffered : buffered.slice(start);
+    scanned = buffered.endsWith('\r') ? buffered.length - 1 : buffered.length;
     if (buffered.length > MAX_EVENT_CHARS) throw tooLong();
   }
-  buffered += decoder.end();
+  buffered += held.join('') + decoder.end();
   if (buffered.endsWith('\r')) buffered = buffered.slice(0, -1);
   if (buffered !== '') {
     const chunk = line(buffered);
