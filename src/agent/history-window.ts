@@ -20,6 +20,10 @@ const MISSING_RESULT = JSON.stringify({ error: 'The result of this call was not 
  */
 export function historyToModelMessages(history: readonly StoredMessage[], max: number): ModelMessage[] {
   const window = max > 0 ? history.slice(-max) : [];
+  // What has just left the window will not be replayed again: its memo goes (a turn stores a
+  // question and an answer, hand-offs a few more).
+  const left = history.length - window.length;
+  for (let i = Math.max(0, left - LEFT_PER_TURN); i < left; i++) replays.delete(history[i] as StoredMessage);
   const messages: ModelMessage[] = [];
   // Turns stored before ids were made unique per turn may repeat one; a provider rejects that.
   const usedIds = new Set<string>();
@@ -39,9 +43,11 @@ export function historyToModelMessages(history: readonly StoredMessage[], max: n
 /**
  * Each stored message's model messages while the stored message lives (a session in use keeps the
  * same frozen objects from turn to turn), so that a turn reuses them and the model client their
- * encoding. Only a replay whose call ids needed no renaming is kept: it is the same in any window.
+ * encoding: about one more copy of the window's text per session in use (not counted by
+ * SESSION_STORE_MAX_MB), let go when a message leaves the window or its session is packed or gone. Only a replay whose call ids needed no renaming is kept: it is the same in any window.
  */
 const replays = new WeakMap<StoredMessage, readonly ModelMessage[]>();
+const LEFT_PER_TURN = 8;
 
 /** Claims the calls' ids as they are, when none is taken yet and none repeats; else claims nothing. */
 function claimAsTheyAre(calls: readonly ToolCallRecord[] | undefined, usedIds: Set<string>): boolean {

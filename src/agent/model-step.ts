@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { abortReason } from '../lib/abort.js';
 import { claimCallId } from './call-ids.js';
-import type { ChatModel, ModelRequest, ModelToolCall, Usage } from './types.js';
+import type { ChatModel, ModelEvent, ModelRequest, ModelToolCall, Usage } from './types.js';
 
 export interface StepOutput {
   text: string;
@@ -25,17 +25,19 @@ export async function runModelStep(
   if (signal.aborted) throw abortReason(signal);
   const iterator = model.stream(request)[Symbol.asyncIterator]();
   const output: StepOutput = { text: '', calls: [] };
-  // One listener for the whole call (not one per streamed chunk): every wait for the next event
-  // races this promise, which rejects with the abort reason as soon as the signal aborts.
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_resolve, reject) => {
-    onAbort = () => reject(abortReason(signal));
-  });
-  aborted.catch(() => undefined);
+  // One listener for the whole call (not one per streamed chunk); it rejects the wait under way.
+  // Nothing is left on a long-lived promise per chunk: each wait is its own promise.
+  let rejectWait: ((reason: unknown) => void) | undefined;
+  const onAbort = () => rejectWait?.(abortReason(signal));
   signal.addEventListener('abort', onAbort, { once: true });
   try {
     for (;;) {
-      const next = await Promise.race([iterator.next(), aborted]);
+      if (signal.aborted) throw abortReason(signal);
+      const next = await new Promise<IteratorResult<ModelEvent>>((resolve, reject) => {
+        rejectWait = reject;
+        iterator.next().then(resolve, reject);
+      });
+      rejectWait = undefined;
       if (next.done) break;
       const event = next.value;
       if (event.type === 'text') {
