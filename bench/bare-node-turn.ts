@@ -6,8 +6,8 @@
  * again with that result, and answers JSON with the streamed text. Started by bench/run.ts with
  * fork(); it sends `{ port }` once listening and exits when its parent goes away.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { readBody, serveForParent } from './child-server.js';
 
 const MODEL_URL = `${process.env.BENCH_MODEL_URL ?? 'http://127.0.0.1:1/v1'}/chat/completions`;
 /**
@@ -73,15 +73,6 @@ async function complete(messages: unknown[]) {
   return { text, calls };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (d: Buffer) => parts.push(d));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 const server = createServer(async (req, res) => {
   try {
     const body = JSON.parse(await readBody(req)) as { session_id: string; message: string };
@@ -113,8 +104,4 @@ const server = createServer(async (req, res) => {
     res.writeHead(500, { 'content-type': 'text/plain' }).end(String(err));
   }
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  process.send?.({ port: (server.address() as AddressInfo).port });
-});
-process.on('disconnect', () => process.exit(0));
+serveForParent(server);

@@ -17,8 +17,8 @@
  * Started by bench/run.ts with fork(); it sends `{ port }` once listening and exits when its parent
  * goes away. Listens on 127.0.0.1 only.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type ServerResponse } from 'node:http';
+import { readBody, serveForParent } from './child-server.js';
 
 const ANSWER = ['Your order', ' 42 shipped', ' yesterday and', ' arrives tomorrow.'];
 const held = new Set<ServerResponse>();
@@ -106,15 +106,6 @@ function answer(body: Body, res: ServerResponse): void {
   res.once('close', () => held.delete(res));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const parts: Buffer[] = [];
-    req.on('data', (d: Buffer) => parts.push(d));
-    req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 const server = createServer(async (req, res) => {
   try {
     const text = await readBody(req);
@@ -142,8 +133,4 @@ const server = createServer(async (req, res) => {
     res.writeHead(500, { 'x-should-retry': 'false' }).end(String(err));
   }
 });
-server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  process.send?.({ port: (server.address() as AddressInfo).port });
-});
-process.on('disconnect', () => process.exit(0));
+serveForParent(server);

@@ -452,10 +452,15 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
     wake(slot);
   }
 
-  /** A finished turn running again (a paused one resumed) or about to be finished anew, in its place. */
-  function unfinish(slot: Finished, record: TurnRecord, events: ReplayEvent[], ended: boolean): Running {
-    const { tenantId, sessionId, turnId } = slot;
-    const running: Running = {
+  /** A running turn's slot, for the turn that `ids` name. */
+  function runningTurn(
+    ids: { tenantId: string; sessionId: string; turnId: string },
+    record: TurnRecord,
+    events: ReplayEvent[],
+    ended: boolean,
+  ): Running {
+    const { tenantId, sessionId, turnId } = ids;
+    return {
       finished: false,
       tenantId,
       sessionId,
@@ -467,6 +472,11 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
       ended,
       waiters: undefined,
     };
+  }
+
+  /** A finished turn running again (a paused one resumed) or about to be finished anew, in its place. */
+  function unfinish(slot: Finished, record: TurnRecord, events: ReplayEvent[], ended: boolean): Running {
+    const running = runningTurn(slot, record, events, ended);
     replace(slot, running);
     return running;
   }
@@ -485,19 +495,7 @@ export function createMemoryReplayStore(options: MemoryReplayOptions) {
       sweep(now());
       const existing = find(record);
       if (existing) remove(existing);
-      const { tenantId, sessionId, turnId } = record;
-      insert({
-        finished: false,
-        tenantId,
-        sessionId,
-        turnId,
-        next: undefined,
-        removed: false,
-        record: { ...record },
-        events: [],
-        ended: false,
-        waiters: undefined,
-      });
+      insert(runningTurn(record, { ...record }, [], false));
       turnCount += 1;
     },
 
